@@ -42,6 +42,11 @@ public final class Spool implements Closeable {
     throw new UnsupportedOperationException("landing");
   }
 
+  /** Bytes that can still be appended before appends fail with {@link SpoolFullException}. Cheap. */
+  public long freeBytes() {
+    throw new UnsupportedOperationException("landing");
+  }
+
   public SpoolUsage usage() {
     throw new UnsupportedOperationException("landing");
   }
