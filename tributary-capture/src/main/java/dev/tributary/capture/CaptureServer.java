@@ -6,7 +6,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +47,7 @@ public final class CaptureServer implements AutoCloseable {
     try {
       CaptureHandler handler = new CaptureHandler(config, log, tokens, registry, vertx);
       Connections connections = new Connections(config, handler.metrics);
-      int port = deploy(vertx, new CaptureVerticle(config, config.port(), handler, connections), config);
-      for (int i = 1; i < EVENT_LOOPS; i++) deploy(vertx, new CaptureVerticle(config, port, handler, connections), config);
+      int port = listen(vertx, config, handler, connections);
       if (tokens == null) {
         LOG.warn("capture runs WITHOUT AUTH (no tokens file): every client on {} may send events as app 'default'", config.bindHost());
       }
@@ -86,13 +87,39 @@ public final class CaptureServer implements AutoCloseable {
     }
   }
 
-  private static int deploy(Vertx vertx, CaptureVerticle verticle, CaptureConfig config) throws CaptureStartException {
-    Future<String> deployed = vertx.deployVerticle(verticle, new DeploymentOptions());
+  /**
+   * Servers on one port share it only when each asks for that port, so port 0 is first resolved
+   * to a free port; should another process take it in between, another one is tried.
+   */
+  private static int listen(Vertx vertx, CaptureConfig config, CaptureHandler handler, Connections connections)
+      throws CaptureStartException {
+    for (int attempt = 1; ; attempt++) {
+      int port = config.port() != 0 ? config.port() : freePort(config.bindHost());
+      try {
+        deploy(vertx, port, config, handler, connections);
+        return port;
+      } catch (CaptureStartException e) {
+        if (config.port() != 0 || attempt == 5) throw e;
+      }
+    }
+  }
+
+  private static int freePort(String host) throws CaptureStartException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new CaptureStartException("cannot listen on " + host + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deploy(Vertx vertx, int port, CaptureConfig config, CaptureHandler handler, Connections connections)
+      throws CaptureStartException {
+    Future<String> deployed = vertx.deployVerticle(() -> new CaptureVerticle(config, port, handler, connections),
+        new DeploymentOptions().setInstances(EVENT_LOOPS));
     try {
       deployed.toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
-      return verticle.actualPort();
     } catch (ExecutionException e) {
-      throw new CaptureStartException("cannot listen on " + config.bindHost() + ":" + config.port() + ": " + e.getCause().getMessage(), e.getCause());
+      throw new CaptureStartException("cannot listen on " + config.bindHost() + ":" + port + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
       throw new CaptureStartException("capture did not start listening within " + START_STOP_SECONDS + " s", e);
     } catch (InterruptedException e) {

@@ -2,7 +2,6 @@ package dev.tributary.capture;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +12,6 @@ final class CaptureVerticle extends VerticleBase {
   private final int port;
   private final CaptureHandler handler;
   private final Connections connections;
-  private HttpServer server;
 
   CaptureVerticle(CaptureConfig config, int port, CaptureHandler handler, Connections connections) {
     this.config = config;
@@ -32,11 +30,6 @@ final class CaptureVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setDecompressionSupported(false) // capture inflates gzip itself, with a limit
         .setTcpNoDelay(true);
-    server = vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler);
-    return server.listen();
-  }
-
-  int actualPort() {
-    return server.actualPort();
+    return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler).listen();
   }
 }

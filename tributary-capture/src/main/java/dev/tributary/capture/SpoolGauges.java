@@ -14,7 +14,7 @@ import java.util.function.ToDoubleFunction;
  * The spool's size and every cursor's lag as gauges. One {@link Spool#usage()} snapshot serves
  * all gauges of a scrape (it is reused for {@value #SNAPSHOT_MILLIS} ms). A cursor that appears
  * after {@link #bind} gets its gauges at the first scrape that sees it; a cursor that goes away
- * reports NaN.
+ * reports NaN. The gauges hold this object strongly: nothing else keeps it.
  */
 public final class SpoolGauges {
 
@@ -42,7 +42,7 @@ public final class SpoolGauges {
   }
 
   private void spoolGauge(String name, String description, String unit, ToDoubleFunction<SpoolUsage> value) {
-    Gauge.builder(name, this, g -> value.applyAsDouble(g.usage())).description(description).baseUnit(unit).register(registry);
+    Gauge.builder(name, this, g -> value.applyAsDouble(g.usage())).description(description).baseUnit(unit).strongReference(true).register(registry);
   }
 
   private SpoolUsage usage() {
@@ -61,11 +61,11 @@ public final class SpoolGauges {
 
   private void registerCursor(String name) {
     Gauge.builder("tributary.spool.cursor.lag.records", this, g -> g.lag(name, SpoolUsage.CursorLag::records))
-        .description("Records the cursor has not acknowledged").tag("cursor", name).register(registry);
-    Gauge.builder("tributary.spool.cursor.lag", this, g -> g.lag(name, SpoolUsage.CursorLag::bytes))
-        .description("Bytes of records the cursor has not acknowledged").baseUnit("bytes").tag("cursor", name).register(registry);
-    TimeGauge.builder("tributary.spool.cursor.lag.oldest.age", this, TimeUnit.MILLISECONDS, g -> g.lag(name, SpoolUsage.CursorLag::oldestAgeMillis))
-        .description("Age of the oldest record the cursor has not acknowledged").tag("cursor", name).register(registry);
+        .description("Records the cursor has not acknowledged").tag("cursor", name).strongReference(true).register(registry);
+    Gauge.builder("tributary.spool.cursor.lag.bytes", this, g -> g.lag(name, SpoolUsage.CursorLag::bytes))
+        .description("Bytes of records the cursor has not acknowledged").tag("cursor", name).strongReference(true).register(registry);
+    TimeGauge.builder("tributary.spool.cursor.lag.age", this, TimeUnit.MILLISECONDS, g -> g.lag(name, SpoolUsage.CursorLag::oldestAgeMillis))
+        .description("Age of the oldest record the cursor has not acknowledged").tag("cursor", name).strongReference(true).register(registry);
   }
 
   private double lag(String cursor, ToDoubleFunction<SpoolUsage.CursorLag> value) {
