@@ -227,8 +227,11 @@ final class Ingest {
   private void refuse(Rejection r) {
     boolean bodyUnread = !request.isEnded();
     refused = true;
-    if (bodyUnread && "100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
-      // The client waits for our word before sending the body, so none will come: close after answering.
+    boolean bodyWillNotCome = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
+    boolean bodyTooLong = contentLength().orElse(0) > config.maxRequestBytes();
+    if (bodyUnread && (bodyWillNotCome || bodyTooLong)) {
+      // Either the client waits for our word before sending the body, or the body is too long to
+      // read and drop: close after answering instead of waiting for the rest.
       request.response().putHeader("Connection", "close");
       request.response().endHandler(v -> request.connection().close());
     }
