@@ -39,9 +39,14 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
+    boolean ingest = request.path().equals("/v1/events") && request.method() == HttpMethod.POST;
+    if (!ingest) {
+      RequestDeadline deadline = RequestDeadline.of(request.connection());
+      request.endHandler(v -> deadline.bodyRead());
+    }
     switch (request.path()) {
       case "/v1/events" -> {
-        if (request.method() == HttpMethod.POST) {
+        if (ingest) {
           new Ingest(this, request).start();
         } else {
           metrics.request(405);
