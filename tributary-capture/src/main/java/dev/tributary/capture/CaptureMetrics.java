@@ -1,10 +1,12 @@
 package dev.tributary.capture;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** What capture counts: requests by status, events and bytes accepted, durable-append latency. */
 final class CaptureMetrics {
@@ -14,6 +16,7 @@ final class CaptureMetrics {
   private final Counter events;
   private final Counter bytes;
   private final Counter refusedConnections;
+  private final AtomicInteger inFlight = new AtomicInteger();
   final Timer durableAppend;
 
   CaptureMetrics(MeterRegistry registry) {
@@ -27,6 +30,16 @@ final class CaptureMetrics {
     this.durableAppend = Timer.builder("tributary.capture.durable.append")
         .description("From handing a request's events to the spool until they are durable")
         .publishPercentileHistogram().register(registry);
+    Gauge.builder("tributary.capture.requests.in.flight", inFlight, AtomicInteger::get)
+        .description("POST /v1/events requests begun and not yet answered").register(registry);
+  }
+
+  void begun() {
+    inFlight.incrementAndGet();
+  }
+
+  void finished() {
+    inFlight.decrementAndGet();
   }
 
   void request(int status) {

@@ -44,6 +44,7 @@ final class Ingest {
   private boolean gzip;
   private Buffer body;
   private boolean refused;
+  private boolean finished;
   private long dropped;
 
   Ingest(CaptureHandler capture, HttpServerRequest request) {
@@ -54,9 +55,13 @@ final class Ingest {
   }
 
   void start() {
+    capture.metrics.begun();
     request.handler(this::onChunk);
     request.endHandler(v -> onEnd());
-    request.exceptionHandler(e -> refused = true); // the client went away mid-body: store nothing
+    request.exceptionHandler(e -> { // the client went away mid-body: store nothing
+      refused = true;
+      finish();
+    });
     try {
       checkHeaders();
     } catch (Rejection r) {
@@ -241,10 +246,16 @@ final class Ingest {
   private void answer(int status, Map<String, Object> json, long retryAfter) {
     HttpServerResponse response = request.response();
     capture.metrics.request(status);
+    finish();
     if (response.closed() || response.ended()) return;
     deadline.answered();
     if (retryAfter > 0) response.putHeader("Retry-After", Long.toString(retryAfter));
     CaptureHandler.json(response, status, json);
+  }
+
+  private void finish() {
+    if (!finished) capture.metrics.finished();
+    finished = true;
   }
 
   private long retryAfterSeconds() {

@@ -58,7 +58,7 @@ class CaptureLimitsTest {
         out.write(("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
             + "\r\n\r\n" + body.substring(0, 5)).getBytes(StandardCharsets.UTF_8));
         out.flush();
-        await().until(() -> capture.get("/health/ready").statusCode() == 200); // the partial request has surely been seen
+        await().until(() -> capture.registry.get("tributary.capture.requests.in.flight").gauge().value() == 1);
 
         capture.server.drain();
 
