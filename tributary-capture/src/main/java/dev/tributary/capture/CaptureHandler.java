@@ -2,6 +2,7 @@ package dev.tributary.capture;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -11,11 +12,13 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Routes requests: {@code POST /v1/events} to an {@link Ingest}, health and metrics answered here. */
 final class CaptureHandler implements Handler<HttpServerRequest> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  static final long BODIES_HELD_AT_ONCE = 64;
 
   final CaptureConfig config;
   final DurableLog log;
@@ -26,6 +29,8 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
   private final PrometheusMeterRegistry registry;
   private volatile boolean draining;
   private final AtomicBoolean spoolFull = new AtomicBoolean();
+  private final AtomicLong heldBytes = new AtomicLong();
+  private final long heldBytesBudget;
 
   CaptureHandler(CaptureConfig config, DurableLog log, Tokens tokens, PrometheusMeterRegistry registry, Vertx vertx) {
     this.config = config;
@@ -35,6 +40,24 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
     this.vertx = vertx;
     this.metrics = new CaptureMetrics(registry);
     this.parser = new EventParser(config.maxEventBytes(), new UuidV7());
+    this.heldBytesBudget = BODIES_HELD_AT_ONCE * config.maxRequestBytes();
+    Gauge.builder("tributary.capture.held", heldBytes, AtomicLong::get).baseUnit("bytes")
+        .description("Bytes of request bodies held in memory by requests not yet answered").register(registry);
+  }
+
+  /**
+   * Reserves room for request bytes held in memory, false when all requests together would hold
+   * more than {@value #BODIES_HELD_AT_ONCE} largest requests: many slow clients sending large
+   * bodies at once get 503 instead of exhausting the heap.
+   */
+  boolean hold(long bytes) {
+    if (heldBytes.addAndGet(bytes) <= heldBytesBudget) return true;
+    heldBytes.addAndGet(-bytes);
+    return false;
+  }
+
+  void release(long bytes) {
+    heldBytes.addAndGet(-bytes);
   }
 
   @Override

@@ -46,6 +46,7 @@ final class Ingest {
   private boolean refused;
   private boolean finished;
   private long dropped;
+  private long held;
 
   Ingest(CaptureHandler capture, HttpServerRequest request) {
     this.capture = capture;
@@ -142,7 +143,10 @@ final class Ingest {
     } else if (body.length() + (long) chunk.length() > config.maxRequestBytes()) {
       refuse(new Rejection(413, "the request body is over the limit of " + config.maxRequestBytes()
           + " bytes; send fewer events per request"));
+    } else if (!capture.hold(chunk.length())) {
+      refuse(new Rejection(503, "the server holds too many request bodies at once; retry later", Map.of(), retryAfterSeconds()));
     } else {
+      held += chunk.length();
       body.appendBuffer(chunk);
     }
   }
@@ -253,9 +257,13 @@ final class Ingest {
     CaptureHandler.json(response, status, json);
   }
 
+  /** The request is answered or abandoned: release what it held. Runs once. */
   private void finish() {
-    if (!finished) capture.metrics.finished();
+    if (finished) return;
     finished = true;
+    capture.metrics.finished();
+    capture.release(held);
+    held = 0;
   }
 
   private long retryAfterSeconds() {

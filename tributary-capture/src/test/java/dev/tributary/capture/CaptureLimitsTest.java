@@ -140,6 +140,36 @@ class CaptureLimitsTest {
     }
   }
 
+  @Test
+  void manySlowLargeBodiesAtOnceGet503InsteadOfTheHeap() throws Exception {
+    int maxRequest = 1024;
+    long budget = CaptureHandler.BODIES_HELD_AT_ONCE * maxRequest;
+    int partial = 1020;
+    String head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + maxRequest + "\r\n\r\n";
+    String body = "[" + " ".repeat(partial - 1);
+    List<Socket> slow = new java.util.ArrayList<>();
+    try (CaptureFixture capture = CaptureFixture.start(dir, c -> c.withMaxRequestBytes(maxRequest), s -> s)) {
+      try {
+        for (int i = 0; i < budget / partial; i++) {
+          Socket socket = new Socket("127.0.0.1", capture.server.port());
+          slow.add(socket);
+          socket.getOutputStream().write((head + body).getBytes(StandardCharsets.US_ASCII));
+        }
+        await().until(() -> capture.registry.get("tributary.capture.held").gauge().value() == (budget / partial) * partial);
+
+        String refused = capture.raw(head.replace("Host: x", "Host: x\r\nConnection: close") + body + "{}]\n", Duration.ofSeconds(10));
+
+        assertThat(refused).startsWith("HTTP/1.1 503").contains("Retry-After: 5").contains("too many request bodies at once")
+            .doesNotContain("<timeout>");
+      } finally {
+        for (Socket socket : slow) socket.close();
+      }
+      await().until(() -> capture.registry.get("tributary.capture.held").gauge().value() == 0);
+      assertThat(capture.post("{\"event\":\"room-again\"}", "application/json").statusCode()).isEqualTo(200);
+      assertThat(capture.stored()).hasSize(1);
+    }
+  }
+
   /** Writes a request on an open connection and reads one answer (a few hundred bytes at most). */
   private static String exchange(Socket socket, String request) throws Exception {
     socket.setSoTimeout(10_000);
