@@ -80,7 +80,7 @@ final class EventParser {
     }
     JsonToken trailing = p.nextToken();
     if (trailing != null) {
-      throw at(p, 400, "unexpected " + describe(trailing) + " after the JSON value; to send several events use a JSON array,"
+      throw at(p, 400, "more content (" + describe(trailing) + ") after the JSON value; to send several events use a JSON array,"
           + " or NDJSON with Content-Type: application/x-ndjson", -1);
     }
   }
