@@ -44,6 +44,7 @@ final class Ingest {
   private boolean gzip;
   private Buffer body;
   private boolean refused;
+  private boolean continued;
   private boolean finished;
   private long dropped;
   private long held;
@@ -70,7 +71,14 @@ final class Ingest {
       return;
     }
     body = Buffer.buffer((int) Math.min(INLINE_BYTES, contentLength().orElse(1024)));
-    if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) request.response().writeContinue();
+    if (expectsContinue()) {
+      request.response().writeContinue();
+      continued = true;
+    }
+  }
+
+  private boolean expectsContinue() {
+    return "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
   }
 
   private void checkHeaders() throws Rejection {
@@ -236,7 +244,7 @@ final class Ingest {
   private void refuse(Rejection r) {
     boolean bodyUnread = !request.isEnded();
     refused = true;
-    boolean bodyWillNotCome = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
+    boolean bodyWillNotCome = expectsContinue() && !continued;
     boolean bodyTooLong = contentLength().orElse(0) > config.maxRequestBytes();
     if (bodyUnread && (bodyWillNotCome || bodyTooLong)) {
       // Either the client waits for our word before sending the body, or the body is too long to
