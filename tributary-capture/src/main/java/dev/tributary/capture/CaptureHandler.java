@@ -117,7 +117,10 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
 
   private void metrics(HttpServerResponse response) {
     // A scrape evaluates the spool gauges, which may touch the disk: off the event loop.
-    vertx.executeBlocking(registry::scrape, false).onComplete(result -> {
+    vertx.executeBlocking(() -> {
+      SpoolGauges.beforeScrape(registry);
+      return registry.scrape();
+    }, false).onComplete(result -> {
       if (result.succeeded()) {
         response.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(result.result());
       } else {
