@@ -47,6 +47,7 @@ public record CaptureConfig(String bindHost, int port, long maxRequestBytes, lon
 
   public CaptureConfig withBindHost(String host) { return new CaptureConfig(host, port, maxRequestBytes, maxEventBytes, tokensFile, requestTimeout, idleTimeout, maxConnections, retryAfter); }
   public CaptureConfig withPort(int p) { return new CaptureConfig(bindHost, p, maxRequestBytes, maxEventBytes, tokensFile, requestTimeout, idleTimeout, maxConnections, retryAfter); }
+  /** Also lowers the event limit to the request limit when it was larger. */
   public CaptureConfig withMaxRequestBytes(long bytes) { return new CaptureConfig(bindHost, port, bytes, Math.min(maxEventBytes, bytes), tokensFile, requestTimeout, idleTimeout, maxConnections, retryAfter); }
   public CaptureConfig withMaxEventBytes(long bytes) { return new CaptureConfig(bindHost, port, maxRequestBytes, bytes, tokensFile, requestTimeout, idleTimeout, maxConnections, retryAfter); }
   public CaptureConfig withTokensFile(Path file) { return new CaptureConfig(bindHost, port, maxRequestBytes, maxEventBytes, file, requestTimeout, idleTimeout, maxConnections, retryAfter); }

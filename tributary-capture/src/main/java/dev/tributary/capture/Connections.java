@@ -27,8 +27,4 @@ final class Connections {
     connection.closeHandler(v -> open.decrementAndGet());
     RequestDeadline.install(connection, requestTimeoutMillis, () -> metrics.request(408));
   }
-
-  int open() {
-    return open.get();
-  }
 }

@@ -118,13 +118,14 @@ final class EventParser {
         }
         case "event" -> {
           if (value != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
-            throw at(start, 400, "event " + index + ": \"event\" must be a non-empty string, got " + describe(p, value), index);
+            String got = value == JsonToken.VALUE_STRING ? "an empty string" : describe(value);
+            throw at(start, 400, "event " + index + ": \"event\" must be a non-empty string, got " + got, index);
           }
           hasEvent = true;
         }
         case "event_id" -> {
           if (value != JsonToken.VALUE_STRING) {
-            throw at(start, 400, "event " + index + ": \"event_id\" must be a string, got " + describe(p, value), index);
+            throw at(start, 400, "event " + index + ": \"event_id\" must be a string, got " + describe(value), index);
           }
           String id = p.getText();
           if (id.isEmpty() || id.codePointCount(0, id.length()) > MAX_EVENT_ID_CHARS) {
@@ -164,10 +165,6 @@ final class EventParser {
     details.put("line", location.getLineNr());
     details.put("column", location.getColumnNr());
     return new Rejection(status, message, details);
-  }
-
-  private static String describe(JsonParser p, JsonToken t) throws IOException {
-    return t == JsonToken.VALUE_STRING ? "an empty string" : describe(t);
   }
 
   private static String describe(JsonToken t) {

@@ -67,8 +67,7 @@ final class Tokens {
     }
     Map<String, App> byDigest = new HashMap<>();
     long now = System.nanoTime();
-    for (Iterator<Map.Entry<String, JsonNode>> it = apps.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Map.Entry<String, JsonNode> entry : apps.properties()) {
       String name = entry.getKey();
       String key = "apps." + name;
       if (!APP_NAME.matcher(name).matches()) {

@@ -108,8 +108,8 @@ class CaptureLimitsTest {
   @Test
   void connectionsPastTheMaximumAreClosedAtOnce() throws Exception {
     try (CaptureFixture capture = CaptureFixture.start(dir, c -> c.withMaxConnections(2), s -> s);
-         Socket first = new Socket("127.0.0.1", capture.server.port());
          Socket second = new Socket("127.0.0.1", capture.server.port())) {
+      Socket first = new Socket("127.0.0.1", capture.server.port());
       assertThat(exchange(first, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
       assertThat(exchange(second, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
 
