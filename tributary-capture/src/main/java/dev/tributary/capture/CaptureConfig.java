@@ -23,6 +23,8 @@ public record CaptureConfig(String bindHost, int port, long maxRequestBytes, lon
   public static final long DEFAULT_MAX_EVENT_BYTES = 1L << 20;
   /** Request bodies are held in one array, so they must stay well under 2 GiB. */
   static final long LARGEST_REQUEST_BYTES = 1L << 30;
+  /** An event is one spool record, and the spool takes records up to 16 MiB. */
+  static final long LARGEST_EVENT_BYTES = 16L << 20;
 
   public CaptureConfig {
     if (bindHost == null || bindHost.isBlank()) throw new IllegalArgumentException("bind host must not be empty");
@@ -30,8 +32,9 @@ public record CaptureConfig(String bindHost, int port, long maxRequestBytes, lon
     if (maxRequestBytes < 1024 || maxRequestBytes > LARGEST_REQUEST_BYTES) {
       throw new IllegalArgumentException("max request bytes must be 1024 to " + LARGEST_REQUEST_BYTES + ", got " + maxRequestBytes);
     }
-    if (maxEventBytes < 64 || maxEventBytes > maxRequestBytes) {
-      throw new IllegalArgumentException("max event bytes must be 64 to the max request bytes (" + maxRequestBytes + "), got " + maxEventBytes);
+    if (maxEventBytes < 64 || maxEventBytes > Math.min(maxRequestBytes, LARGEST_EVENT_BYTES)) {
+      throw new IllegalArgumentException("max event bytes must be 64 to the max request bytes (" + maxRequestBytes
+          + ") and to " + LARGEST_EVENT_BYTES + " (the spool's record limit), got " + maxEventBytes);
     }
     requirePositive("request timeout", requestTimeout);
     requirePositive("idle timeout", idleTimeout);

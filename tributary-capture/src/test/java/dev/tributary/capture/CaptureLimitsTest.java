@@ -170,6 +170,35 @@ class CaptureLimitsTest {
     }
   }
 
+  @Test
+  void aClosedSpoolAnswers503AndAFailingOne500() throws Exception {
+    try (CaptureFixture capture = CaptureFixture.start(dir)) {
+      capture.spool.close();
+
+      HttpResponse<String> closed = capture.post("{\"event\":\"late\"}", "application/json");
+
+      assertThat(closed.statusCode()).isEqualTo(503);
+      assertThat(closed.headers().firstValue("Retry-After")).hasValue("5");
+      assertThat(CaptureFixture.json(closed).get("error").asText()).contains("shutting down");
+    }
+    DurableLog broken = new DurableLog() { // a fake: the real spool cannot be made to fail a write on demand
+      @Override public java.util.concurrent.CompletableFuture<?> append(List<byte[]> events) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("No space left on device"));
+      }
+      @Override public long freeBytes() { return Long.MAX_VALUE; }
+    };
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    try (CaptureServer server = CaptureServer.start(CaptureConfig.defaults().withPort(0), broken, registry)) {
+      HttpResponse<String> failed = java.net.http.HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/events"))
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"event\":\"e\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(failed.statusCode()).isEqualTo(500);
+      assertThat(CaptureFixture.json(failed).get("error").asText()).isEqualTo("could not store the events: java.io.IOException: No space left on device");
+    }
+  }
+
   /** Writes a request on an open connection and reads one answer (a few hundred bytes at most). */
   private static String exchange(Socket socket, String request) throws Exception {
     socket.setSoTimeout(10_000);
