@@ -107,12 +107,21 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
 
   private void ready(HttpServerResponse response) {
     if (draining) {
-      json(response, 503, Map.of("ready", false, "reason", "draining"));
+      json(response, 503, notReady("draining"));
     } else if (spoolFull()) {
-      json(response, 503, Map.of("ready", false, "reason", "spool full", "free_bytes", log.freeBytes()));
+      Map<String, Object> body = notReady("spool full");
+      body.put("free_bytes", log.freeBytes());
+      json(response, 503, body);
     } else {
       json(response, 200, Map.of("ready", true));
     }
+  }
+
+  private static Map<String, Object> notReady(String reason) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", false);
+    body.put("reason", reason);
+    return body;
   }
 
   private void metrics(HttpServerResponse response) {
