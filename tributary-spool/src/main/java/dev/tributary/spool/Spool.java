@@ -63,8 +63,8 @@ public final class Spool implements Closeable {
     Path dir = config.directory();
     Files.createDirectories(dir.resolve(CURSORS_DIR));
     SpoolLock lock = SpoolLock.acquire(dir);
+    ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     try {
-      ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
       long next = openSegments(dir, segments);
       Spool spool = new Spool(config, lock, segments, next);
       spool.loadCheckpoints();
@@ -72,6 +72,7 @@ public final class Spool implements Closeable {
           segments.firstKey(), next, config.fsync());
       return spool;
     } catch (IOException | RuntimeException e) {
+      for (Segment s : segments.values()) s.close();
       lock.close();
       throw e;
     }
