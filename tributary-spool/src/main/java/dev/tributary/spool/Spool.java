@@ -57,6 +57,7 @@ public final class Spool implements Closeable {
     segments.values().forEach(s -> usedBytes.addAndGet(s.readableBytes()));
     this.writer = new GroupCommitWriter(dir, config, active, active.readableBytes(), nextOffset, new WriterEvents());
     this.writerThread = Thread.ofPlatform().name("tributary-spool-writer").daemon().start(writer);
+    deleteAcknowledgedSegmentsOrWarn();
   }
 
   /** Opens (creating if needed) the spool in {@code config.directory()}, recovering its tail. */
@@ -297,6 +298,14 @@ public final class Spool implements Closeable {
     openCursors.remove(name);
   }
 
+  private void deleteAcknowledgedSegmentsOrWarn() {
+    try {
+      deleteAcknowledgedSegments();
+    } catch (IOException e) {
+      log.warn("could not delete acknowledged segments of {}; will retry at the next acknowledgement or roll", dir, e);
+    }
+  }
+
   /** Deletes segments every cursor has read past; never the one being written. */
   private synchronized void deleteAcknowledgedSegments() throws IOException {
     long min = committed.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
@@ -319,6 +328,7 @@ public final class Spool implements Closeable {
   private final class WriterEvents implements GroupCommitWriter.Listener {
     @Override public void rolled(Segment newSegment) {
       segments.put(newSegment.baseOffset(), newSegment);
+      deleteAcknowledgedSegmentsOrWarn();
     }
 
     @Override public void published(long nextOffset) {
