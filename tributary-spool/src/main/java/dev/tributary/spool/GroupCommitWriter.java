@@ -1,0 +1,254 @@
+package dev.tributary.spool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spool's only writer. Appenders hand it batches; it takes everything waiting, writes it
+ * with as few system calls as it can, makes it durable with one {@code force}, then hands the
+ * appenders' futures to a completer thread so that the next write starts at once. Under load
+ * the batches grow, so one fsync serves many appends.
+ *
+ * <p>The segment being written is preallocated with zeros ahead of the write position, in
+ * steps of {@value #PREALLOCATE_BYTES} bytes, so that most commits' fdatasync flushes data
+ * only and no file-size metadata (on ext4 that halves its latency for 64 KiB commits).
+ * Recovery trims the zero tail; a segment is truncated to its data when it is sealed.
+ */
+final class GroupCommitWriter implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final int BUFFER_BYTES = 1 << 20;
+  private static final int MAX_APPENDS_PER_COMMIT = 8192;
+  private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  static final int PREALLOCATE_BYTES = 4 << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
+
+  /** One append call waiting for the writer. */
+  static final class Pending {
+    final List<byte[]> records;
+    final long bytes;
+    final CompletableFuture<Long> done = new CompletableFuture<>();
+    long firstOffset;
+
+    Pending(List<byte[]> records, long bytes) {
+      this.records = records;
+      this.bytes = bytes;
+    }
+  }
+
+  /** What the writer tells the spool. */
+  interface Listener {
+    void rolled(Segment newSegment);
+
+    void published(long nextOffset);
+
+    void failed(IOException cause);
+  }
+
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final List<Pending> batch = new ArrayList<>();
+  private final ExecutorService completer =
+      Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("tributary-spool-completer").daemon().unstarted(r));
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+  private final Path dir;
+  private final SpoolConfig config;
+  private final Listener listener;
+  private Segment active;
+  private FileChannel out;
+  private long writePosition;
+  private long allocatedBytes;
+  private long nextOffset;
+  private long lastForceNanos = System.nanoTime();
+  private boolean unforced;
+  private volatile boolean closing;
+  private volatile IOException failure;
+
+  GroupCommitWriter(Path dir, SpoolConfig config, Segment active, long writePosition, long nextOffset, Listener listener)
+      throws IOException {
+    this.dir = dir;
+    this.config = config;
+    this.listener = listener;
+    this.active = active;
+    this.writePosition = writePosition;
+    this.nextOffset = nextOffset;
+    this.out = FileChannel.open(active.file(), StandardOpenOption.WRITE);
+    this.allocatedBytes = out.size();
+  }
+
+  synchronized void submit(Pending pending) {
+    IOException failed = failure;
+    if (failed != null) {
+      pending.done.completeExceptionally(failed);
+    } else if (closing) {
+      pending.done.completeExceptionally(new SpoolClosedException());
+    } else {
+      queue.add(pending);
+    }
+  }
+
+  /** Stops taking appends; the thread finishes what is queued and exits. */
+  synchronized void close() {
+    closing = true;
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (!(closing && queue.isEmpty())) {
+        Pending first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+        if (first == null) {
+          forceIfDue();
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_APPENDS_PER_COMMIT - 1);
+        commit();
+        batch.clear();
+      }
+      seal();
+      out.close();
+      completer.shutdown();
+      completer.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (IOException e) {
+      fail(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(new IOException("spool writer interrupted", e));
+    }
+  }
+
+  private void commit() throws IOException {
+    long bytes = 0;
+    for (Pending p : batch) {
+      if (writePosition + buffer.position() > 0 && writePosition + buffer.position() + p.bytes > config.segmentBytes()) {
+        roll();
+        bytes = 0;
+      }
+      bytes += p.bytes;
+      preallocate(writePosition + bytes);
+      p.firstOffset = nextOffset;
+      encode(p);
+    }
+    flushBuffer();
+    unforced = true;
+    if (config.fsync() instanceof FsyncPolicy.Always) {
+      force();
+    } else {
+      forceIfDue();
+    }
+    publish();
+    List<Pending> done = List.copyOf(batch);
+    completer.execute(() -> done.forEach(p -> p.done.complete(p.firstOffset)));
+  }
+
+  /** Makes sure the file has zeros up to at least {@code end}, within the segment's size where possible. */
+  private void preallocate(long end) throws IOException {
+    if (end <= allocatedBytes) return;
+    long target = Math.max(end, Math.min(config.segmentBytes(), allocatedBytes + PREALLOCATE_BYTES));
+    while (allocatedBytes < target) {
+      ByteBuffer zeros = ZEROS.duplicate().limit((int) Math.min(ZEROS.capacity(), target - allocatedBytes));
+      allocatedBytes += out.write(zeros, allocatedBytes);
+    }
+  }
+
+  /** Cuts the preallocated zeros off and forces: the segment now holds exactly its records. */
+  private void seal() throws IOException {
+    flushBuffer();
+    out.truncate(writePosition);
+    out.force(true);
+    unforced = false;
+    allocatedBytes = writePosition;
+  }
+
+  private void encode(Pending p) throws IOException {
+    long time = System.currentTimeMillis();
+    int last = p.records.size() - 1;
+    for (int i = 0; i <= last; i++) {
+      byte[] payload = p.records.get(i);
+      int size = RecordFormat.sizeOf(payload);
+      active.indexRecord(nextOffset, writePosition + buffer.position());
+      if (size > buffer.capacity()) {
+        flushBuffer();
+        ByteBuffer big = ByteBuffer.allocate(size);
+        RecordFormat.write(big, nextOffset, time, i == last, payload);
+        writeFully(big.flip());
+      } else {
+        if (size > buffer.remaining()) flushBuffer();
+        RecordFormat.write(buffer, nextOffset, time, i == last, payload);
+      }
+      nextOffset++;
+    }
+  }
+
+  private void flushBuffer() throws IOException {
+    buffer.flip();
+    writeFully(buffer);
+    buffer.clear();
+  }
+
+  private void writeFully(ByteBuffer src) throws IOException {
+    while (src.hasRemaining()) {
+      writePosition += out.write(src, writePosition);
+    }
+  }
+
+  private void roll() throws IOException {
+    seal();
+    publish();
+    out.close();
+    Path file = Segment.fileFor(dir, nextOffset);
+    out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Directories.force(dir);
+    active = Segment.openScanned(file, 0, nextOffset);
+    writePosition = 0;
+    allocatedBytes = 0;
+    listener.rolled(active);
+  }
+
+  private void force() throws IOException {
+    out.force(false);
+    lastForceNanos = System.nanoTime();
+    unforced = false;
+  }
+
+  private void forceIfDue() throws IOException {
+    if (unforced && config.fsync() instanceof FsyncPolicy.Interval interval
+        && System.nanoTime() - lastForceNanos >= interval.interval().toNanos()) {
+      force();
+    }
+  }
+
+  private long waitNanos() {
+    if (unforced && config.fsync() instanceof FsyncPolicy.Interval interval) {
+      return Math.max(0, interval.interval().toNanos() - (System.nanoTime() - lastForceNanos));
+    }
+    return IDLE_WAIT_NANOS;
+  }
+
+  private void publish() {
+    active.publish(writePosition, nextOffset);
+    listener.published(nextOffset);
+  }
+
+  private synchronized void fail(IOException e) {
+    log.error("spool writer failed; the spool refuses appends until it is reopened", e);
+    failure = e;
+    listener.failed(e);
+    for (Pending p : batch) p.done.completeExceptionally(e);
+    Pending p;
+    while ((p = queue.poll()) != null) p.done.completeExceptionally(e);
+    completer.shutdown();
+  }
+}
