@@ -26,6 +26,7 @@ import java.util.concurrent.Semaphore;
  *       printing {@code ack-begin N} before and {@code ack-done N} after each acknowledgement.
  *   <li>{@code hold DIR}: opens the spool, prints {@code held <pid>}, and keeps it open until
  *       stdin ends.
+ *   <li>{@code try-open DIR}: prints {@code opened} or {@code refused <message>} and exits.
  * </ul>
  * It ends itself when stdin ends, so a dead test never leaves it running.
  */
@@ -46,6 +47,7 @@ public final class SpoolCrashChild {
       case "append" -> append(config(dir, Long.parseLong(args[2])), Long.parseLong(args[3]), Long.parseLong(args[4]), Integer.parseInt(args[5]));
       case "ack" -> acknowledge(config(dir, Long.parseLong(args[2])), Long.parseLong(args[3]));
       case "hold" -> hold(SpoolConfig.defaults(dir));
+      case "try-open" -> tryOpen(SpoolConfig.defaults(dir));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
   }
@@ -117,6 +119,16 @@ public final class SpoolCrashChild {
     Spool.open(config);
     OUT.println("held " + ProcessHandle.current().pid());
     Thread.currentThread().join();
+  }
+
+  private static void tryOpen(SpoolConfig config) throws IOException {
+    try {
+      Spool.open(config).close();
+      OUT.println("opened");
+    } catch (SpoolLockedException e) {
+      OUT.println("refused " + e.getMessage());
+    }
+    System.exit(0);
   }
 
   private static void exitWhenStdinEnds() {

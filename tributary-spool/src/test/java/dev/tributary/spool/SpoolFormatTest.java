@@ -142,7 +142,7 @@ class SpoolFormatTest {
   @EnumSource(BatchCut.class)
   void batchWithoutItsEndOfBatchRecordIsDroppedWhole(BatchCut cut) throws IOException, InterruptedException {
     List<List<byte[]>> batches = new ArrayList<>(singles(5));
-    batches.add(List.of(text("b0"), text("b1"), text("b2"), text("b3"), text("b4")));
+    batches.add(List.of(text("b0-" + "y".repeat(60)), text("b1"), text("b2"), text("b3"), text("b4-" + "y".repeat(60))));
     List<Long> offsets = write(batches);
     Path segment = SegmentFile.lastSegment(dir);
     List<SegmentFile.Entry> records = SegmentFile.read(segment).records();
@@ -152,7 +152,7 @@ class SpoolFormatTest {
     assertThat(records.subList(5, 9)).as("only a batch's last record has END_OF_BATCH").noneMatch(SegmentFile.Entry::endOfBatch);
     assertThat(batchEnd.endOfBatch()).isTrue();
     switch (cut) {
-      case INSIDE_LAST_RECORD -> truncate(segment, batchEnd.position() + 30);
+      case INSIDE_LAST_RECORD -> truncate(segment, batchEnd.position() + SegmentFile.HEADER + 30);
       case BEFORE_LAST_RECORD -> truncate(segment, batchEnd.position());
       case AFTER_FIRST_RECORD -> truncate(segment, records.get(6).position());
       case END_FLAG_CLEARED -> {
@@ -280,6 +280,7 @@ class SpoolFormatTest {
         .hasMessageContaining("2");
     assertThat(snapshot()).as("nothing changed, byte for byte").isEqualTo(before);
     assertThat(catchThrowable(() -> Spool.open(config()).close())).as("still refused").isInstanceOf(SpoolFormatException.class);
+    assertThat(openFilesUnder(dir)).as("a refused open leaves no file open").isEmpty();
 
     Files.write(segment, original);
     try (Spool spool = Spool.open(config())) {
@@ -337,6 +338,7 @@ class SpoolFormatTest {
     });
     assertThat(thrown).isInstanceOf(SpoolFormatException.class).hasMessageContaining("lake");
     assertThat(snapshot()).as("nothing changed, byte for byte").isEqualTo(before);
+    assertThat(openFilesUnder(dir)).as("a refused open leaves no file open").isEmpty();
   }
 
   @Test
@@ -376,8 +378,8 @@ class SpoolFormatTest {
     SegmentFile.Contents c = SegmentFile.read(segment);
     assertThat(c.wholeFileValid()).as("every byte belongs to a valid record").isTrue();
     assertThat(SegmentFile.baseOffset(segment)).isEqualTo(offsets.get(0));
-    assertThat(c.records()).extracting(SegmentFile.Entry::offset)
-        .containsExactly(offsets.get(0), offsets.get(1), offsets.get(1) + 1, offsets.get(2));
+    assertThat(c.records()).extracting(SegmentFile.Entry::offset).containsExactlyElementsOf(offsets);
+    assertThat(offsets).as("contiguous").containsExactly(offsets.get(0), offsets.get(0) + 1, offsets.get(0) + 2, offsets.get(0) + 3);
     assertThat(c.records()).extracting(SegmentFile.Entry::flags).containsExactly(1, 0, 1, 1);
     assertThat(c.records()).extracting(SegmentFile.Entry::version).containsOnly(1);
     assertThat(c.records()).extracting(SegmentFile.Entry::time).allMatch(t -> t >= before && t <= after);
@@ -391,8 +393,10 @@ class SpoolFormatTest {
     String pid = String.valueOf(ProcessHandle.current().pid());
     long next;
     try (Spool first = Spool.open(config())) {
+      List<String> openBefore = openFilesUnder(dir);
       Throwable thrown = catchThrowable(() -> Spool.open(config()).close());
       assertThat(thrown).isInstanceOf(SpoolLockedException.class).hasMessageContaining(pid);
+      assertThat(openFilesUnder(dir)).as("a refused open leaves no file open").isEqualTo(openBefore);
       assertThat(Files.readString(dir.resolve("spool.lock"))).as("the lock file holds the PID").contains(pid);
       long offset = first.append(text("still mine")).join();
       next = first.nextOffset();
@@ -400,6 +404,19 @@ class SpoolFormatTest {
     }
     try (Spool again = Spool.open(config())) {
       assertThat(again.nextOffset()).isEqualTo(next);
+    }
+  }
+
+  @Test
+  void refusedOpenInTheSameProcessDoesNotReleaseTheHoldersLock() throws Exception {
+    try (Spool holder = Spool.open(config())) {
+      assertThat(catchThrowable(() -> Spool.open(config()).close())).isInstanceOf(SpoolLockedException.class);
+      // POSIX locks belong to the process: closing any descriptor of the file can drop them.
+      try (ChildJvm child = ChildJvm.start(dir.resolveSibling(dir.getFileName() + "-child.err"), "try-open", dir.toString())) {
+        assertThat(child.linesAfterExit()).as("another process opening the spool")
+            .singleElement().asString().startsWith("refused").contains(String.valueOf(ProcessHandle.current().pid()));
+      }
+      assertThat(holder.append(text("still held")).join()).isNotNegative();
     }
   }
 
@@ -494,6 +511,22 @@ class SpoolFormatTest {
   private static void truncate(Path file, long size) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     Files.write(file, Arrays.copyOf(bytes, (int) size));
+  }
+
+  /** Files under {@code root} this process has open, as Linux lists them in /proc/self/fd. */
+  private static List<String> openFilesUnder(Path root) throws IOException {
+    List<String> open = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          Path target = Files.readSymbolicLink(fd);
+          if (target.startsWith(root.toRealPath())) open.add(target.toString());
+        } catch (IOException e) {
+          // the descriptor was closed while listing (it was the listing's own)
+        }
+      }
+    }
+    return open.stream().sorted().toList();
   }
 
   /** Every file but the lock (whose PID a refused open may rewrite), by SHA-256. */
