@@ -64,7 +64,9 @@ final class ChildJvm implements AutoCloseable {
 
   /** SIGKILL, then every complete line the child wrote before it died. */
   List<String> kill() throws InterruptedException {
-    process.destroyForcibly();
+    // Through the handle: Process.destroyForcibly() also closes our end of the child's stdout,
+    // dropping lines still in the pipe, and the tests need every line the child wrote.
+    process.toHandle().destroyForcibly();
     return linesAfterExit();
   }
 

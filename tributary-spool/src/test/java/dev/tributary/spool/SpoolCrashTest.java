@@ -2,6 +2,7 @@ package dev.tributary.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,8 @@ class SpoolCrashTest {
       nextBeforeRound = spool.nextOffset();
     }
     long totalAcked = 0;
+    int tornTails = 0;
+    int trimmedTails = 0;
     for (int round = 0; round < ROUNDS; round++) {
       String where = "round " + round + " (seed " + SEED + ")";
       List<String> lines;
@@ -50,7 +53,10 @@ class SpoolCrashTest {
       int acked = recordAcknowledged(lines, nextBeforeRound, ackedIdByOffset, where);
       assertThat(acked).as("%s: the child acknowledged appends before it was killed", where).isPositive();
       totalAcked += acked;
-      try (Spool spool = Spool.open(config)) {
+      try (LogCapture logs = new LogCapture(); Spool spool = Spool.open(config)) {
+        tornTails += (int) logs.at(Level.WARN).stream().filter(m -> m.contains("torn")).count();
+        trimmedTails += (int) logs.at(Level.INFO).stream().filter(m -> m.contains("trimmed")).count();
+        assertThat(logs.at(Level.ERROR)).as("%s: errors logged at recovery", where).isEmpty();
         assertThat(SegmentFile.corruptFiles(config.directory())).as("%s: a kill is not corruption", where).isEmpty();
         long next = spool.nextOffset();
         long maxAcked = ackedIdByOffset.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
@@ -66,7 +72,8 @@ class SpoolCrashTest {
         nextBeforeRound = next;
       }
     }
-    System.out.println("killedAppender: " + ROUNDS + " rounds, " + totalAcked + " acknowledged records checked");
+    System.out.println("killedAppender: " + ROUNDS + " rounds, " + totalAcked + " acknowledged records checked, "
+        + tornTails + " torn tails truncated and " + trimmedTails + " preallocated tails trimmed at reopen");
   }
 
   @Test
