@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -260,30 +261,32 @@ class SpoolFormatTest {
 
   // ---- a newer format: refuse, change nothing ----
 
-  @ParameterizedTest(name = "unknown version in record {0}")
-  @ValueSource(ints = {4, 9})
-  void unknownRecordVersionRefusesToOpenAndChangesNothing(int index) throws IOException, InterruptedException {
-    write(singles(10));
+  @ParameterizedTest(name = "{0}-byte segments, unknown version in record {1} of the last segment")
+  @CsvSource({"65536, 4", "65536, 9", "1024, 0", "1024, -1"})
+  void unknownRecordVersionRefusesToOpenAndChangesNothing(int segmentBytes, int index) throws IOException, InterruptedException {
+    SpoolConfig config = config().withSegmentBytes(segmentBytes);
+    write(singles(10), config);
     Path segment = SegmentFile.lastSegment(dir);
     byte[] original = Files.readAllBytes(segment);
-    SegmentFile.Entry e = SegmentFile.read(segment).records().get(index);
+    List<SegmentFile.Entry> records = SegmentFile.read(segment).records();
+    SegmentFile.Entry e = records.get(index < 0 ? records.size() - 1 : index);
     byte[] newer = original.clone();
     newer[(int) e.position() + SegmentFile.VERSION_AT] = 2;
     SegmentFile.resealRecord(newer, (int) e.position());
     Files.write(segment, newer);
     Map<String, String> before = snapshot();
 
-    Throwable thrown = catchThrowable(() -> Spool.open(config()).close());
+    Throwable thrown = catchThrowable(() -> Spool.open(config).close());
     assertThat(thrown).isInstanceOf(SpoolFormatException.class)
         .hasMessageContaining(segment.getFileName().toString())
         .hasMessageContaining(String.valueOf(e.position()))
         .hasMessageContaining("2");
     assertThat(snapshot()).as("nothing changed, byte for byte").isEqualTo(before);
-    assertThat(catchThrowable(() -> Spool.open(config()).close())).as("still refused").isInstanceOf(SpoolFormatException.class);
+    assertThat(catchThrowable(() -> Spool.open(config).close())).as("still refused").isInstanceOf(SpoolFormatException.class);
     assertThat(openFilesUnder(dir)).as("a refused open leaves no file open").isEmpty();
 
     Files.write(segment, original);
-    try (Spool spool = Spool.open(config())) {
+    try (Spool spool = Spool.open(config)) {
       assertThat(readAll(spool)).as("the refused open released the lock and left the records").hasSize(10);
     }
   }
