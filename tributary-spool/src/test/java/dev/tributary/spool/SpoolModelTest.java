@@ -269,7 +269,7 @@ class SpoolModelTest {
         cursors.put(name, c);
       }
       check();
-      int operations = 15 + random.nextInt(50);
+      int operations = 15 + random.nextInt(40);
       for (int i = 0; i < operations; i++) {
         int dice = random.nextInt(100);
         if (dice < 28) append(List.of(payload()));
@@ -440,7 +440,7 @@ class SpoolModelTest {
     private void drainAndRetryRefused() throws Exception {
       for (ModelCursor c : cursors.values()) drain(c);
       if (refused != null) {
-        awaitRetention();
+        check();
         step("retry the refused append");
         append(refused);
       }
@@ -463,10 +463,6 @@ class SpoolModelTest {
       assertThat(spool.nextOffset()).as("nextOffset").isEqualTo(next());
       await().atMost(WAIT).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).ignoreExceptions()
           .untilAsserted(this::checkFilesAndUsage);
-    }
-
-    private void awaitRetention() {
-      check();
     }
 
     /** The segment files hold exactly the retained part of the model, laid out as documented. */
