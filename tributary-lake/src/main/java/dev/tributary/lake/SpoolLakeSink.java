@@ -83,7 +83,7 @@ public final class SpoolLakeSink implements AutoCloseable {
     this.acknowledged = cursor.committed() - 1;
     Gauge.builder("tributary.lake.lag", this, SpoolLakeSink::lag).baseUnit("records")
         .description("spool records not yet in completed lake files").register(registry);
-    this.thread = Thread.ofPlatform().name("lake-sink").daemon(false).unstarted(this::run);
+    this.thread = Thread.ofPlatform().name("lake-sink").daemon(true).unstarted(this::run);
   }
 
   /** Opens the cursor {@value #CURSOR} and starts the sink thread, which recovers and then follows the spool. */

@@ -1,0 +1,19 @@
+package dev.tributary.lake;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** Enriched events as capture appends them to the spool. */
+final class Events {
+
+  private Events() {}
+
+  static String json(String type, String eventId, Instant receivedAt, int n) {
+    return "{\"event\":\"" + type.replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"event_id\":\"" + eventId
+        + "\",\"received_at\":\"" + receivedAt + "\",\"app\":\"test\",\"n\":" + n + "}";
+  }
+
+  static byte[] bytes(String type, String eventId, Instant receivedAt, int n) {
+    return json(type, eventId, receivedAt, n).getBytes(StandardCharsets.UTF_8);
+  }
+}
