@@ -61,12 +61,19 @@ class LakeCrashTest {
       child.waitFor();
       reader.join();
       System.out.println("round " + round + ": killed after " + (acked.size() - before) + " acknowledged events");
+      assertThat(Files.readString(tmp.resolve("child-" + round + ".log"))).as("child log of round %d", round)
+          .doesNotContain("ERROR", "Exception");
     }
 
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (Spool spool = Spool.open(SpoolConfig.defaults(spoolDir));
-         SpoolLakeSink sink = SpoolLakeSink.start(spool, LakeConfig.defaults(lake), new SimpleMeterRegistry())) {
+         SpoolLakeSink sink = SpoolLakeSink.start(spool, LakeConfig.defaults(lake), registry)) {
       assertThat(sink.drain(Duration.ofSeconds(60))).isTrue();
     }
+    System.out.printf("final run: %.0f records skipped as already landed, %.0f retries dropped, %.0f written%n",
+        registry.get("tributary.lake.replay.skipped").counter().count(),
+        registry.get("tributary.lake.duplicates.dropped").counter().count(),
+        registry.get("tributary.lake.events.written").counter().count());
 
     assertThat(LakeFiles.temporary(lake)).isEmpty();
     Map<String, Long> landed = landedCounts(lake);

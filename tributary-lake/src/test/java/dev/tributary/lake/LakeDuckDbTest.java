@@ -39,12 +39,12 @@ class LakeDuckDbTest {
         Instant at = T0.plusSeconds(i * 3L);  // 2.5 hours: 13, 14, 15
         batch.add(Events.bytes(type, "id-" + i, at, i));
         expected.merge(type + "@" + at.atZone(ZoneOffset.UTC).getHour(), 1L, Long::sum);
+        if (i == 8) batch.add(Events.bytes("page_view", "id-7", at, 7));  // a client retry of id-7
         if (batch.size() == 100) {
           spool.append(batch).get();
           batch = new ArrayList<>();
         }
       }
-      batch.add(Events.bytes("page_view", "id-7", T0.plusSeconds(21), 7));  // a client retry
       spool.append(batch).get();
       try (SpoolLakeSink sink = SpoolLakeSink.start(spool, LakeConfig.defaults(lake).withRollBytes(64 * 1024),
           new SimpleMeterRegistry())) {

@@ -110,11 +110,14 @@ class SpoolLakeSinkTest {
 
   @Test
   void anIdleOpenFileIsCompletedOnceItReachesTheAgeBound() throws Exception {
-    try (SpoolLakeSink sink = start(config.withRollAge(Duration.ofMillis(300)))) {
+    SpoolLakeSink sink = start(config.withRollAge(Duration.ofMillis(300)));
+    try {
       append(Events.bytes("click", "a", T0, 1), Events.bytes("click", "b", T0, 2));
       await().atMost(Duration.ofSeconds(10)).until(() -> LakeFiles.completedLines(table).size() == 2);
       assertThat(LakeFiles.temporary(table)).isEmpty();
       await().atMost(Duration.ofSeconds(10)).until(() -> registry.get("tributary.lake.lag").gauge().value() == 0);
+    } finally {
+      sink.close();
     }
   }
 
@@ -130,9 +133,9 @@ class SpoolLakeSinkTest {
       append(Events.bytes("fast", "f" + i, T0, i));
       ids.add("f" + i);
     }
-    try (SpoolLakeSink sink = start(small)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> count("tributary.lake.events.written") == 101);
-    }
+    SpoolLakeSink first = start(small);
+    await().atMost(Duration.ofSeconds(10)).until(() -> count("tributary.lake.events.written") == 101);
+    first.close();
     assertThat(LakeFiles.completed(table.resolve("event_type=fast"))).isNotEmpty();
     assertThat(LakeFiles.all(table.resolve("event_type=slow"))).as("abandoned open file").isEmpty();
 
