@@ -13,6 +13,12 @@ final class Events {
         + "\",\"received_at\":\"" + receivedAt + "\",\"app\":\"test\",\"n\":" + n + "}";
   }
 
+  /** An event from a producer that sets no event_id; {@code key} identifies it in tests. */
+  static byte[] withoutId(String type, String key, Instant receivedAt) {
+    return ("{\"event\":\"" + type + "\",\"received_at\":\"" + receivedAt + "\",\"k\":\"" + key + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   static byte[] bytes(String type, String eventId, Instant receivedAt, int n) {
     return json(type, eventId, receivedAt, n).getBytes(StandardCharsets.UTF_8);
   }

@@ -16,12 +16,15 @@ import java.util.Random;
 /**
  * The process {@link LakeCrashTest} kills: a spool with the lake sink, fed with events as capture
  * would (its own event_ids, some of them client retries of ids acknowledged in earlier rounds),
- * printing {@code ack <event_id>} once each append is durable. Runs until killed.
+ * printing {@code ack <event_id>} once each append is durable. One event in five has no
+ * event_id (only a unique {@code k}), so only the offset rule can keep it from landing twice.
+ * Runs until killed.
  *
  * <p>Arguments: spool dir, lake dir, file of ids acknowledged so far, round, seed.
  */
 public final class LakeCrashChild {
 
+  static final String KEYLESS = "-k";
   static final String[] TYPES = {"click", "page_view", "signup", "a/b", "caf\u00e9"};
 
   public static void main(String[] args) throws Exception {
@@ -42,13 +45,19 @@ public final class LakeCrashChild {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String type = TYPES[random.nextInt(TYPES.length)];
         if (!acked.isEmpty() && random.nextInt(10) == 0) {
-          batch.add(Events.bytes(type, acked.get(random.nextInt(acked.size())), now, -1));  // a client retry
+          String id = acked.get(random.nextInt(acked.size()));
+          if (!id.endsWith(KEYLESS)) batch.add(Events.bytes(type, id, now, -1));  // a client retry
+        } else if (random.nextInt(5) == 0) {
+          String key = "r" + round + "-" + seq + "-" + i + KEYLESS;
+          fresh.add(key);
+          batch.add(Events.withoutId(type, key, now));
         } else {
           String id = "r" + round + "-" + seq + "-" + i;
           fresh.add(id);
           batch.add(Events.bytes(type, id, now, i));
         }
       }
+      if (batch.isEmpty()) continue;
       spool.append(batch).get();
       for (String id : fresh) out.println("ack " + id);
       out.flush();
