@@ -78,13 +78,13 @@ class LakeCrashTest {
         registry.get("tributary.lake.duplicates.dropped").counter().count(),
         registry.get("tributary.lake.events.written").counter().count());
 
-    assertThat(LakeFiles.temporary(lake)).isEmpty();
     Map<String, Long> landed = landedCounts(lake);
     List<String> twice = landed.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
     assertThat(twice).as("events in the lake more than once").isEmpty();
     List<String> lost = acked.stream().filter(id -> !landed.containsKey(id)).toList();
     assertThat(lost).as("acknowledged events missing from the lake").isEmpty();
     assertThat(duckDbCountsEachEventIdOnce(lake)).isTrue();
+    assertThat(LakeFiles.temporary(lake)).as("temporary files left").isEmpty();
     System.out.println(acked.size() + " acknowledged events, " + landed.size() + " events in the lake");
   }
 
