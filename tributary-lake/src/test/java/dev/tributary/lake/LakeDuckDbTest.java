@@ -52,7 +52,10 @@ class LakeDuckDbTest {
       }
     }
 
-    String source = "read_json_auto('" + lake.resolve("events") + "/*/*/*/*.ndjson.gz', hive_partitioning=true)";
+    // DuckDB 1.4 detects received_at's format (with milliseconds) only when told it is ISO, and
+    // keeps the zero-padded hour as text unless typed
+    String source = "read_json_auto('" + lake.resolve("events") + "/*/*/*/*.ndjson.gz', hive_partitioning=true,"
+        + " timestampformat='iso', hive_types={'hour': INTEGER})";
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement q = db.createStatement()) {
       Map<String, Long> actual = new TreeMap<>();
       try (ResultSet rs = q.executeQuery("SELECT event, hour, count(*) FROM " + source + " GROUP BY ALL")) {
@@ -67,15 +70,17 @@ class LakeDuckDbTest {
       }
 
       try (ResultSet rs = q.executeQuery("SELECT typeof(received_at), typeof(dt), typeof(app), typeof(n),"
-          + " min(received_at)::VARCHAR, count(*) FILTER (WHERE hour <> extract(hour FROM received_at)) FROM "
-          + source + " GROUP BY ALL")) {
+          + " min(received_at)::VARCHAR, count(*) FILTER (WHERE hour <> extract(hour FROM received_at)),"
+          + " count(*) FILTER (WHERE event_type <> event), typeof(hour) FROM " + source + " GROUP BY ALL")) {
         rs.next();
-        assertThat(rs.getString(1)).startsWith("TIMESTAMP");
+        assertThat(rs.getString(1)).isEqualTo("TIMESTAMP");
         assertThat(rs.getString(2)).isEqualTo("DATE");
         assertThat(rs.getString(3)).isEqualTo("VARCHAR");
         assertThat(rs.getString(4)).isEqualTo("BIGINT");
         assertThat(rs.getString(5)).startsWith("2026-11-23 13:30:00");
         assertThat(rs.getLong(6)).as("rows outside their hour partition").isZero();
+        assertThat(rs.getLong(7)).as("DuckDB decodes the encoded types; only the cut long one differs").isEqualTo(500);
+        assertThat(rs.getString(8)).isEqualTo("INTEGER");
         assertThat(rs.next()).isFalse();
       }
     }
