@@ -9,9 +9,10 @@ import java.security.NoSuchAlgorithmException;
  * The event_ids landed within the dedup window, in bounded memory. Each id is kept as a 64-bit
  * fingerprint (the first 8 bytes of its SHA-256: clients cannot aim a collision at another id,
  * and the chance of an accidental one among two million ids is about 10^-13 per lookup) with the
- * {@code received_at} of the landed copy. Entries leave oldest first: once they are more than
- * the window older than the newest {@code received_at} seen, or when there are
- * {@code maxEntries}. Memory grows with use up to 48–80 bytes per entry of {@code maxEntries}
+ * {@code received_at} of the landed copy. Entries leave oldest first: when a lookup is made for
+ * an event received more than the window after them, or when there are {@code maxEntries}.
+ * Expiry follows lookups, not additions, because additions may come out of time order (the
+ * rebuild at start reads files of several partitions) while lookups follow the spool. Memory grows with use up to 48–80 bytes per entry of {@code maxEntries}
  * (a FIFO of fingerprint and time, and a linear-probing table at most half full): about
  * 100 MB for two million. Used by one thread.
  */
@@ -22,7 +23,6 @@ final class EventIdWindow {
   private final long windowMillis;
   private final int maxEntries;
   private final MessageDigest sha256;
-  private long newestMillis = Long.MIN_VALUE;
 
   // FIFO of insertions: ring[head .. head+size)
   private long[] ringFp;
@@ -47,13 +47,12 @@ final class EventIdWindow {
 
   /** True when {@code eventId} landed with a {@code received_at} within the window of this one. */
   boolean contains(String eventId, long receivedAtMillis) {
-    advance(receivedAtMillis);
+    while (size > 0 && ringTime[head] < receivedAtMillis - windowMillis) evictHead();
     int slot = find(fingerprint(eventId));
     return slot >= 0 && Math.abs(receivedAtMillis - times[slot]) <= windowMillis;
   }
 
   void add(String eventId, long receivedAtMillis) {
-    advance(receivedAtMillis);
     if (size == maxEntries) evictHead();
     if (size == ringFp.length) grow();
     long fp = fingerprint(eventId);
@@ -66,11 +65,6 @@ final class EventIdWindow {
 
   int size() {
     return size;
-  }
-
-  private void advance(long receivedAtMillis) {
-    newestMillis = Math.max(newestMillis, receivedAtMillis);
-    while (size > 0 && ringTime[head] < newestMillis - windowMillis) evictHead();
   }
 
   private void evictHead() {

@@ -31,6 +31,16 @@ class EventIdWindowTest {
   }
 
   @Test
+  void additionsOutOfTimeOrderDoNotExpireEachOther() {
+    // the rebuild at start reads files of several partitions, so times jump back and forth
+    EventIdWindow w = new EventIdWindow(10 * MINUTE, 1000);
+    w.add("early", 0);
+    w.add("late", 30 * MINUTE);
+    assertThat(w.contains("early", 5 * MINUTE)).isTrue();
+    assertThat(w.contains("late", 35 * MINUTE)).isTrue();
+  }
+
+  @Test
   void theOldestIdsLeaveFirstAtTheEntryBound() {
     EventIdWindow w = new EventIdWindow(10 * MINUTE, 3);
     for (int i = 0; i < 5; i++) w.add("e" + i, i);
