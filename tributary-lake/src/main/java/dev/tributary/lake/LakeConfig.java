@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param rollBytes a file is completed once it holds this many uncompressed bytes
  * @param rollAge a file is completed once it is this old, so data is never staler than this plus a few seconds
  * @param dedupWindow an event whose {@code event_id} landed within this window is dropped
- * @param dedupMaxEntries at most this many event_ids are remembered (about 50 bytes each), oldest dropped first
+ * @param dedupMaxEntries at most this many event_ids are remembered (48–80 bytes each), oldest dropped first
  */
 public record LakeConfig(Path root, String table, long rollBytes, Duration rollAge, Duration dedupWindow,
                          int dedupMaxEntries) {

@@ -34,9 +34,9 @@ final class LandedEvents {
     EventIdWindow window = new EventIdWindow(windowMillis, maxEntries);
     String fromHour = hourKey(LocalDateTime.ofInstant(since, ZoneOffset.UTC));
     List<Path> files = new ArrayList<>();
-    for (Path type : list(tableDir, "event_type=")) {
-      for (Path day : list(type, "dt=")) {
-        for (Path hour : list(day, "hour=")) {
+    for (Path type : directories(tableDir, "event_type=")) {
+      for (Path day : directories(type, "dt=")) {
+        for (Path hour : directories(day, "hour=")) {
           String key = day.getFileName().toString().substring(3) + "T" + hour.getFileName().toString().substring(5);
           if (key.compareTo(fromHour) >= 0) files.addAll(completedFiles(hour, namer));
         }
@@ -70,16 +70,21 @@ final class LandedEvents {
 
   private static List<Path> completedFiles(Path dir, LakeFileNamer namer) throws IOException {
     List<Path> files = new ArrayList<>();
-    for (Path f : list(dir, "")) {
-      if (namer.coveredRange(f.getFileName().toString()).isPresent()) files.add(f);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path f : entries) {
+        if (namer.coveredRange(f.getFileName().toString()).isPresent() && Files.isRegularFile(f)) files.add(f);
+      }
     }
     return files;
   }
 
-  private static List<Path> list(Path dir, String prefix) throws IOException {
+  /** Subdirectories named {@code prefix...}; stray files a user left in the lake are not ours to read. */
+  private static List<Path> directories(Path dir, String prefix) throws IOException {
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, prefix + "*")) {
-      entries.forEach(out::add);
+      for (Path e : entries) {
+        if (Files.isDirectory(e)) out.add(e);
+      }
     } catch (NoSuchFileException e) {
       return List.of();
     }

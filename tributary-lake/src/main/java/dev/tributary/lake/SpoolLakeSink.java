@@ -55,6 +55,7 @@ public final class SpoolLakeSink implements AutoCloseable {
   private final Counter duplicatesDropped;
   private final Counter errorRecords;
   private final Counter replaySkipped;
+  private final Counter failures;
   private final Thread thread;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicReference<DrainRequest> drain = new AtomicReference<>();
@@ -80,8 +81,10 @@ public final class SpoolLakeSink implements AutoCloseable {
     this.replaySkipped = Counter.builder("tributary.lake.replay.skipped")
         .description("records read again after a restart and skipped because a completed file holds them")
         .register(registry);
+    this.failures = Counter.builder("tributary.lake.failures")
+        .description("I/O failures after which the sink started over from its acknowledged position").register(registry);
     this.acknowledged = cursor.committed() - 1;
-    Gauge.builder("tributary.lake.lag", this, SpoolLakeSink::lag).baseUnit("records")
+    Gauge.builder("tributary.lake.lag", this, SpoolLakeSink::lag).strongReference(true).baseUnit("records")
         .description("spool records not yet in completed lake files").register(registry);
     this.thread = Thread.ofPlatform().name("lake-sink").daemon(true).unstarted(this::run);
   }
@@ -145,6 +148,7 @@ public final class SpoolLakeSink implements AutoCloseable {
           return;
         } catch (IOException | UncheckedIOException e) {
           log.error("lake sink failed; abandoning open files and reading again from spool offset {}", acknowledged + 1, e);
+          failures.increment();
           writer.abandonAll();
           stop.await(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
         }

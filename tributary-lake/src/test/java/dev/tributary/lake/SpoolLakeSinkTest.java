@@ -163,6 +163,23 @@ class SpoolLakeSinkTest {
   }
 
   @Test
+  void aFailingLakeDirectoryIsRetriedAndOnceFixedEveryEventLandsOnce() throws Exception {
+    java.nio.file.Files.createDirectories(table);
+    Path blocker = java.nio.file.Files.writeString(table.resolve("event_type=b"), "a file where a directory must go");
+    append(Events.bytes("a", "a1", T0, 1), Events.bytes("b", "b1", T0, 2), Events.bytes("a", "a2", T0, 3));
+    SpoolLakeSink sink = start(config.withRollBytes(1));  // "a1" completes before "b1" fails
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> count("tributary.lake.failures") >= 1);
+      java.nio.file.Files.delete(blocker);
+      assertThat(sink.drain(DRAIN)).isTrue();
+    } finally {
+      sink.close();
+    }
+    assertThat(eventIds()).containsExactly("a1", "a2", "b1");
+    assertThat(count("tributary.lake.replay.skipped")).isPositive();
+  }
+
+  @Test
   void aClientRetryWithinTheWindowLandsOnceAlsoAcrossARestart() throws Exception {
     // the dedup window is rebuilt from events received shortly before the spool's oldest
     // unacknowledged record, so these events are received "now"
