@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,7 +145,8 @@ public final class SpoolLakeSink implements AutoCloseable {
         } catch (SpoolClosedException e) {
           log.warn("spool closed under the lake sink; it stops");
           return;
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | RuntimeException e) {
+          // a bug must not silently stop the lake either: log it, start over, and keep trying
           log.error("lake sink failed; abandoning open files and reading again from spool offset {}", acknowledged + 1, e);
           failures.increment();
           writer.abandonAll();
