@@ -91,4 +91,18 @@ class SpoolBasicsTest {
     }
     assertThat(Files.exists(dir.resolve("spool.lock"))).isTrue();
   }
+
+  @Test
+  void anOffsetACursorAcknowledgedIsNeverReusedEvenIfTheLogLostIt() throws Exception {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      spool.append(List.of(bytes("a"), bytes("b"), bytes("c"))).get();
+      spool.cursor("lake").acknowledge(2);
+    }
+    // As after a machine crash under fsync=never: the checkpoint is ahead of the recovered log.
+    CursorCheckpoint.write(CursorCheckpoint.fileFor(dir.resolve(Spool.CURSORS_DIR), "lake"), 100);
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      assertThat(spool.append(bytes("d")).get()).isEqualTo(100);
+      assertThat(texts(spool.cursor("lake").poll(10, 1 << 20, Duration.ZERO))).containsExactly("d");
+    }
+  }
 }
