@@ -91,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
       throw e;
     }
     log.info("tributary serve: listening on http://{}:{}, spool {}, lake {}, fsync {}, auth {}", s.bind(), capture.port(),
-        s.spoolDir().toAbsolutePath(), s.lake().toAbsolutePath(), s.fsync(),
+        s.spoolDir().toAbsolutePath().normalize(), s.lake().toAbsolutePath().normalize(), s.fsync(),
         s.tokensFile().map(f -> "on (" + f + ")").orElse("off (loopback only)"));
     CountDownLatch stopped = new CountDownLatch(1);
     Drain drain = new Drain(capture, sink, spool, s, stopped);
@@ -127,12 +127,14 @@ final class ServeCommand implements Callable<Integer> {
       try {
         capture.drain();
         long pending = spool.nextOffset();
-        log.info("draining: capture answers 503; landing the spool up to offset {} (timeout {})", pending, settings.drainTimeout());
+        log.info("draining: capture answers 503; landing the spool up to offset {} (timeout {} s)", pending,
+            settings.drainTimeout().toSeconds());
         boolean done = sink.drain(settings.drainTimeout());
         if (done) {
           log.info("drained: every captured event is in the lake");
         } else {
-          log.warn("drain timeout of {} passed; the rest stays in the spool and lands at the next start", settings.drainTimeout());
+          log.warn("drain timeout of {} s passed; the rest stays in the spool and lands at the next start",
+              settings.drainTimeout().toSeconds());
         }
         capture.close();
         sink.close();
