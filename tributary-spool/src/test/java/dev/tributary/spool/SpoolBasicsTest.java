@@ -1,0 +1,94 @@
+package dev.tributary.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolBasicsTest {
+  @TempDir Path dir;
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static List<String> texts(List<SpoolRecord> records) {
+    return records.stream().map(r -> new String(r.payload(), StandardCharsets.UTF_8)).toList();
+  }
+
+  @Test
+  void appendsAreReadBackInOrderAndResumeAfterReopen() throws Exception {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      assertThat(spool.append(bytes("a")).get()).isEqualTo(0);
+      assertThat(spool.append(List.of(bytes("b"), bytes("c"))).get()).isEqualTo(1);
+      SpoolCursor cursor = spool.cursor("lake");
+      List<SpoolRecord> got = cursor.poll(10, 1 << 20, Duration.ofSeconds(1));
+      assertThat(texts(got)).containsExactly("a", "b", "c");
+      assertThat(got).extracting(SpoolRecord::offset).containsExactly(0L, 1L, 2L);
+      cursor.acknowledge(0);
+    }
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      SpoolCursor cursor = spool.cursor("lake");
+      assertThat(cursor.committed()).isEqualTo(1);
+      assertThat(texts(cursor.poll(10, 1 << 20, Duration.ZERO))).containsExactly("b", "c");
+      assertThat(spool.append(bytes("d")).get()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void pollWaitsForNewRecords() throws Exception {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      SpoolCursor cursor = spool.cursor("forwarder");
+      CompletableFuture<List<SpoolRecord>> polled = CompletableFuture.supplyAsync(() -> {
+        try {
+          return cursor.poll(10, 1 << 20, Duration.ofSeconds(10));
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      spool.append(bytes("late")).get();
+      assertThat(texts(polled.get())).containsExactly("late");
+    }
+  }
+
+  @Test
+  void acknowledgedSegmentsAreDeletedAndFullSpoolRecovers() throws Exception {
+    SpoolConfig config = SpoolConfig.defaults(dir).withSegmentBytes(4096).withMaxBytes(16384);
+    try (Spool spool = Spool.open(config)) {
+      SpoolCursor cursor = spool.cursor("lake");
+      List<CompletableFuture<Long>> appends = new ArrayList<>();
+      byte[] kib = new byte[1000];
+      IntStream.range(0, 15).forEach(i -> appends.add(spool.append(kib)));
+      for (CompletableFuture<Long> f : appends) f.get();
+      assertThatThrownBy(() -> spool.append(kib).get()).isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(SpoolFullException.class);
+      assertThat(Spool.segmentFiles(dir)).hasSizeGreaterThan(3);
+      List<SpoolRecord> all = cursor.poll(100, Long.MAX_VALUE, Duration.ZERO);
+      assertThat(all).hasSize(15);
+      cursor.acknowledge(all.getLast().offset());
+      assertThat(Spool.segmentFiles(dir)).hasSize(1);
+      assertThat(spool.append(kib).get()).isEqualTo(15);
+      SpoolUsage usage = spool.usage();
+      assertThat(usage.cursors()).singleElement().satisfies(lag -> assertThat(lag.records()).isEqualTo(1));
+    }
+  }
+
+  @Test
+  void aSecondOpenIsRefusedNamingTheHolder() throws Exception {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      assertThatThrownBy(() -> Spool.open(SpoolConfig.defaults(dir))).isInstanceOf(SpoolLockedException.class)
+          .hasMessageContaining("PID " + ProcessHandle.current().pid());
+    }
+    assertThat(Files.exists(dir.resolve("spool.lock"))).isTrue();
+  }
+}
