@@ -70,6 +70,7 @@ public final class CaptureLoadGenerator implements AutoCloseable {
     private final RequestOptions request;
     private final Semaphore inFlight;
     private final Recorder latencies = new Recorder(3);
+    private final Recorder sendLags = new Recorder(3);
     private final LongAdder ok = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicLong lastAnswer = new AtomicLong(Long.MIN_VALUE);
@@ -117,10 +118,13 @@ public final class CaptureLoadGenerator implements AutoCloseable {
 
     private void send(long index, long due, boolean measured) {
       Buffer body = Buffer.buffer(bodies.request(index));
-      context.runOnContext(v -> client.request(request)
-          .compose(req -> req.send(body))
-          .compose(resp -> resp.body().map(ignored -> resp.statusCode()))
-          .onComplete(answer -> answered(due, measured, answer)));
+      context.runOnContext(v -> {
+        if (measured) sendLags.recordValue(Math.max(0, System.nanoTime() - due));
+        client.request(request)
+            .compose(req -> req.send(body))
+            .compose(resp -> resp.body().map(ignored -> resp.statusCode()))
+            .onComplete(answer -> answered(due, measured, answer));
+      });
     }
 
     private void answered(long due, boolean measured, AsyncResult<Integer> answer) {
@@ -168,7 +172,8 @@ public final class CaptureLoadGenerator implements AutoCloseable {
       Map<String, Long> errorCounts = new TreeMap<>();
       errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
       return new LoadResult(options, options.measuredRequests(), answered, Map.copyOf(errorCounts), delayedByCap,
-          answered / seconds, LoadResult.Latency.of(latencies.getIntervalHistogram()));
+          answered / seconds, LoadResult.Latency.of(latencies.getIntervalHistogram()),
+          LoadResult.Latency.of(sendLags.getIntervalHistogram()));
     }
 
     private static void parkUntil(long due) {

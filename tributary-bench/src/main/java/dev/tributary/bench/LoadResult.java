@@ -15,6 +15,9 @@ import org.HdrHistogram.Histogram;
  *     {@code "not sent (in-flight cap)"} (due, but no room before the run ended), or an exception name
  * @param delayedByCap requests that found {@code maxInFlight} answers pending and waited to be sent
  * @param achievedRequestsPerSecond {@code ok} over the time from the first due request to the last answer
+ * @param latency from due to answered, of the {@code ok} requests
+ * @param sendLag from due to handed to the HTTP client, of all requests sent: the load generator's
+ *     own share of {@code latency} (its scheduling delays and waits for the in-flight cap)
  */
 public record LoadResult(
     LoadOptions options,
@@ -23,9 +26,10 @@ public record LoadResult(
     Map<String, Long> errors,
     long delayedByCap,
     double achievedRequestsPerSecond,
-    Latency latency) {
+    Latency latency,
+    Latency sendLag) {
 
-  /** Latency percentiles in milliseconds, of the {@code count} successful requests. */
+  /** Latency percentiles in milliseconds over {@code count} requests. */
   public record Latency(long count, double p50, double p90, double p99, double p999, double max) {
     static Latency of(Histogram nanos) {
       if (nanos.getTotalCount() == 0) return new Latency(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
@@ -67,6 +71,8 @@ public record LoadResult(
             ok, due, achievedRequestsPerSecond, eventsPerSecond(), megabytesPerSecond()),
         String.format("latency   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s ms",
             f(latency.p50()), f(latency.p90()), f(latency.p99()), f(latency.p999()), f(latency.max())),
+        String.format("send lag  p50 %s  p99 %s  max %s ms (the generator's own share of the latency)",
+            f(sendLag.p50()), f(sendLag.p99()), f(sendLag.max())),
         "errors    " + describeErrors(),
         String.format("delayed   %,d requests waited for the in-flight cap (latency counted from when due)", delayedByCap));
   }
