@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -16,14 +18,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The spool's only writer. Appenders hand it batches; it takes everything waiting, writes it
- * with as few system calls as it can, makes it durable with one {@code force}, then completes
- * every appender's future. Under load the batches grow, so one fsync serves many appends.
+ * with as few system calls as it can, makes it durable with one {@code force}, then hands the
+ * appenders' futures to a completer thread so that the next write starts at once. Under load
+ * the batches grow, so one fsync serves many appends.
+ *
+ * <p>The segment being written is preallocated with zeros ahead of the write position, in
+ * steps of {@value #PREALLOCATE_BYTES} bytes, so that most commits' fdatasync flushes data
+ * only and no file-size metadata (on ext4 that halves its latency for 64 KiB commits).
+ * Recovery trims the zero tail; a segment is truncated to its data when it is sealed.
  */
 final class GroupCommitWriter implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int BUFFER_BYTES = 1 << 20;
   private static final int MAX_APPENDS_PER_COMMIT = 8192;
   private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  static final int PREALLOCATE_BYTES = 4 << 20;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
 
   /** One append call waiting for the writer. */
   static final class Pending {
@@ -49,6 +59,8 @@ final class GroupCommitWriter implements Runnable {
 
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Pending> batch = new ArrayList<>();
+  private final ExecutorService completer =
+      Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("tributary-spool-completer").daemon().unstarted(r));
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private final Path dir;
   private final SpoolConfig config;
@@ -56,6 +68,7 @@ final class GroupCommitWriter implements Runnable {
   private Segment active;
   private FileChannel out;
   private long writePosition;
+  private long allocatedBytes;
   private long nextOffset;
   private long lastForceNanos = System.nanoTime();
   private boolean unforced;
@@ -71,6 +84,7 @@ final class GroupCommitWriter implements Runnable {
     this.writePosition = writePosition;
     this.nextOffset = nextOffset;
     this.out = FileChannel.open(active.file(), StandardOpenOption.WRITE);
+    this.allocatedBytes = out.size();
   }
 
   synchronized void submit(Pending pending) {
@@ -103,8 +117,10 @@ final class GroupCommitWriter implements Runnable {
         commit();
         batch.clear();
       }
-      if (unforced) force();
+      seal();
       out.close();
+      completer.shutdown();
+      completer.awaitTermination(1, TimeUnit.MINUTES);
     } catch (IOException e) {
       fail(e);
     } catch (InterruptedException e) {
@@ -114,10 +130,14 @@ final class GroupCommitWriter implements Runnable {
   }
 
   private void commit() throws IOException {
+    long bytes = 0;
     for (Pending p : batch) {
       if (writePosition + buffer.position() > 0 && writePosition + buffer.position() + p.bytes > config.segmentBytes()) {
         roll();
+        bytes = 0;
       }
+      bytes += p.bytes;
+      preallocate(writePosition + bytes);
       p.firstOffset = nextOffset;
       encode(p);
     }
@@ -129,9 +149,27 @@ final class GroupCommitWriter implements Runnable {
       forceIfDue();
     }
     publish();
-    for (Pending p : batch) {
-      p.done.complete(p.firstOffset);
+    List<Pending> done = List.copyOf(batch);
+    completer.execute(() -> done.forEach(p -> p.done.complete(p.firstOffset)));
+  }
+
+  /** Makes sure the file has zeros up to at least {@code end}, within the segment's size where possible. */
+  private void preallocate(long end) throws IOException {
+    if (end <= allocatedBytes) return;
+    long target = Math.max(end, Math.min(config.segmentBytes(), allocatedBytes + PREALLOCATE_BYTES));
+    while (allocatedBytes < target) {
+      ByteBuffer zeros = ZEROS.duplicate().limit((int) Math.min(ZEROS.capacity(), target - allocatedBytes));
+      allocatedBytes += out.write(zeros, allocatedBytes);
     }
+  }
+
+  /** Cuts the preallocated zeros off and forces: the segment now holds exactly its records. */
+  private void seal() throws IOException {
+    flushBuffer();
+    out.truncate(writePosition);
+    out.force(true);
+    unforced = false;
+    allocatedBytes = writePosition;
   }
 
   private void encode(Pending p) throws IOException {
@@ -167,8 +205,7 @@ final class GroupCommitWriter implements Runnable {
   }
 
   private void roll() throws IOException {
-    flushBuffer();
-    if (!(config.fsync() instanceof FsyncPolicy.Never)) force();
+    seal();
     publish();
     out.close();
     Path file = Segment.fileFor(dir, nextOffset);
@@ -176,6 +213,7 @@ final class GroupCommitWriter implements Runnable {
     Directories.force(dir);
     active = Segment.openScanned(file, 0, nextOffset);
     writePosition = 0;
+    allocatedBytes = 0;
     listener.rolled(active);
   }
 
@@ -211,5 +249,6 @@ final class GroupCommitWriter implements Runnable {
     for (Pending p : batch) p.done.completeExceptionally(e);
     Pending p;
     while ((p = queue.poll()) != null) p.done.completeExceptionally(e);
+    completer.shutdown();
   }
 }

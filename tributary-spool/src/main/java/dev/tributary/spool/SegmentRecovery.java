@@ -35,6 +35,12 @@ final class SegmentRecovery {
     if (scan.damage == null && scan.batchEndPosition == scan.size) {
       return new Result(scan.size, scan.batchEndNext, scan.batchEndNext);
     }
+    if (scan.preallocatedTail() && scan.batchEndPosition == scan.damagePosition) {
+      log.info("spool segment {}: trimmed {} bytes of preallocated space after the last record", file,
+          scan.size - scan.batchEndPosition);
+      truncate(file, scan.batchEndPosition);
+      return new Result(scan.batchEndPosition, scan.batchEndNext, scan.batchEndNext);
+    }
     if (scan.damage == null || scan.highestOffsetAfterDamage < 0) {
       log.warn("spool segment {}: torn tail of {} bytes at position {} ({}); truncated to the last complete batch",
           file, scan.size - scan.batchEndPosition, scan.batchEndPosition,
@@ -61,6 +67,12 @@ final class SegmentRecovery {
     String damage;
     long damagePosition = -1;
     long highestOffsetAfterDamage = -1;
+    boolean zerosFromDamage;
+
+    /** Only zeros after the last record: the writer's preallocation, not damage. */
+    boolean preallocatedTail() {
+      return damage != null && zerosFromDamage;
+    }
   }
 
   static Scan scan(Path file, long baseOffset) throws IOException {
@@ -92,6 +104,7 @@ final class SegmentRecovery {
           scan.damage = problem;
           scan.damagePosition = pos;
           scan.highestOffsetAfterDamage = highestValidOffsetAfter(buf, pos + 1, limit, expected);
+          scan.zerosFromDamage = allZero(buf, pos, limit);
           return scan;
         }
         RecordFormat.Valid v = (RecordFormat.Valid) parsed;
@@ -124,6 +137,13 @@ final class SegmentRecovery {
       }
     }
     return highest;
+  }
+
+  private static boolean allZero(ByteBuffer buf, int from, int limit) {
+    for (int i = from; i < limit; i++) {
+      if (buf.get(i) != 0) return false;
+    }
+    return true;
   }
 
   private static void truncate(Path file, long size) throws IOException {

@@ -56,6 +56,7 @@ public final class SpoolInspector {
   }
 
   private static String describe(SegmentRecovery.Scan scan) {
+    if (scan.preallocatedTail() && scan.batchEndPosition == scan.damagePosition) return null;
     if (scan.damage != null) {
       String kind = scan.highestOffsetAfterDamage >= 0 ? "corrupt record" : "torn tail";
       return kind + " at position " + scan.damagePosition + ": " + scan.damage + " (" + (scan.size - scan.damagePosition)
