@@ -113,6 +113,20 @@ class CaptureLoadGeneratorTest {
   }
 
   @Test
+  void startsMeasuringWithoutTheBacklogAnOverloadedWarmupBuilt() throws Exception {
+    // 50 req/s of capacity against 200 req/s: by the end of warmup 150 requests are behind.
+    // Were they still sent first, no measured request would get through before the run ends.
+    LoadOptions options = serve(req -> vertx.setTimer(20, t -> req.response().end()))
+        .withRate(200).withWarmup(Duration.ofSeconds(1)).withDuration(Duration.ofSeconds(1))
+        .withConnections(1).withMaxInFlight(1);
+
+    LoadResult result = generator.run(options);
+
+    assertThat(result.ok()).isPositive();
+    assertThat(result.ok() + result.errorCount()).isEqualTo(200);
+  }
+
+  @Test
   void reportsErrorsByStatus() throws Exception {
     LoadOptions options = serve(req -> req.response().setStatusCode(requests.get() % 2 == 0 ? 503 : 200).end())
         .withDuration(Duration.ofSeconds(1));
