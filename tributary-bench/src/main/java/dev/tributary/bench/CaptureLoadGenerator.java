@@ -58,6 +58,18 @@ public final class CaptureLoadGenerator implements AutoCloseable {
     }
   }
 
+  /** Runs {@code search} with loads shaped like {@code base}, one after another on this generator. */
+  public RateSearch.Outcome findMaxSustainedRate(LoadOptions base, RateSearch search) {
+    return search.find(base, options -> {
+      try {
+        return run(options);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted during the rate search", e);
+      }
+    });
+  }
+
   @Override
   public void close() {
     vertx.close().toCompletionStage().toCompletableFuture().join();
