@@ -57,6 +57,9 @@ final class GroupCommitWriter implements Runnable {
     void failed(IOException cause);
   }
 
+  /** Queued by {@link #close} so the writer notices at once; it holds no records. */
+  private static final Pending WAKE_UP = new Pending(List.of(), 0);
+
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Pending> batch = new ArrayList<>();
   private final ExecutorService completer =
@@ -101,6 +104,7 @@ final class GroupCommitWriter implements Runnable {
   /** Stops taking appends; the thread finishes what is queued and exits. */
   synchronized void close() {
     closing = true;
+    queue.add(WAKE_UP);
   }
 
   @Override
@@ -108,6 +112,7 @@ final class GroupCommitWriter implements Runnable {
     try {
       while (!(closing && queue.isEmpty())) {
         Pending first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+        if (first == WAKE_UP) continue;
         if (first == null) {
           forceIfDue();
           continue;

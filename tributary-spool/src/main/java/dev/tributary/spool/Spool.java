@@ -44,18 +44,20 @@ public final class Spool implements Closeable {
   private volatile long readableEnd;
   private volatile boolean closed;
 
-  private Spool(SpoolConfig config, SpoolLock lock, ConcurrentSkipListMap<Long, Segment> segments, long nextOffset)
-      throws IOException {
+  private Spool(SpoolConfig config, SpoolLock lock, ConcurrentSkipListMap<Long, Segment> segments, long nextOffset,
+      Map<String, Long> positions) throws IOException {
     this.config = config;
     this.dir = config.directory();
     this.cursorsDir = dir.resolve(CURSORS_DIR);
     this.lock = lock;
     this.segments = segments;
     this.readableEnd = nextOffset;
+    this.committed.putAll(positions);
     Segment active = segments.lastEntry().getValue();
     segments.values().forEach(s -> usedBytes.addAndGet(s.readableBytes()));
     this.writer = new GroupCommitWriter(dir, config, active, active.readableBytes(), nextOffset, new WriterEvents());
     this.writerThread = Thread.ofPlatform().name("tributary-spool-writer").daemon().start(writer);
+    deleteAcknowledgedSegmentsOrWarn();
   }
 
   /** Opens (creating if needed) the spool in {@code config.directory()}, recovering its tail. */
@@ -63,15 +65,16 @@ public final class Spool implements Closeable {
     Path dir = config.directory();
     Files.createDirectories(dir.resolve(CURSORS_DIR));
     SpoolLock lock = SpoolLock.acquire(dir);
+    ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     try {
-      ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
       long next = openSegments(dir, segments);
-      Spool spool = new Spool(config, lock, segments, next);
-      spool.loadCheckpoints();
+      Map<String, Long> positions = readCheckpoints(dir.resolve(CURSORS_DIR), segments.firstKey());
+      Spool spool = new Spool(config, lock, segments, next, positions);
       log.info("spool {} opened: {} segments, offsets {}..{}, fsync {}", dir, segments.size(),
           segments.firstKey(), next, config.fsync());
       return spool;
     } catch (IOException | RuntimeException e) {
+      for (Segment s : segments.values()) s.close();
       lock.close();
       throw e;
     }
@@ -111,7 +114,9 @@ public final class Spool implements Closeable {
     }
   }
 
-  private void loadCheckpoints() throws IOException {
+  /** Every cursor's committed position; a damaged checkpoint restarts its cursor at the oldest record. */
+  private static Map<String, Long> readCheckpoints(Path cursorsDir, long firstOffset) throws IOException {
+    Map<String, Long> positions = new ConcurrentHashMap<>();
     try (Stream<Path> files = Files.list(cursorsDir)) {
       for (Path f : files.toList()) {
         String name = f.getFileName().toString();
@@ -119,10 +124,11 @@ public final class Spool implements Closeable {
           Files.delete(f);
         } else if (name.endsWith(CursorCheckpoint.SUFFIX)) {
           long position = CursorCheckpoint.read(f);
-          committed.put(name.substring(0, name.length() - CursorCheckpoint.SUFFIX.length()), Math.max(position, firstOffset()));
+          positions.put(name.substring(0, name.length() - CursorCheckpoint.SUFFIX.length()), Math.max(position, firstOffset));
         }
       }
     }
+    return positions;
   }
 
   /** Appends one record; the future completes with its offset once durable under the policy. */
@@ -292,6 +298,14 @@ public final class Spool implements Closeable {
     openCursors.remove(name);
   }
 
+  private void deleteAcknowledgedSegmentsOrWarn() {
+    try {
+      deleteAcknowledgedSegments();
+    } catch (IOException e) {
+      log.warn("could not delete acknowledged segments of {}; will retry at the next acknowledgement or roll", dir, e);
+    }
+  }
+
   /** Deletes segments every cursor has read past; never the one being written. */
   private synchronized void deleteAcknowledgedSegments() throws IOException {
     long min = committed.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
@@ -314,6 +328,7 @@ public final class Spool implements Closeable {
   private final class WriterEvents implements GroupCommitWriter.Listener {
     @Override public void rolled(Segment newSegment) {
       segments.put(newSegment.baseOffset(), newSegment);
+      deleteAcknowledgedSegmentsOrWarn();
     }
 
     @Override public void published(long nextOffset) {

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A snapshot of what the spool holds.
  *
- * @param bytes bytes on disk in segment files
+ * @param bytes bytes of records in segment files (the segment being written also has preallocated zeros)
  * @param records offsets spanned from the oldest retained record to the next offset
  * @param segments number of segment files
  * @param firstOffset offset of the oldest retained record

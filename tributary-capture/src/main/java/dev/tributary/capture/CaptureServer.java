@@ -1,0 +1,146 @@
+package dev.tributary.capture;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The capture HTTP server: {@code POST /v1/events}, {@code GET /health/live},
+ * {@code GET /health/ready} and {@code GET /metrics} (see docs/capture.md). It runs on its own
+ * Vert.x instance with {@value #EVENT_LOOPS} event loops, one listening server per loop.
+ */
+public final class CaptureServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CaptureServer.class);
+  static final int EVENT_LOOPS = 2;
+  private static final long START_STOP_SECONDS = 30;
+
+  private final Vertx vertx;
+  private final CaptureHandler handler;
+  private final int port;
+
+  private CaptureServer(Vertx vertx, CaptureHandler handler, int port) {
+    this.vertx = vertx;
+    this.handler = handler;
+    this.port = port;
+  }
+
+  /** Starts listening and returns once the server accepts connections. */
+  public static CaptureServer start(CaptureConfig config, DurableLog log, PrometheusMeterRegistry registry)
+      throws CaptureStartException {
+    Tokens tokens = config.tokensFile() == null ? null : Tokens.load(config.tokensFile());
+    if (tokens == null) requireLoopback(config.bindHost());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
+        .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
+    try {
+      CaptureHandler handler = new CaptureHandler(config, log, tokens, registry, vertx);
+      Connections connections = new Connections(config, handler.metrics);
+      int port = listen(vertx, config, handler, connections);
+      if (tokens == null) {
+        LOG.warn("capture runs WITHOUT AUTH (no tokens file): every client on {} may send events as app 'default'", config.bindHost());
+      }
+      LOG.info("capture listening on http://{}:{} (auth {}, max request {} bytes, max event {} bytes)",
+          config.bindHost(), port, tokens == null ? "off" : "on, " + tokens.size() + " tokens",
+          config.maxRequestBytes(), config.maxEventBytes());
+      return new CaptureServer(vertx, handler, port);
+    } catch (CaptureStartException | RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /** The port it listens on (the one picked when the configured port was 0). */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * From now on answers new {@code POST}s with 503 and {@code Retry-After}, and readiness with
+   * "draining"; requests already being read or stored complete normally.
+   */
+  public void drain() {
+    handler.drain();
+    LOG.info("capture draining: new requests get 503");
+  }
+
+  /** Stops listening, closes open connections and releases the event loops. */
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("capture did not close cleanly", e);
+    }
+  }
+
+  /**
+   * Servers on one port share it only when each asks for that port, so port 0 is first resolved
+   * to a free port; should another process take it in between, another one is tried.
+   */
+  private static int listen(Vertx vertx, CaptureConfig config, CaptureHandler handler, Connections connections)
+      throws CaptureStartException {
+    for (int attempt = 1; ; attempt++) {
+      int port = config.port() != 0 ? config.port() : freePort(config.bindHost());
+      try {
+        deploy(vertx, port, config, handler, connections);
+        return port;
+      } catch (CaptureStartException e) {
+        if (config.port() != 0 || attempt == 5) throw e;
+      }
+    }
+  }
+
+  private static int freePort(String host) throws CaptureStartException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new CaptureStartException("cannot listen on " + host + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deploy(Vertx vertx, int port, CaptureConfig config, CaptureHandler handler, Connections connections)
+      throws CaptureStartException {
+    Future<String> deployed = vertx.deployVerticle(() -> new CaptureVerticle(config, port, handler, connections),
+        new DeploymentOptions().setInstances(EVENT_LOOPS));
+    try {
+      deployed.toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new CaptureStartException("cannot listen on " + config.bindHost() + ":" + port + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new CaptureStartException("capture did not start listening within " + START_STOP_SECONDS + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CaptureStartException("interrupted while starting capture", e);
+    }
+  }
+
+  private static void requireLoopback(String host) throws CaptureStartException {
+    boolean loopback;
+    try {
+      InetAddress[] addresses = InetAddress.getAllByName(host);
+      loopback = addresses.length > 0 && java.util.Arrays.stream(addresses).allMatch(InetAddress::isLoopbackAddress);
+    } catch (UnknownHostException e) {
+      throw new CaptureStartException("cannot resolve the bind address '" + host + "'", e);
+    }
+    if (!loopback) {
+      throw new CaptureStartException("refusing to listen on " + host + " without auth: anyone who can reach it could send events."
+          + " Add a tokens file (--tokens-file tokens.yaml) such as\n"
+          + "apps:\n  web:\n    tokens: [\"<at least 16 characters, e.g. from: openssl rand -hex 24>\"]\n"
+          + "or bind to a loopback address (127.0.0.1). See docs/capture.md.");
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.tributary.capture;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+
+/** One listening server on one event loop; all of them share the port, the handler and the connection count. */
+final class CaptureVerticle extends VerticleBase {
+
+  private final CaptureConfig config;
+  private final int port;
+  private final CaptureHandler handler;
+  private final Connections connections;
+
+  CaptureVerticle(CaptureConfig config, int port, CaptureHandler handler, Connections connections) {
+    this.config = config;
+    this.port = port;
+    this.handler = handler;
+    this.connections = connections;
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.bindHost())
+        .setPort(port)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setHttp2ClearTextEnabled(false)
+        .setDecompressionSupported(false) // capture inflates gzip itself, with a limit
+        .setTcpNoDelay(true);
+    return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler).listen();
+  }
+}

@@ -1,0 +1,197 @@
+package dev.tributary.capture;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a request body into the enriched events to store, or refuses the whole body. Each event
+ * is copied token by token (numbers exactly as sent, fields in the order sent); capture's own
+ * fields {@code received_at} and {@code app} replace any the client sent, and {@code event_id}
+ * is added only where the client sent none.
+ */
+final class EventParser {
+
+  enum Format { JSON, NDJSON }
+
+  static final int MAX_EVENT_ID_CHARS = 128;
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+      .build();
+
+  private final long maxEventBytes;
+  private final UuidV7 ids;
+
+  EventParser(long maxEventBytes, UuidV7 ids) {
+    this.maxEventBytes = maxEventBytes;
+    this.ids = ids;
+  }
+
+  /** The enriched events of {@code body[0, length)}, each the compact UTF-8 JSON of one event. */
+  List<byte[]> parse(byte[] body, int length, Format format, String receivedAt, String app) throws Rejection {
+    try (JsonParser p = JSON.createParser(body, 0, length)) {
+      Batch batch = new Batch(receivedAt, app);
+      if (format == Format.NDJSON) {
+        readLines(p, batch);
+      } else {
+        readDocument(p, batch);
+      }
+      if (batch.events.isEmpty()) {
+        throw new Rejection(400, "empty body: send one event object, a JSON array of event objects, or NDJSON");
+      }
+      return batch.events;
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      Map<String, Object> where = at == null ? Map.of() : Map.of("line", at.getLineNr(), "column", at.getColumnNr());
+      String position = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      throw new Rejection(400, "malformed JSON" + position + ": " + e.getOriginalMessage(), where);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading JSON from memory cannot fail", e);
+    }
+  }
+
+  private void readDocument(JsonParser p, Batch batch) throws IOException, Rejection {
+    JsonToken root = p.nextToken();
+    if (root == null) return;
+    if (root == JsonToken.START_OBJECT) {
+      readEvent(p, batch);
+    } else if (root == JsonToken.START_ARRAY) {
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        if (t != JsonToken.START_OBJECT) {
+          throw at(p, 400, "element " + batch.events.size() + " of the array is " + describe(t) + ", not an event object", batch.events.size());
+        }
+        readEvent(p, batch);
+      }
+    } else {
+      throw at(p, 400, "the body is " + describe(root) + "; send one event object, a JSON array of event objects, or NDJSON", -1);
+    }
+    JsonToken trailing = p.nextToken();
+    if (trailing != null) {
+      throw at(p, 400, "more content (" + describe(trailing) + ") after the JSON value; to send several events use a JSON array,"
+          + " or NDJSON with Content-Type: application/x-ndjson", -1);
+    }
+  }
+
+  private void readLines(JsonParser p, Batch batch) throws IOException, Rejection {
+    int previousEndLine = 0;
+    for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+      int line = p.currentTokenLocation().getLineNr();
+      if (t != JsonToken.START_OBJECT) {
+        throw at(p, 400, "line " + line + " is " + describe(t) + ", not an event object", batch.events.size());
+      }
+      if (line == previousEndLine) {
+        throw at(p, 400, "line " + line + " holds more than one JSON value; NDJSON takes one event per line", batch.events.size());
+      }
+      readEvent(p, batch);
+      previousEndLine = p.currentLocation().getLineNr();
+    }
+  }
+
+  /** Reads the object whose START_OBJECT is the current token and adds it, enriched, to the batch. */
+  private void readEvent(JsonParser p, Batch batch) throws IOException, Rejection {
+    int index = batch.events.size();
+    JsonLocation start = p.currentTokenLocation();
+    JsonGenerator g = batch.generator;
+    g.writeStartObject();
+    boolean hasEvent = false;
+    boolean hasEventId = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (name) {
+        case "received_at", "app" -> {
+          p.skipChildren();
+          continue;
+        }
+        case "event" -> {
+          if (value != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
+            String got = value == JsonToken.VALUE_STRING ? "an empty string" : describe(value);
+            throw at(start, 400, "event " + index + ": \"event\" must be a non-empty string, got " + got, index);
+          }
+          hasEvent = true;
+        }
+        case "event_id" -> {
+          if (value != JsonToken.VALUE_STRING) {
+            throw at(start, 400, "event " + index + ": \"event_id\" must be a string, got " + describe(value), index);
+          }
+          String id = p.getText();
+          if (id.isEmpty() || id.codePointCount(0, id.length()) > MAX_EVENT_ID_CHARS) {
+            throw at(start, 400, "event " + index + ": \"event_id\" must be 1 to " + MAX_EVENT_ID_CHARS
+                + " characters, got " + id.codePointCount(0, id.length()), index);
+          }
+          hasEventId = true;
+        }
+        default -> { }
+      }
+      g.writeFieldName(name);
+      g.copyCurrentStructureExact(p);
+    }
+    if (!hasEvent) {
+      throw at(start, 400, "event " + index + ": missing required field \"event\" (the event type, a non-empty string)", index);
+    }
+    g.writeStringField("received_at", batch.receivedAt);
+    g.writeStringField("app", batch.app);
+    if (!hasEventId) g.writeStringField("event_id", ids.next().toString());
+    g.writeEndObject();
+    g.flush();
+    if (batch.out.size() > maxEventBytes) {
+      throw at(start, 413, "event " + index + " is " + batch.out.size() + " bytes once enriched, over the limit of "
+          + maxEventBytes + " bytes per event", index);
+    }
+    batch.events.add(batch.out.toByteArray());
+    batch.out.reset();
+  }
+
+  private static Rejection at(JsonParser p, int status, String message, int index) {
+    return at(p.currentTokenLocation(), status, message, index);
+  }
+
+  private static Rejection at(JsonLocation location, int status, String message, int index) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    if (index >= 0) details.put("index", index);
+    details.put("line", location.getLineNr());
+    details.put("column", location.getColumnNr());
+    return new Rejection(status, message, details);
+  }
+
+  private static String describe(JsonToken t) {
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.asString() == null ? t.name() : "'" + t.asString() + "'";
+    };
+  }
+
+  /** The events of one request so far, and the buffer the next one is written into. */
+  private static final class Batch {
+    final String receivedAt;
+    final String app;
+    final List<byte[]> events = new ArrayList<>();
+    final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    final JsonGenerator generator;
+
+    Batch(String receivedAt, String app) throws IOException {
+      this.receivedAt = receivedAt;
+      this.app = app;
+      this.generator = JSON.createGenerator(out);
+      generator.setRootValueSeparator(null); // each event is cut out of the buffer on its own
+    }
+  }
+}
