@@ -11,6 +11,11 @@ public interface CaptureLauncher {
 
   Running start(DurableLog log) throws Exception;
 
+  /** The real {@code CaptureServer}: defaults, a free loopback port, no auth. */
+  static CaptureLauncher captureServer() {
+    return new CaptureServerLauncher();
+  }
+
   /** A started server; closing it stops it (the log is closed by whoever opened it). */
   interface Running extends AutoCloseable {
     int port();
