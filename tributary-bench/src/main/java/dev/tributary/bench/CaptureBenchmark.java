@@ -25,15 +25,21 @@ public final class CaptureBenchmark {
    * @param duration measured time of each fixed-rate load (after {@code warmup})
    * @param batchEvents events per request in the rate search
    * @param stepDuration measured time of each rate-search step (after {@code stepWarmup})
+   * @param jitWarmup before anything is measured, each log gets this long of single-event and of
+   *     batch load, unrecorded, so that no log is measured while the JVM still compiles the
+   *     code paths (zero skips it)
    */
   public record Settings(List<Double> singleEventRates, Duration duration, Duration warmup, int eventBytes,
                          int batchEvents, RateSearch search, Duration stepDuration, Duration stepWarmup,
-                         int connections, int maxInFlight) {
+                         int connections, int maxInFlight, Duration jitWarmup) {
 
-    /** 500, 4,000 and 20,000 req/s of one 1 KiB event, 20 s after 5 s warmup; 100-event search in 10 s steps after 3 s. */
+    /**
+     * 500, 4,000 and 20,000 req/s of one 1 KiB event, 20 s after 5 s warmup; 100-event search in
+     * 10 s steps after 3 s; 5 s of JIT warmup per log and load shape first.
+     */
     public static Settings defaults() {
       return new Settings(List.of(500.0, 4_000.0, 20_000.0), Duration.ofSeconds(20), Duration.ofSeconds(5), 1024,
-          100, RateSearch.defaults(), Duration.ofSeconds(10), Duration.ofSeconds(3), 64, 4096);
+          100, RateSearch.defaults(), Duration.ofSeconds(10), Duration.ofSeconds(3), 64, 4096, Duration.ofSeconds(5));
     }
 
     LoadOptions load(int port, double rate) {
@@ -107,6 +113,7 @@ public final class CaptureBenchmark {
     Map<String, List<LoadResult>> fixed = new LinkedHashMap<>();
     Map<String, RateSearch.Outcome> searches = new LinkedHashMap<>();
     try (CaptureLoadGenerator generator = new CaptureLoadGenerator()) {
+      warmUpJit(generator);
       for (double rate : settings.singleEventRates()) {
         for (CaptureBackend backend : CaptureBackend.values()) {
           LoadResult r = runOnFreshServer(backend, generator, port -> settings.load(port, rate));
@@ -124,6 +131,21 @@ public final class CaptureBenchmark {
       }
     }
     return new Report(settings, fixed, searches);
+  }
+
+  private void warmUpJit(CaptureLoadGenerator generator) throws Exception {
+    if (settings.jitWarmup().isZero()) return;
+    System.out.printf("JIT warmup: %d s of single-event and of %d-event load per log, not recorded%n",
+        settings.jitWarmup().toSeconds() * 2, settings.batchEvents());
+    for (CaptureBackend backend : CaptureBackend.values()) {
+      try (ScratchDirectory dir = ScratchDirectory.create("capture-bench-warmup-");
+           CaptureBackend.OpenLog log = backend.open(dir.path());
+           CaptureLauncher.Running server = launcher.start(log.log())) {
+        generator.run(settings.load(server.port(), 1_000).withWarmup(Duration.ZERO).withDuration(settings.jitWarmup()));
+        generator.run(settings.batchLoad(server.port()).withRate(50).withWarmup(Duration.ZERO)
+            .withDuration(settings.jitWarmup()));
+      }
+    }
   }
 
   private interface LoadForPort {
@@ -144,7 +166,7 @@ public final class CaptureBenchmark {
   /**
    * Runs the comparison against the real capture server and prints the table. Options (all
    * optional): {@code --rates 500,4000,20000 --duration 20 --warmup 5 --step-duration 10
-   * --step-warmup 3 --start-rate 100 --p99-limit-ms 250} (durations in seconds).
+   * --step-warmup 3 --jit-warmup 5 --start-rate 100 --p99-limit-ms 1000} (durations in seconds).
    */
   public static void main(String[] args) throws Exception {
     Settings s = parse(args, Settings.defaults());
@@ -157,6 +179,7 @@ public final class CaptureBenchmark {
     if (args.length % 2 != 0) throw new IllegalArgumentException(usage("every option takes a value"));
     List<Double> rates = d.singleEventRates();
     Duration duration = d.duration(), warmup = d.warmup(), stepDuration = d.stepDuration(), stepWarmup = d.stepWarmup();
+    Duration jitWarmup = d.jitWarmup();
     RateSearch search = d.search();
     for (int i = 0; i < args.length; i += 2) {
       String value = args[i + 1];
@@ -167,6 +190,7 @@ public final class CaptureBenchmark {
           case "--warmup" -> warmup = Duration.ofSeconds(Long.parseLong(value));
           case "--step-duration" -> stepDuration = Duration.ofSeconds(Long.parseLong(value));
           case "--step-warmup" -> stepWarmup = Duration.ofSeconds(Long.parseLong(value));
+          case "--jit-warmup" -> jitWarmup = Duration.ofSeconds(Long.parseLong(value));
           case "--start-rate" -> search = search.withStartRate(Double.parseDouble(value));
           case "--p99-limit-ms" -> search = search.withP99LimitMillis(Double.parseDouble(value));
           default -> throw new IllegalArgumentException(usage("unknown option " + args[i]));
@@ -176,11 +200,12 @@ public final class CaptureBenchmark {
       }
     }
     return new Settings(rates, duration, warmup, d.eventBytes(), d.batchEvents(), search, stepDuration, stepWarmup,
-        d.connections(), d.maxInFlight());
+        d.connections(), d.maxInFlight(), jitWarmup);
   }
 
   private static String usage(String problem) {
     return problem + "; options: --rates 500,4000,20000 --duration 20 --warmup 5 --step-duration 10 --step-warmup 3"
-        + " --start-rate 100 --p99-limit-ms 250 (durations in seconds)";
+        + " --jit-warmup 5"
+        + " --start-rate 100 --p99-limit-ms 1000 (durations in seconds)";
   }
 }

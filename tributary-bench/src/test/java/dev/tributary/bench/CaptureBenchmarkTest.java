@@ -12,7 +12,8 @@ class CaptureBenchmarkTest {
   @Test
   void runsTheSameLoadsAgainstBothLogsAndTabulatesThem() throws Exception {
     var settings = new CaptureBenchmark.Settings(List.of(50.0), Duration.ofSeconds(1), Duration.ZERO, 1024,
-        10, new RateSearch(20, 1.5, 30, 0, 0.95, 10_000), Duration.ofSeconds(1), Duration.ZERO, 4, 64);
+        10, new RateSearch(20, 1.5, 30, 0, 0.95, 10_000), Duration.ofSeconds(1), Duration.ZERO, 4, 64,
+        Duration.ofSeconds(1));
 
     CaptureBenchmark.Report report = new CaptureBenchmark(settings, CaptureLauncher.captureServer()).run();
 
