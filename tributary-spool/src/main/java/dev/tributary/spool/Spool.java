@@ -69,6 +69,13 @@ public final class Spool implements Closeable {
     try {
       long next = openSegments(dir, segments);
       Map<String, Long> positions = readCheckpoints(dir.resolve(CURSORS_DIR), segments.firstKey());
+      long acknowledgedEnd = positions.values().stream().mapToLong(Long::longValue).max().orElse(next);
+      if (acknowledgedEnd > next) {
+        log.warn("spool {}: cursors acknowledged up to offset {} but the log ends at {} (records lost to a machine crash "
+            + "under fsync {}); new appends start at {} so that no offset is reused", dir, acknowledgedEnd, next,
+            config.fsync(), acknowledgedEnd);
+        next = createSegment(dir, segments, acknowledgedEnd);
+      }
       Spool spool = new Spool(config, lock, segments, next, positions);
       log.info("spool {} opened: {} segments, offsets {}..{}, fsync {}", dir, segments.size(),
           segments.firstKey(), next, config.fsync());

@@ -140,12 +140,13 @@ public final class SpoolCursor implements Closeable {
   /** Parses the record at a byte position, refilling the buffer from the file as needed. */
   private RecordFormat.Parsed parseAt(long at) throws IOException {
     RecordFormat.Parsed parsed = parseBuffered(at);
-    if (parsed instanceof RecordFormat.Incomplete incomplete) {
+    // Twice at most: the first fill may show only the header, which tells how big the record is.
+    for (int fills = 0; parsed instanceof RecordFormat.Incomplete incomplete && fills < 2; fills++) {
       fill(at, incomplete.needed());
       parsed = parseBuffered(at);
-      if (parsed instanceof RecordFormat.Incomplete) {
-        return new RecordFormat.Damaged("record runs past the readable end of the segment");
-      }
+    }
+    if (parsed instanceof RecordFormat.Incomplete) {
+      return new RecordFormat.Damaged("record runs past the readable end of the segment");
     }
     return parsed;
   }

@@ -1,0 +1,138 @@
+package dev.tributary.lake;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The event_ids landed within the dedup window, in bounded memory. Each id is kept as a 64-bit
+ * fingerprint (the first 8 bytes of its SHA-256: clients cannot aim a collision at another id,
+ * and the chance of an accidental one among two million ids is about 10^-13 per lookup) with the
+ * {@code received_at} of the landed copy. Entries leave oldest first: when a lookup is made for
+ * an event received more than the window after them, or when there are {@code maxEntries}.
+ * Expiry follows lookups, not additions, because additions may come out of time order (the
+ * rebuild at start reads files of several partitions) while lookups follow the spool. Memory grows with use up to 48–80 bytes per entry of {@code maxEntries}
+ * (a FIFO of fingerprint and time, and a linear-probing table at most half full): about
+ * 100 MB for two million. Used by one thread.
+ */
+final class EventIdWindow {
+
+  private static final int INITIAL = 1024;
+
+  private final long windowMillis;
+  private final int maxEntries;
+  private final MessageDigest sha256;
+
+  // FIFO of insertions: ring[head .. head+size)
+  private long[] ringFp;
+  private long[] ringTime;
+  private int head;
+  private int size;
+
+  // fingerprint -> received_at; 0 marks an empty slot (a fingerprint of 0 is stored as 1)
+  private long[] keys;
+  private long[] times;
+
+  EventIdWindow(long windowMillis, int maxEntries) {
+    this.windowMillis = windowMillis;
+    this.maxEntries = maxEntries;
+    try {
+      this.sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    allocate(Math.min(INITIAL, maxEntries));
+  }
+
+  /** True when {@code eventId} landed with a {@code received_at} within the window of this one. */
+  boolean contains(String eventId, long receivedAtMillis) {
+    while (size > 0 && ringTime[head] < receivedAtMillis - windowMillis) evictHead();
+    int slot = find(fingerprint(eventId));
+    return slot >= 0 && Math.abs(receivedAtMillis - times[slot]) <= windowMillis;
+  }
+
+  void add(String eventId, long receivedAtMillis) {
+    if (size == maxEntries) evictHead();
+    if (size == ringFp.length) grow();
+    long fp = fingerprint(eventId);
+    int tail = (head + size) % ringFp.length;
+    ringFp[tail] = fp;
+    ringTime[tail] = receivedAtMillis;
+    size++;
+    put(fp, receivedAtMillis);
+  }
+
+  int size() {
+    return size;
+  }
+
+  private void evictHead() {
+    long fp = ringFp[head];
+    int slot = find(fp);
+    // a later add of the same id replaced the time; that entry belongs to a later ring element
+    if (slot >= 0 && times[slot] == ringTime[head]) removeSlot(slot);
+    head = (head + 1) % ringFp.length;
+    size--;
+  }
+
+  private long fingerprint(String eventId) {
+    long fp = ByteBuffer.wrap(sha256.digest(eventId.getBytes(StandardCharsets.UTF_8))).getLong();
+    return fp == 0 ? 1 : fp;
+  }
+
+  private int home(long fp) {
+    return (int) fp & (keys.length - 1);
+  }
+
+  private int find(long fp) {
+    for (int i = home(fp); keys[i] != 0; i = (i + 1) & (keys.length - 1)) {
+      if (keys[i] == fp) return i;
+    }
+    return -1;
+  }
+
+  private void put(long fp, long time) {
+    int i = home(fp);
+    while (keys[i] != 0 && keys[i] != fp) i = (i + 1) & (keys.length - 1);
+    keys[i] = fp;
+    times[i] = time;
+  }
+
+  /** Backward-shift deletion: keeps every remaining key reachable from its home slot without tombstones. */
+  private void removeSlot(int hole) {
+    int mask = keys.length - 1;
+    for (int j = (hole + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
+      int k = home(keys[j]);
+      boolean reachableWithoutHole = hole <= j ? (k > hole && k <= j) : (k > hole || k <= j);
+      if (!reachableWithoutHole) {
+        keys[hole] = keys[j];
+        times[hole] = times[j];
+        hole = j;
+      }
+    }
+    keys[hole] = 0;
+  }
+
+  private void grow() {
+    long[] oldFp = ringFp, oldTime = ringTime;
+    int oldHead = head, n = size;
+    allocate((int) Math.min((long) oldFp.length * 2, maxEntries));
+    for (int i = 0; i < n; i++) {
+      int from = (oldHead + i) % oldFp.length;
+      ringFp[i] = oldFp[from];
+      ringTime[i] = oldTime[from];
+      put(oldFp[from], oldTime[from]);
+    }
+    size = n;
+  }
+
+  private void allocate(int ringCapacity) {
+    ringFp = new long[ringCapacity];
+    ringTime = new long[ringCapacity];
+    head = 0;
+    size = 0;
+    keys = new long[Integer.highestOneBit(Math.max(2, ringCapacity) * 2 - 1) * 2];
+    times = new long[keys.length];
+  }
+}

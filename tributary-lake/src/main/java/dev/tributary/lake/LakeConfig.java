@@ -1,0 +1,52 @@
+package dev.tributary.lake;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Where and how the lake sink writes.
+ *
+ * @param root the lake directory
+ * @param table the table directory under the root ({@code events})
+ * @param rollBytes a file is completed once it holds this many uncompressed bytes
+ * @param rollAge a file is completed once it is this old, so data is never staler than this plus a few seconds
+ * @param dedupWindow an event whose {@code event_id} landed within this window is dropped
+ * @param dedupMaxEntries at most this many event_ids are remembered (48–80 bytes each), oldest dropped first
+ */
+public record LakeConfig(Path root, String table, long rollBytes, Duration rollAge, Duration dedupWindow,
+                         int dedupMaxEntries) {
+
+  public static final String DEFAULT_TABLE = "events";
+  public static final long DEFAULT_ROLL_BYTES = 128L << 20;
+  public static final Duration DEFAULT_ROLL_AGE = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofMinutes(10);
+  public static final int DEFAULT_DEDUP_MAX_ENTRIES = 2_000_000;
+
+  public LakeConfig {
+    if (!table.matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException("lake table name '" + table + "' must match [A-Za-z0-9_][A-Za-z0-9._-]*");
+    }
+    if (rollBytes < 1) throw new IllegalArgumentException("lake roll size must be positive, got " + rollBytes);
+    if (rollAge.isNegative() || rollAge.isZero()) {
+      throw new IllegalArgumentException("lake roll age must be positive, got " + rollAge);
+    }
+    if (dedupWindow.isNegative()) throw new IllegalArgumentException("dedup window must not be negative, got " + dedupWindow);
+    if (dedupMaxEntries < 1) throw new IllegalArgumentException("dedup max entries must be positive, got " + dedupMaxEntries);
+  }
+
+  /** Table {@code events}, 128 MiB or 60 s per file, a 10 minute dedup window of up to two million ids. */
+  public static LakeConfig defaults(Path root) {
+    return new LakeConfig(root, DEFAULT_TABLE, DEFAULT_ROLL_BYTES, DEFAULT_ROLL_AGE, DEFAULT_DEDUP_WINDOW,
+        DEFAULT_DEDUP_MAX_ENTRIES);
+  }
+
+  public LakeConfig withTable(String t) { return new LakeConfig(root, t, rollBytes, rollAge, dedupWindow, dedupMaxEntries); }
+  public LakeConfig withRollBytes(long b) { return new LakeConfig(root, table, b, rollAge, dedupWindow, dedupMaxEntries); }
+  public LakeConfig withRollAge(Duration a) { return new LakeConfig(root, table, rollBytes, a, dedupWindow, dedupMaxEntries); }
+  public LakeConfig withDedupWindow(Duration w) { return new LakeConfig(root, table, rollBytes, rollAge, w, dedupMaxEntries); }
+  public LakeConfig withDedupMaxEntries(int n) { return new LakeConfig(root, table, rollBytes, rollAge, dedupWindow, n); }
+
+  Path tableDir() {
+    return root.resolve(table);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.tributary.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LakeWriterTest {
+
+  @TempDir Path root;
+  private final LakeFileNamer namer = new LakeFileNamer("part");
+  private final Counter completed = new SimpleMeterRegistry().counter("files");
+
+  private static byte[] line(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aCompletedFileHoldsExactlyItsRecordsUnderItsOffsetName() throws Exception {
+    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
+    Path a = root.resolve("a/dt=2026-11-23/hour=15");
+    w.append(a, 3, line("{\"n\":3}"), 0);
+    w.append(a, 5, line("{\"n\":5}"), 0);
+    assertThat(LakeFiles.temporary(root)).containsExactly(a.resolve(".part-00000000000000000003.ndjson.gz.tmp"));
+    assertThat(LakeFiles.completed(root)).isEmpty();
+    assertThat(w.oldestOpenOffset()).isEqualTo(3);
+
+    w.completeAll();
+
+    Path done = a.resolve("part-00000000000000000003-00000000000000000005.ndjson.gz");
+    assertThat(LakeFiles.all(root)).containsExactly(done);
+    assertThat(LakeFiles.lines(done)).containsExactly("{\"n\":3}", "{\"n\":5}");
+    assertThat(w.oldestOpenOffset()).isEqualTo(Long.MAX_VALUE);
+    assertThat(completed.count()).isEqualTo(1);
+  }
+
+  @Test
+  void rollsWhenAFileReachesTheSizeBound() throws Exception {
+    LakeWriter w = new LakeWriter(root, namer, 20, Duration.ofMinutes(1), completed);
+    for (int i = 0; i < 7; i++) w.append(root.resolve("p"), i, line("{\"n\":" + i + "}"), 0); // 8 bytes a line
+    assertThat(LakeFiles.completed(root)).extracting(p -> p.getFileName().toString()).containsExactly(
+        "part-00000000000000000000-00000000000000000002.ndjson.gz",
+        "part-00000000000000000003-00000000000000000005.ndjson.gz");
+    assertThat(w.oldestOpenOffset()).isEqualTo(6);
+  }
+
+  @Test
+  void completesFilesOnceTheyReachTheAgeBound() throws Exception {
+    long second = 1_000_000_000L;
+    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofSeconds(60), completed);
+    w.append(root.resolve("old"), 1, line("{}"), 0);
+    w.append(root.resolve("young"), 2, line("{}"), 30 * second);
+    assertThat(w.nextDeadlineNanos()).isEqualTo(60 * second);
+    w.completeDue(59 * second);
+    assertThat(LakeFiles.completed(root)).isEmpty();
+    w.completeDue(60 * second);
+    assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
+        .containsExactly("old/part-00000000000000000001-00000000000000000001.ndjson.gz");
+    assertThat(w.oldestOpenOffset()).isEqualTo(2);
+    assertThat(w.nextDeadlineNanos()).isEqualTo(90 * second);
+  }
+
+  @Test
+  void abandoningDeletesOpenFilesAndKeepsCompletedOnes() throws Exception {
+    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
+    w.append(root.resolve("p"), 1, line("{}"), 0);
+    w.completeAll();
+    w.append(root.resolve("p"), 2, line("{}"), 0);
+    w.append(root.resolve("q"), 3, line("{}"), 0);
+    w.abandonAll();
+    assertThat(LakeFiles.all(root)).extracting(p -> p.getFileName().toString())
+        .containsExactly("part-00000000000000000001-00000000000000000001.ndjson.gz");
+    assertThat(w.openFiles()).isZero();
+  }
+
+  @Test
+  void openingOneFilePastTheBoundCompletesTheOldest() throws Exception {
+    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
+    for (int i = 0; i <= LakeWriter.MAX_OPEN_FILES; i++) w.append(root.resolve("t" + i), i, line("{}"), i);
+    assertThat(w.openFiles()).isEqualTo(LakeWriter.MAX_OPEN_FILES);
+    assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
+        .isEqualTo(List.of("t0/part-00000000000000000000-00000000000000000000.ndjson.gz"));
+    w.abandonAll();
+  }
+}

@@ -1,0 +1,51 @@
+package dev.tributary.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LandedEventsTest {
+
+  @TempDir Path table;
+  private final LakeFileNamer namer = new LakeFileNamer("part");
+  private static final long WINDOW = Duration.ofMinutes(10).toMillis();
+
+  @Test
+  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly() throws Exception {
+    PartitionPath partitions = new PartitionPath(table);
+    LakeWriter w = new LakeWriter(table, namer, 1 << 20, Duration.ofMinutes(1), new SimpleMeterRegistry().counter("f"));
+    write(w, partitions, 1, "old", "2026-11-23T13:59:00.000Z");     // an hour partition before the window
+    write(w, partitions, 2, "edge", "2026-11-23T14:49:59.999Z");    // same hour, just before `since`
+    write(w, partitions, 3, "in", "2026-11-23T14:55:00.000Z");
+    write(w, partitions, 4, "later", "2026-11-23T15:01:00.000Z");
+    w.completeAll();
+    write(w, partitions, 5, "open", "2026-11-23T15:02:00.000Z");    // still being written: not landed
+
+    EventIdWindow ids = LandedEvents.read(table, namer, Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
+
+    long t = Instant.parse("2026-11-23T15:02:00Z").toEpochMilli();
+    assertThat(ids.contains("in", t)).isTrue();
+    assertThat(ids.contains("later", t)).isTrue();
+    assertThat(ids.contains("old", t)).isFalse();
+    assertThat(ids.contains("edge", t)).isFalse();
+    assertThat(ids.contains("open", t)).isFalse();
+    w.abandonAll();
+  }
+
+  @Test
+  void anEmptyLakeGivesAnEmptyWindow() throws Exception {
+    assertThat(LandedEvents.read(table.resolve("none"), namer, Instant.EPOCH, WINDOW, 10).size()).isZero();
+  }
+
+  private static void write(LakeWriter w, PartitionPath partitions, long offset, String id, String receivedAt)
+      throws Exception {
+    String json = "{\"event\":\"t\",\"event_id\":\"" + id + "\",\"received_at\":\"" + receivedAt + "\"}";
+    w.append(partitions.ofEvent("t", Instant.parse(receivedAt)), offset, json.getBytes(StandardCharsets.UTF_8), 0);
+  }
+}

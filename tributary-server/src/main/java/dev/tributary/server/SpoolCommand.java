@@ -1,0 +1,68 @@
+package dev.tributary.server;
+
+import dev.tributary.spool.SpoolInspector;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tributary spool inspect|verify DIR}: read a spool directory without changing it. */
+@Command(name = "spool", mixinStandardHelpOptions = true,
+    description = "Look into a spool directory (read-only; safe beside a running server).",
+    subcommands = {SpoolCommand.Inspect.class, SpoolCommand.Verify.class})
+final class SpoolCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "inspect", mixinStandardHelpOptions = true,
+      description = "List segments, record counts, offsets, cursors and their lag.")
+  static final class Inspect implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "DIR", description = "the spool directory (serve's <data-dir>/spool)") Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      SpoolInspector.Report report = SpoolInspector.examine(dir);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("spool %s: %d segments, next offset %d%n", report.directory(), report.segments().size(), report.nextOffset());
+      out.printf("%-28s %20s %10s %14s  %s%n", "SEGMENT", "BASE OFFSET", "RECORDS", "BYTES", "PROBLEM");
+      for (SpoolInspector.SegmentReport s : report.segments()) {
+        out.printf("%-28s %20d %10d %14d  %s%n", s.file(), s.baseOffset(), s.records(), s.bytes(), s.problem() == null ? "" : s.problem());
+      }
+      out.printf("%-28s %20s %10s%n", "CURSOR", "POSITION", "LAG");
+      for (SpoolInspector.CursorReport c : report.cursors()) {
+        out.printf("%-28s %20d %10d  %s%n", c.name(), c.position(), c.lagRecords(), c.problem() == null ? "" : c.problem());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = "Check the CRC of every record and every cursor checkpoint; exit 1 when anything is wrong.")
+  static final class Verify implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "DIR", description = "the spool directory (serve's <data-dir>/spool)") Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      SpoolInspector.Report report = SpoolInspector.examine(dir);
+      long records = report.segments().stream().mapToLong(SpoolInspector.SegmentReport::records).sum();
+      if (report.problems().isEmpty()) {
+        spec.commandLine().getOut().printf("spool %s: OK, %d records in %d segments, %d cursors%n",
+            dir, records, report.segments().size(), report.cursors().size());
+        return ExitCodes.OK;
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf("spool %s: %d problem(s)%n", dir, report.problems().size());
+      report.problems().forEach(p -> err.println("  " + p));
+      return ExitCodes.FAILURE;
+    }
+  }
+}

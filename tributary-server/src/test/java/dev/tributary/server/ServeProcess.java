@@ -1,0 +1,103 @@
+package dev.tributary.server;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/** A real {@code tributary} child JVM, as a user runs it, for end-to-end and crash tests. */
+final class ServeProcess implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private final Process process;
+  private final Path log;
+
+  private ServeProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static ServeProcess start(Path log, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx256m");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Tributary.class.getName());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    return new ServeProcess(pb.start(), log);
+  }
+
+  /** Runs a command to completion and returns its exit code; output goes to {@code log}. */
+  static int run(Path log, Map<String, String> env, String... args) throws Exception {
+    try (ServeProcess p = start(log, env, args)) {
+      if (!p.process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("command did not finish: " + List.of(args));
+      return p.process.exitValue();
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  void awaitReady(int port) {
+    Awaitility.await("server ready on port " + port + " (log " + log + ")").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50)).until(() -> {
+          if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
+          return status(URI.create("http://127.0.0.1:" + port + "/health/ready")) == 200;
+        });
+  }
+
+  private static int status(URI uri) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  /** Sends SIGTERM and waits for the exit code. */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("server did not exit within " + timeout + " after SIGTERM:\n" + output());
+    }
+    return process.exitValue();
+  }
+
+  String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
