@@ -135,8 +135,8 @@ public final class CaptureBenchmark {
 
   private void warmUpJit(CaptureLoadGenerator generator) throws Exception {
     if (settings.jitWarmup().isZero()) return;
-    System.out.printf("JIT warmup: %d s of single-event and of %d-event load per log, not recorded%n",
-        settings.jitWarmup().toSeconds() * 2, settings.batchEvents());
+    System.out.printf("JIT warmup: %d s of single-event and %d s of %d-event load per log, not recorded%n",
+        settings.jitWarmup().toSeconds(), settings.jitWarmup().toSeconds(), settings.batchEvents());
     for (CaptureBackend backend : CaptureBackend.values()) {
       try (ScratchDirectory dir = ScratchDirectory.create("capture-bench-warmup-");
            CaptureBackend.OpenLog log = backend.open(dir.path());
