@@ -73,8 +73,9 @@ class CaptureLoadGeneratorTest {
     assertThat(result.ok()).isEqualTo(200);
     assertThat(result.errors()).isEmpty();
     assertThat(result.latency().count()).isEqualTo(200);
-    assertThat(requests.get()).as("warmup requests are sent too, just not measured").isEqualTo(300);
-    assertThat(ids).hasSize(300 * 5);
+    // Warmup requests are sent too, just not measured (a scheduler running late may skip a few).
+    assertThat(requests.get()).isGreaterThan(200).isLessThanOrEqualTo(300);
+    assertThat(ids).hasSize(requests.get() * 5);
   }
 
   @Test
