@@ -8,15 +8,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The class path of the broker JVM. The build writes the resolved jars of {@code kafka_2.13} and
- * its dependencies to {@code broker-classpath.txt} (they are never packaged with this module); when
+ * its dependencies to {@code broker-classpath.txt} and {@code broker-runtime-classpath.txt} (they are never packaged with this module); when
  * that file is missing or names jars that are gone, the broker runs on this JVM's own class path,
  * which then has to contain Kafka.
  */
 final class BrokerClasspath {
-  private static final String RESOURCE = "broker-classpath.txt";
+  private static final List<String> RESOURCES = List.of("broker-classpath.txt", "broker-runtime-classpath.txt");
 
   private BrokerClasspath() {}
 
@@ -28,15 +31,19 @@ final class BrokerClasspath {
   }
 
   private static String fromBuild() {
-    try (InputStream in = BrokerClasspath.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) return null;
-      String path = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-      boolean complete = !path.isEmpty()
-          && Arrays.stream(path.split(File.pathSeparator)).allMatch(p -> Files.exists(Path.of(p)));
-      return complete ? path : null;
-    } catch (IOException e) {
-      return null;
+    Set<String> jars = new LinkedHashSet<>();
+    for (String resource : RESOURCES) {
+      try (InputStream in = BrokerClasspath.class.getResourceAsStream(resource)) {
+        if (in == null) return null;
+        String path = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (path.isEmpty()) return null;
+        jars.addAll(Arrays.asList(path.split(File.pathSeparator)));
+      } catch (IOException e) {
+        return null;
+      }
     }
+    boolean complete = jars.stream().allMatch(p -> Files.exists(Path.of(p)));
+    return complete ? String.join(File.pathSeparator, jars) : null;
   }
 
   /** Where this module's classes are, so the broker JVM can run {@link WatchedBrokerMain}. */
