@@ -166,6 +166,13 @@ public final class SpoolForwarder implements Closeable {
         Throwable failure = tracker.failure();
         if (failure != null) {
           restartProducer(failure);
+        } else if (!reachability.reachable()) {
+          // Hold new records back while Kafka is away: sends of them would only time out waiting
+          // for metadata and restart the producer. Records already handed to it wait inside it.
+          acknowledge(draining);
+          synchronized (sleeper) {
+            if (!stopping) sleeper.wait(POLL_WAIT.toMillis());
+          }
         } else if (tracker.awaitPendingBelow(config.maxInFlightBytes(), POLL_WAIT.toMillis())) {
           List<SpoolRecord> batch = cursor.poll(POLL_RECORDS, POLL_BYTES, POLL_WAIT);
           for (SpoolRecord r : batch) {
