@@ -1,14 +1,18 @@
 package dev.tributary.kafka;
 
+import java.util.Arrays;
+
 /**
  * Which spool offsets Kafka has confirmed, and the highest offset at or below which every sent
  * record is confirmed: the only position the forwarder's cursor may acknowledge, whatever order
  * the confirmations arrive in. Offsets are sent in increasing order (gaps allowed). One tracker
  * serves one producer; when that producer fails the tracker is abandoned and later confirmations
  * of its records are ignored. Thread-safe: the forwarder sends, the producer's thread confirms.
+ * Memory is one ring entry per record from the oldest unconfirmed one to the newest sent one.
  */
 final class ContiguousAckTracker {
   private long[] offsets = new long[1024];
+  private long[] sentNanos = new long[1024];
   private int[] sizes = new int[1024];
   private boolean[] confirmed = new boolean[1024];
   private long head;
@@ -28,6 +32,7 @@ final class ContiguousAckTracker {
     if (next - head == offsets.length) grow();
     int i = index(next);
     offsets[i] = offset;
+    sentNanos[i] = System.nanoTime();
     sizes[i] = bytes;
     confirmed[i] = false;
     lastSentOffset = offset;
@@ -68,14 +73,23 @@ final class ContiguousAckTracker {
     return head == next;
   }
 
-  /** Waits until fewer than {@code bytes} are pending (true) or the timeout passes, a failure is recorded or the tracker is abandoned (false). */
-  synchronized boolean awaitPendingBelow(long bytes, long timeoutMillis) throws InterruptedException {
+  /** When the oldest unconfirmed record was sent (System.nanoTime()), or now when none is. */
+  synchronized long oldestPendingSentNanos() {
+    return head == next ? System.nanoTime() : sentNanos[index(head)];
+  }
+
+  /**
+   * Waits until fewer than {@code bytes} are pending and fewer than {@code records} are tracked
+   * (true), or the timeout passes, a failure is recorded or the tracker is abandoned (false).
+   */
+  synchronized boolean awaitRoom(long bytes, long records, long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     long left;
-    while (pendingBytes >= bytes && failure == null && !abandoned && (left = deadline - System.currentTimeMillis()) > 0) {
+    while ((pendingBytes >= bytes || next - head >= records) && failure == null && !abandoned
+        && (left = deadline - System.currentTimeMillis()) > 0) {
       wait(left);
     }
-    return pendingBytes < bytes;
+    return pendingBytes < bytes && next - head < records;
   }
 
   /** Records the first failure of this tracker's producer; ignored once abandoned. */
@@ -95,13 +109,23 @@ final class ContiguousAckTracker {
   }
 
   /**
-   * Stops counting confirmations. Returns how many records Kafka confirmed beyond the contiguous
-   * offset: they will be sent again from the cursor, and are the only possible duplicates.
+   * Stops counting confirmations. Returns the offsets Kafka confirmed beyond the contiguous offset,
+   * in increasing order: they need not be sent again.
    */
-  synchronized long abandon() {
+  synchronized long[] abandon() {
     abandoned = true;
     notifyAll();
-    return confirmedAhead;
+    long[] ahead = new long[(int) confirmedAhead];
+    int n = 0;
+    for (long t = head; t < next; t++) {
+      if (confirmed[index(t)]) ahead[n++] = offsets[index(t)];
+    }
+    return Arrays.copyOf(ahead, n);
+  }
+
+  /** Records sent and neither confirmed nor set aside: after a producer failure, the only ones Kafka may hold twice. */
+  synchronized long unconfirmed() {
+    return next - head - confirmedAhead;
   }
 
   private int index(long ticket) {
@@ -111,16 +135,19 @@ final class ContiguousAckTracker {
   private void grow() {
     int capacity = offsets.length * 2;
     long[] o = new long[capacity];
+    long[] at = new long[capacity];
     int[] s = new int[capacity];
     boolean[] c = new boolean[capacity];
     for (long t = head; t < next; t++) {
       int from = index(t);
       int to = (int) (t % capacity);
       o[to] = offsets[from];
+      at[to] = sentNanos[from];
       s[to] = sizes[from];
       c[to] = confirmed[from];
     }
     offsets = o;
+    sentNanos = at;
     sizes = s;
     confirmed = c;
   }

@@ -149,7 +149,15 @@ public final class DeadLetters implements Closeable {
         for (SpoolRecord r : batch) {
           if (r.offset() >= end) return new ReplayResult(delivered, deadAgain);
           DeadLetter d = decode(r);
-          ProducerRecord<byte[], byte[]> out = OutgoingRecord.of(d.spoolOffset(), d.payload(), router, config.nodeId());
+          ProducerRecord<byte[], byte[]> out;
+          try {
+            out = OutgoingRecord.of(d.spoolOffset(), d.payload(), router, config.nodeId());
+          } catch (IllegalArgumentException unroutable) {
+            add(d.spoolOffset(), config.topic(), unroutable, d.payload()).get();
+            deadAgain++;
+            cursor.acknowledge(r.offset());
+            continue;
+          }
           try {
             producer.send(out).get();
             delivered++;

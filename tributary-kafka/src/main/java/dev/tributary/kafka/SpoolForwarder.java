@@ -12,8 +12,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * broker outage only pauses the idempotent producer (it retries inside, with no delivery timeout),
  * and the broker drops the duplicates of what it re-sends. Any other failure of a send closes the
  * producer and starts a new one from the cursor, after a backoff that doubles up to the configured
- * cap; records confirmed out of order beyond the cursor are then sent again (counted in
- * {@code tributary.forwarder.resent}). Records Kafka will never take go to the dead letters.
+ * cap; it sends again only the records the failed producer left unconfirmed (counted in
+ * {@code tributary.forwarder.resent}: the only possible duplicates). Records Kafka will never take
+ * go to the dead letters.
  */
 public final class SpoolForwarder implements Closeable {
   public static final String CURSOR = "forwarder";
@@ -43,6 +47,13 @@ public final class SpoolForwarder implements Closeable {
   private static final Duration POLL_WAIT = Duration.ofMillis(100);
   private static final long ACK_EVERY_MILLIS = 100;
   private static final long MIN_BACKOFF_MILLIS = 100;
+  /** Records tracked at once (confirmed or not) from the oldest unconfirmed one: bounds the tracker's memory. */
+  private static final long MAX_TRACKED_RECORDS = 1_000_000;
+  /**
+   * The oldest record unconfirmed this long while Kafka answers probes means the producer is stuck
+   * (it can be: seen retrying OUT_OF_ORDER_SEQUENCE_NUMBER forever on a just-created topic).
+   */
+  private static final Duration STALL = Duration.ofSeconds(30);
 
   private final Spool spool;
   private final ForwarderConfig config;
@@ -67,12 +78,18 @@ public final class SpoolForwarder implements Closeable {
   private long lastAckAtMillis;
   private long backoffMillis;
   private boolean failing;
+  private long unreachableSeenNanos = System.nanoTime();
+  private final long stallNanos;
+  /** Offsets past the cursor that a failed producer got confirmed: skipped when read again. */
+  private long[] alreadyConfirmed = new long[0];
+  private int alreadyConfirmedNext;
 
   private SpoolForwarder(Spool spool, ForwarderConfig config, MeterRegistry registry) throws IOException {
     this.spool = spool;
     this.config = config;
     this.registry = registry;
     this.router = new TopicRouter(config.topic());
+    this.stallNanos = STALL.plus(config.linger().multipliedBy(2)).toNanos();
     this.deadLetterSpool = Spool.open(SpoolConfig.defaults(config.deadLetterDirectory()));
     try {
       this.deadLetters = DeadLetters.over(deadLetterSpool);
@@ -84,7 +101,7 @@ public final class SpoolForwarder implements Closeable {
     this.acknowledgedEnd = cursor.committed();
     this.sent = Counter.builder("tributary.forwarder.sent").description("records Kafka confirmed").register(registry);
     this.deadLettered = Counter.builder("tributary.forwarder.dead.letters").description("records set aside because Kafka will never take them").register(registry);
-    this.resent = Counter.builder("tributary.forwarder.resent").description("records confirmed out of order and sent again after a producer restart").register(registry);
+    this.resent = Counter.builder("tributary.forwarder.resent").description("unconfirmed records sent again after a producer restart: the only possible duplicates").register(registry);
     this.restarts = Counter.builder("tributary.forwarder.producer.restarts").description("producers closed after a failed send").register(registry);
     Gauge.builder("tributary.forwarder.lag.records", this, f -> f.lag().records()).register(registry);
     Gauge.builder("tributary.forwarder.lag.bytes", this, f -> f.lag().bytes()).baseUnit("bytes").register(registry);
@@ -163,6 +180,7 @@ public final class SpoolForwarder implements Closeable {
     try {
       while (!stopping) {
         if (producer == null) startProducer();
+        checkStalled();
         Throwable failure = tracker.failure();
         if (failure != null) {
           restartProducer(failure);
@@ -173,7 +191,7 @@ public final class SpoolForwarder implements Closeable {
           synchronized (sleeper) {
             if (!stopping) sleeper.wait(POLL_WAIT.toMillis());
           }
-        } else if (tracker.awaitPendingBelow(config.maxInFlightBytes(), POLL_WAIT.toMillis())) {
+        } else if (tracker.awaitRoom(config.maxInFlightBytes(), MAX_TRACKED_RECORDS, POLL_WAIT.toMillis())) {
           List<SpoolRecord> batch = cursor.poll(POLL_RECORDS, POLL_BYTES, POLL_WAIT);
           for (SpoolRecord r : batch) {
             if (tracker.failure() != null || stopping) break;
@@ -201,6 +219,20 @@ public final class SpoolForwarder implements Closeable {
     }
   }
 
+  /**
+   * The producer retries inside without a deadline so that an outage ends without duplicates; the
+   * price is that nothing else would notice it stuck while Kafka is fine.
+   */
+  private void checkStalled() {
+    long now = System.nanoTime();
+    if (!reachability.reachable()) {
+      unreachableSeenNanos = now;
+    } else if (now - Math.max(tracker.oldestPendingSentNanos(), unreachableSeenNanos) > stallNanos) {
+      tracker.fail(new TimeoutException("a record unconfirmed for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos)
+          + " s while Kafka answers; the producer is stuck"));
+    }
+  }
+
   private void startProducer() {
     producer = new KafkaProducer<>(ProducerSettings.producer(config), new ByteArraySerializer(), new ByteArraySerializer());
     tracker = new ContiguousAckTracker();
@@ -208,6 +240,10 @@ public final class SpoolForwarder implements Closeable {
 
   private void send(SpoolRecord r) {
     ContiguousAckTracker t = tracker;
+    if (confirmedBefore(r.offset())) {
+      t.confirm(t.sent(r.offset(), 0));
+      return;
+    }
     long ticket = t.sent(r.offset(), r.payload().length);
     ProducerRecord<byte[], byte[]> record;
     try {
@@ -221,6 +257,11 @@ public final class SpoolForwarder implements Closeable {
     } catch (RuntimeException e) {
       completed(t, ticket, r, record.topic(), e);
     }
+  }
+
+  private boolean confirmedBefore(long offset) {
+    while (alreadyConfirmedNext < alreadyConfirmed.length && alreadyConfirmed[alreadyConfirmedNext] < offset) alreadyConfirmedNext++;
+    return alreadyConfirmedNext < alreadyConfirmed.length && alreadyConfirmed[alreadyConfirmedNext] == offset;
   }
 
   private void completed(ContiguousAckTracker t, long ticket, SpoolRecord r, String topic, Exception error) {
@@ -256,16 +297,18 @@ public final class SpoolForwarder implements Closeable {
 
   private void restartProducer(Throwable failure) throws IOException, InterruptedException {
     acknowledge(true);
-    long again = tracker.abandon();
+    long unconfirmed = tracker.unconfirmed();
+    long[] ahead = tracker.abandon();
     producer.close(Duration.ZERO);
     producer = null;
     cursor.rewind();
+    rememberConfirmed(ahead);
     restarts.increment();
-    resent.increment(again);
+    resent.increment(unconfirmed);
     backoffMillis = Math.min(config.maxBackoff().toMillis(), Math.max(MIN_BACKOFF_MILLIS, backoffMillis * 2));
     if (!failing) {
-      log.warn("Kafka producer failed ({}); starting a new one and re-sending from spool offset {} ({} records confirmed out of order will be sent again)",
-          failure.toString(), cursor.committed(), again);
+      log.warn("Kafka producer failed ({}); starting a new one and sending the {} unconfirmed records from spool offset {} again",
+          failure.toString(), unconfirmed, cursor.committed());
     } else {
       log.debug("Kafka producer failed again ({}); next attempt in {} ms", failure.toString(), backoffMillis);
     }
@@ -273,6 +316,13 @@ public final class SpoolForwarder implements Closeable {
     synchronized (sleeper) {
       if (!stopping) sleeper.wait(backoffMillis);
     }
+  }
+
+  /** Keeps what earlier producers got confirmed past the cursor and was not read again yet, with {@code ahead}. */
+  private void rememberConfirmed(long[] ahead) {
+    long[] left = Arrays.copyOfRange(alreadyConfirmed, alreadyConfirmedNext, alreadyConfirmed.length);
+    alreadyConfirmed = LongStream.concat(Arrays.stream(left), Arrays.stream(ahead)).sorted().distinct().toArray();
+    alreadyConfirmedNext = 0;
   }
 
   /** Acknowledges the cursor up to the contiguously confirmed offset, at most every 100 ms unless {@code now}. */

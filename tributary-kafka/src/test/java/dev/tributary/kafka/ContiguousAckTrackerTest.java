@@ -76,9 +76,21 @@ class ContiguousAckTrackerTest {
     long a = t.sent(1, 1), b = t.sent(2, 1), c = t.sent(3, 1);
     t.confirm(b);
     t.confirm(c);
-    assertThat(t.abandon()).isEqualTo(2);
+    assertThat(t.unconfirmed()).isEqualTo(1);
+    assertThat(t.abandon()).containsExactly(2, 3);
     assertThat(t.confirm(a)).isFalse();
     assertThat(t.contiguousOffset()).isEqualTo(-1);
+  }
+
+  @Test
+  void roomRunsOutByBytesOrByTrackedRecords() throws Exception {
+    ContiguousAckTracker t = new ContiguousAckTracker();
+    long a = t.sent(1, 600);
+    t.sent(2, 10);
+    assertThat(t.awaitRoom(500, 100, 1)).isFalse();
+    assertThat(t.awaitRoom(1000, 2, 1)).isFalse();
+    t.confirm(a);
+    assertThat(t.awaitRoom(500, 2, 1)).isTrue();
   }
 
   @Test
