@@ -12,11 +12,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,9 +78,7 @@ public final class SpoolForwarder implements Closeable {
   private boolean failing;
   private long unreachableSeenNanos = System.nanoTime();
   private final long stallNanos;
-  /** Offsets past the cursor that a failed producer got confirmed: skipped when read again. */
-  private long[] alreadyConfirmed = new long[0];
-  private int alreadyConfirmedNext;
+  private final AlreadyConfirmed alreadyConfirmed = new AlreadyConfirmed();
 
   private SpoolForwarder(Spool spool, ForwarderConfig config, MeterRegistry registry) throws IOException {
     this.spool = spool;
@@ -240,7 +236,7 @@ public final class SpoolForwarder implements Closeable {
 
   private void send(SpoolRecord r) {
     ContiguousAckTracker t = tracker;
-    if (confirmedBefore(r.offset())) {
+    if (alreadyConfirmed.contains(r.offset())) {
       t.confirm(t.sent(r.offset(), 0));
       return;
     }
@@ -257,11 +253,6 @@ public final class SpoolForwarder implements Closeable {
     } catch (RuntimeException e) {
       completed(t, ticket, r, record.topic(), e);
     }
-  }
-
-  private boolean confirmedBefore(long offset) {
-    while (alreadyConfirmedNext < alreadyConfirmed.length && alreadyConfirmed[alreadyConfirmedNext] < offset) alreadyConfirmedNext++;
-    return alreadyConfirmedNext < alreadyConfirmed.length && alreadyConfirmed[alreadyConfirmedNext] == offset;
   }
 
   private void completed(ContiguousAckTracker t, long ticket, SpoolRecord r, String topic, Exception error) {
@@ -302,7 +293,7 @@ public final class SpoolForwarder implements Closeable {
     producer.close(Duration.ZERO);
     producer = null;
     cursor.rewind();
-    rememberConfirmed(ahead);
+    alreadyConfirmed.remember(ahead);
     restarts.increment();
     resent.increment(unconfirmed);
     backoffMillis = Math.min(config.maxBackoff().toMillis(), Math.max(MIN_BACKOFF_MILLIS, backoffMillis * 2));
@@ -316,13 +307,6 @@ public final class SpoolForwarder implements Closeable {
     synchronized (sleeper) {
       if (!stopping) sleeper.wait(backoffMillis);
     }
-  }
-
-  /** Keeps what earlier producers got confirmed past the cursor and was not read again yet, with {@code ahead}. */
-  private void rememberConfirmed(long[] ahead) {
-    long[] left = Arrays.copyOfRange(alreadyConfirmed, alreadyConfirmedNext, alreadyConfirmed.length);
-    alreadyConfirmed = LongStream.concat(Arrays.stream(left), Arrays.stream(ahead)).sorted().distinct().toArray();
-    alreadyConfirmedNext = 0;
   }
 
   /** Acknowledges the cursor up to the contiguously confirmed offset, at most every 100 ms unless {@code now}. */
