@@ -2,6 +2,7 @@ package dev.tributary.kafka;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -29,6 +30,11 @@ final class ProducerSettings {
     p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
     // Waiting for metadata of a topic blocks send(); a bounded wait turns into a producer restart.
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
+    // The default (rebootstrap) dropped the topics' metadata as soon as the broker went away, so the
+    // next send waited for metadata and timed out, and the restart re-sent records the broker had
+    // written. Keeping the metadata keeps those records in the idempotent producer. A producer that
+    // cannot find any broker it knew is restarted by the stall check, and bootstraps afresh.
+    p.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression());
     p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(config.linger().toMillis()));
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(1 << 20));

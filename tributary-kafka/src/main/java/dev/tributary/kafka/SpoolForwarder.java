@@ -87,13 +87,17 @@ public final class SpoolForwarder implements Closeable {
     this.router = new TopicRouter(config.topic());
     this.stallNanos = STALL.plus(config.linger().multipliedBy(2)).toNanos();
     this.deadLetterSpool = Spool.open(SpoolConfig.defaults(config.deadLetterDirectory()));
+    SpoolCursor opened = null;
     try {
       this.deadLetters = DeadLetters.over(deadLetterSpool);
-      this.cursor = spool.cursor(CURSOR);
+      opened = spool.cursor(CURSOR);
+      this.reachability = new KafkaReachability(config, this::lagRecords);
     } catch (IOException | RuntimeException e) {
+      if (opened != null) opened.close();
       deadLetterSpool.close();
       throw e;
     }
+    this.cursor = opened;
     this.acknowledgedEnd = cursor.committed();
     this.sent = Counter.builder("tributary.forwarder.sent").description("records Kafka confirmed").register(registry);
     this.deadLettered = Counter.builder("tributary.forwarder.dead.letters").description("records set aside because Kafka will never take them").register(registry);
@@ -104,7 +108,6 @@ public final class SpoolForwarder implements Closeable {
     Gauge.builder("tributary.forwarder.lag.oldest.seconds", this, f -> f.lag().oldestAgeMillis() / 1000.0).register(registry);
     Gauge.builder("tributary.forwarder.kafka.reachable", this, f -> f.kafkaReachable() ? 1 : 0).register(registry);
     Gauge.builder("tributary.forwarder.dead.letters.stored", deadLetters, DeadLetters::count).register(registry);
-    this.reachability = new KafkaReachability(config, () -> lag().records());
     this.thread = Thread.ofPlatform().name("tributary-forwarder").daemon().unstarted(this::run);
   }
 
@@ -126,6 +129,10 @@ public final class SpoolForwarder implements Closeable {
   public SpoolUsage.CursorLag lag() {
     return spool.usage().cursors().stream().filter(c -> c.name().equals(CURSOR)).findFirst()
         .orElse(new SpoolUsage.CursorLag(CURSOR, acknowledgedEnd, 0, 0, 0));
+  }
+
+  private long lagRecords() {
+    return lag().records();
   }
 
   /** The records set aside; shares this forwarder's dead-letter spool. */
