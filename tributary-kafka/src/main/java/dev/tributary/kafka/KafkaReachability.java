@@ -1,0 +1,73 @@
+package dev.tributary.kafka;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks Kafka every two seconds whether it answers, and logs once when it goes away and once when
+ * it comes back (not once per retry). The producer's own retries say nothing while they wait.
+ */
+final class KafkaReachability implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KafkaReachability.class);
+  private static final long PERIOD_MILLIS = 2000;
+
+  private final String bootstrap;
+  private final Admin admin;
+  private final LongSupplier lagRecords;
+  private final ScheduledExecutorService timer;
+  private volatile boolean reachable;
+  private volatile boolean known;
+  private long lostAtMillis;
+
+  KafkaReachability(ForwarderConfig config, LongSupplier lagRecords) {
+    this.bootstrap = config.bootstrapServers();
+    this.admin = Admin.create(ProducerSettings.admin(config));
+    this.lagRecords = lagRecords;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("tributary-kafka-probe").unstarted(r));
+    timer.scheduleWithFixedDelay(this::probe, 0, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  boolean reachable() {
+    return reachable;
+  }
+
+  private void probe() {
+    try {
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).clusterId().get(4, TimeUnit.SECONDS);
+      update(true, null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      update(false, e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  private void update(boolean now, Throwable cause) {
+    boolean was = reachable;
+    boolean first = !known;
+    known = true;
+    reachable = now;
+    if (first && now) {
+      log.info("Kafka at {} is reachable", bootstrap);
+    } else if ((first || was) && !now) {
+      lostAtMillis = System.currentTimeMillis();
+      log.warn("Kafka at {} is unreachable ({}); capture goes on, events wait in the spool ({} records behind)",
+          bootstrap, cause, lagRecords.getAsLong());
+    } else if (!was && now) {
+      log.info("Kafka at {} is reachable again after {} s; forwarding {} records waiting in the spool",
+          bootstrap, (System.currentTimeMillis() - lostAtMillis) / 1000, lagRecords.getAsLong());
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    admin.close(java.time.Duration.ofSeconds(2));
+  }
+}
