@@ -32,7 +32,7 @@ class CommandLineTest {
   @Test
   void helpListsTheCommands() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("serve", "send", "spool");
+    assertThat(out.toString()).contains("serve", "send", "spool", "bench");
   }
 
   @Test

@@ -1,0 +1,95 @@
+package dev.tributary.server;
+
+import dev.tributary.bench.CaptureBenchmark;
+import dev.tributary.bench.CaptureLauncher;
+import dev.tributary.bench.CaptureLoadGenerator;
+import dev.tributary.bench.LoadOptions;
+import dev.tributary.bench.LoadResult;
+import dev.tributary.bench.RateSearch;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tributary bench}: load generators; the JMH benchmarks run from scripts/bench-spool. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure Tributary: open-loop load with HdrHistogram latency (coordinated omission corrected).",
+    subcommands = BenchCommand.Capture.class)
+final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "capture", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Open-loop load against a capture server: requests are scheduled at fixed times and latency is",
+          "measured from when each was due, so a stall is charged to every request it delayed.",
+          "With --compare, starts capture over the spool and over a SQLite spool (WAL, synchronous=FULL) in this",
+          "process and runs the same loads against both: 500, 4,000, 20,000 single-event req/s, then the highest",
+          "sustained rate of 100-event requests."})
+  static final class Capture implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080/v1/events", description = "target (default: ${DEFAULT-VALUE})")
+    URI url;
+    @Option(names = "--rate", defaultValue = "1000", description = "requests per second (default: ${DEFAULT-VALUE})")
+    double rate;
+    @Option(names = "--duration", defaultValue = "20", description = "measured seconds (default: ${DEFAULT-VALUE})")
+    long durationSeconds;
+    @Option(names = "--warmup", defaultValue = "5", description = "unmeasured seconds first (default: ${DEFAULT-VALUE})")
+    long warmupSeconds;
+    @Option(names = "--event-bytes", defaultValue = "1024", description = "size of each event's JSON (default: ${DEFAULT-VALUE})")
+    int eventBytes;
+    @Option(names = "--events-per-request", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})")
+    int eventsPerRequest;
+    @Option(names = "--connections", defaultValue = "32", description = "(default: ${DEFAULT-VALUE})")
+    int connections;
+    @Option(names = "--max-in-flight", defaultValue = "1024", description = "requests past it wait, and are timed from when they were due (default: ${DEFAULT-VALUE})")
+    int maxInFlight;
+    @Option(names = "--token", description = "bearer token")
+    String token;
+    @Option(names = "--find-max", description = "step the rate up until less than 95% is achieved or P99 passes 1 s; report the highest sustained")
+    boolean findMax;
+    @Option(names = "--compare", description = "run the spool-vs-SQLite comparison in this process instead of loading --url")
+    boolean compare;
+    @Option(names = "--rates", split = ",", description = "with --compare: single-event rates (default 500,4000,20000)")
+    List<Double> rates = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      if (compare) {
+        out.println(new CaptureBenchmark(settings(), CaptureLauncher.captureServer()).run().toTable());
+        return ExitCodes.OK;
+      }
+      LoadOptions options = LoadOptions.defaults(url).withRate(rate).withDuration(Duration.ofSeconds(durationSeconds))
+          .withWarmup(Duration.ofSeconds(warmupSeconds)).withEventBytes(eventBytes).withEventsPerRequest(eventsPerRequest)
+          .withConnections(connections).withMaxInFlight(maxInFlight).withBearerToken(token);
+      try (CaptureLoadGenerator generator = new CaptureLoadGenerator()) {
+        if (findMax) {
+          RateSearch.Outcome outcome = generator.findMaxSustainedRate(options, RateSearch.defaults().withStartRate(rate));
+          out.println(outcome.toTable());
+          return outcome.best().isPresent() ? ExitCodes.OK : ExitCodes.FAILURE;
+        }
+        LoadResult result = generator.run(options);
+        out.println(result.toTable());
+        return result.errorCount() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+      }
+    }
+
+    private CaptureBenchmark.Settings settings() {
+      CaptureBenchmark.Settings d = CaptureBenchmark.Settings.defaults();
+      return new CaptureBenchmark.Settings(rates.isEmpty() ? d.singleEventRates() : rates, Duration.ofSeconds(durationSeconds),
+          Duration.ofSeconds(warmupSeconds), eventBytes, d.batchEvents(), d.search(), d.stepDuration(), d.stepWarmup(),
+          d.connections(), d.maxInFlight(), d.jitWarmup());
+    }
+  }
+}
