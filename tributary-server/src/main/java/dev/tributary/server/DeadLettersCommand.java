@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,9 +94,9 @@ final class DeadLettersCommand implements Runnable {
       try (DeadLetters letters = opened.get()) {
         PrintWriter out = spec.commandLine().getOut();
         List<DeadLetter> list = letters.list(Math.max(1, limit));
-        out.printf("%-8s %-24s %-24s %10s %12s  %-28s %s%n", "OFFSET", "DEAD AT", "TOPIC", "BYTES", "SPOOL OFFSET", "ERROR", "REASON");
+        out.printf("%-8s %-24s %-24s %10s %12s  %-26s %s%n", "OFFSET", "DEAD AT", "TOPIC", "BYTES", "SPOOL OFFSET", "ERROR", "REASON");
         for (DeadLetter d : list) {
-          out.printf("%-8d %-24s %-24s %10d %12d  %-28s %s%n", d.offset(), d.deadAt(), d.topic(), d.payload().length,
+          out.printf("%-8d %-24s %-24s %10d %12d  %-26s %s%n", d.offset(), d.deadAt().truncatedTo(ChronoUnit.MILLIS), d.topic(), d.payload().length,
               d.spoolOffset(), simpleName(d.error()), d.reason());
         }
         long count = letters.count();
@@ -169,9 +170,9 @@ final class DeadLettersCommand implements Runnable {
               + " dead letter(s) left in " + dir.dir + " (the replayed ones are acknowledged)");
           return ExitCodes.FAILURE;
         }
-        spec.commandLine().getOut().printf("replayed %,d of %,d dead letter(s) in %.1f s: %,d delivered to Kafka, %,d refused again "
-                + "(set aside again with the new reason); %,d left in %s%n", r.delivered() + r.deadAgain(), before,
-            (System.nanoTime() - started) / 1e9, r.delivered(), r.deadAgain(), letters.count(), dir.dir);
+        spec.commandLine().getOut().printf("replayed %,d of %,d dead letter(s) in %.1f s: %,d delivered to Kafka, %,d refused again%s; %,d left in %s%n", r.delivered() + r.deadAgain(), before,
+            (System.nanoTime() - started) / 1e9, r.delivered(), r.deadAgain(),
+            r.deadAgain() > 0 ? " (set aside again with the new reason: see 'list')" : "", letters.count(), dir.dir);
         spec.commandLine().getOut().flush();
         return r.deadAgain() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
       }
