@@ -121,7 +121,7 @@ final class DrainCommand implements Callable<Integer> {
     }
   }
 
-  private int drainOnce(Path dir) throws IOException {
+  private int drainOnce(Path dir) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     String refusal = refusal(dir);
@@ -135,6 +135,9 @@ final class DrainCommand implements Callable<Integer> {
     } catch (SpoolLockedException e) {
       err.println("tributary drain: spool " + dir + " is held by a live process (" + holder(dir)
           + "); it is not orphaned. Stop that process first (it forwards or drains the spool itself).");
+      return ExitCodes.FAILURE;
+    } catch (IOException e) {
+      err.println("tributary drain: " + e.getMessage());
       return ExitCodes.FAILURE;
     }
     out.println(o.summary());
@@ -262,7 +265,13 @@ final class DrainCommand implements Callable<Integer> {
     SpoolUsage.CursorLag before, after;
     List<SpoolUsage.CursorLag> othersBehind;
     try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
-      SpoolForwarder forwarder = SpoolForwarder.start(spool, config, registry);
+      SpoolForwarder forwarder;
+      try {
+        forwarder = SpoolForwarder.start(spool, config, registry);
+      } catch (SpoolLockedException e) {
+        throw new IOException("the dead-letter spool " + dead + " is held by a live process (" + holder(dead)
+            + "); choose another with --dead-letters", e);
+      }
       try {
         before = forwarder.lag();
         why = await(forwarder, before, progress, started);
