@@ -1,0 +1,133 @@
+package dev.tributary.server;
+
+import static dev.tributary.server.DrainCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tributary.kafka.DeadLetters;
+import dev.tributary.server.DrainCommandTest.Result;
+import dev.tributary.spool.Spool;
+import dev.tributary.spool.SpoolConfig;
+import dev.tributary.testkit.KafkaExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeadLettersCommandTest {
+  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker().withProperty("message.max.bytes", "100000");
+
+  @TempDir Path dir;
+
+  static Result deadLetters(String... args) {
+    Result r = run(new DeadLettersCommand(), args);
+    System.out.print(r.out());
+    System.out.print(r.err());
+    return r;
+  }
+
+  @Test
+  void aRecordTooLargeForKafkaIsListedShownAndReplayedOnceTheTopicTakesIt() throws Exception {
+    byte[] huge = incompressible("huge", 180_000);
+    Path spool = dir.resolve("node-1").resolve("spool");
+    try (Spool s = Spool.open(SpoolConfig.defaults(spool))) {
+      List<byte[]> records = new ArrayList<>();
+      for (int n = 0; n < 5; n++) records.add(KafkaTopics.event("small-" + n, 10));
+      records.add(huge);
+      for (int n = 5; n < 10; n++) records.add(KafkaTopics.event("small-" + n, 10));
+      s.append(records).get();
+    }
+    Path dead = dir.resolve("node-1").resolve("dead-letters");
+
+    Result drained = run(new DrainCommand(), "--spool", spool.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "big");
+    assertThat(drained.exit()).as(drained.err()).isZero();
+    assertThat(drained.out()).contains("11 records", "1 dead letter(s) in " + dead, "tributary dead-letters list --dir " + dead);
+    assertThat(KafkaTopics.eventIds(kafka.bootstrapServers(), "big")).hasSize(10).doesNotContain("huge");
+
+    Result list = deadLetters("list", "--dir", dead.toString());
+    assertThat(list.exit()).isZero();
+    assertThat(list.out()).contains("big", String.valueOf(huge.length), "RecordTooLargeException", "1 dead letter(s) in " + dead);
+    assertThat(list.out().lines().skip(1).findFirst().orElseThrow()).startsWith("0 ");
+
+    Result show = deadLetters("show", "--dir", dead.toString(), "0");
+    assertThat(show.exit()).isZero();
+    assertThat(show.out()).contains("spool offset:  5", "topic:         big", "error:         org.apache.kafka.common.errors.RecordTooLargeException");
+    assertThat(show.out().lines().toList()).contains(new String(huge, StandardCharsets.UTF_8));
+    Result absent = deadLetters("show", "--dir", dead.toString(), "7");
+    assertThat(absent.exit()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(absent.err()).contains("no dead letter at offset 7");
+
+    try (DeadLetters held = DeadLetters.open(dead)) {
+      Result refused = deadLetters("list", "--dir", dead.toString());
+      assertThat(refused.exit()).isEqualTo(ExitCodes.FAILURE);
+      assertThat(refused.err()).contains("held by a running process (PID " + ProcessHandle.current().pid() + ")");
+    }
+
+    Result stillTooLarge = deadLetters("replay", "--dir", dead.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "big");
+    assertThat(stillTooLarge.exit()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(stillTooLarge.out()).contains("0 delivered to Kafka, 1 refused again", "1 left in " + dead);
+    assertThat(deadLetters("list", "--dir", dead.toString()).out()).contains("RecordTooLargeException", "1 dead letter(s)");
+
+    raiseMaxMessageBytes("big", 2_000_000);
+    Result replayed = deadLetters("replay", "--dir", dead.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "big");
+
+    assertThat(replayed.exit()).as(replayed.err()).isZero();
+    assertThat(replayed.out()).contains("replayed 1 of 1 dead letter(s)", "1 delivered to Kafka, 0 refused again", "0 left");
+    assertThat(deadLetters("list", "--dir", dead.toString()).out()).contains("0 dead letter(s)");
+    assertThat(KafkaTopics.eventIds(kafka.bootstrapServers(), "big")).hasSize(11).containsOnlyOnce("huge");
+  }
+
+  @Test
+  void aMissingDirectoryOrACaptureSpoolIsRefusedClearlyAndLeftAsItWas() throws Exception {
+    Path missing = dir.resolve("none");
+    Result r = deadLetters("list", "--dir", missing.toString());
+    assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(r.err()).contains("no dead letters at " + missing);
+    assertThat(missing).doesNotExist();
+
+    Path capture = dir.resolve("spool");
+    try (Spool s = Spool.open(SpoolConfig.defaults(capture))) {
+      s.append(KafkaTopics.event("e-1", 1)).get();
+      s.cursor("forwarder").close();
+    }
+    r = deadLetters("replay", "--dir", capture.toString(), "--kafka", kafka.bootstrapServers());
+    assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(r.err()).contains(capture + " is a capture spool, not a dead-letter spool");
+    assertThat(capture.resolve("cursors").resolve("replay.cursor")).doesNotExist();
+
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    r = deadLetters("show", "--dir", empty.toString(), "0");
+    assertThat(r.err()).contains("is not a spool directory");
+    assertThat(empty).isEmptyDirectory();
+  }
+
+  /** An event whose blob zstd cannot shrink below the broker's 100 000-byte limit (under the spool cursor's 256 KiB read buffer). */
+  static byte[] incompressible(String eventId, int blobBytes) {
+    byte[] random = new byte[blobBytes];
+    new Random(42).nextBytes(random);
+    return ("{\"event\":\"big\",\"event_id\":\"" + eventId + "\",\"blob\":\"" + Base64.getEncoder().encodeToString(random) + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void raiseMaxMessageBytes(String topic, int bytes) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (Admin admin = Admin.create(p)) {
+      ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      admin.incrementalAlterConfigs(Map.of(r, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", String.valueOf(bytes)),
+          AlterConfigOp.OpType.SET)))).all().get();
+    }
+  }
+}
