@@ -32,7 +32,7 @@ class CommandLineTest {
   @Test
   void helpListsTheCommands() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("serve", "send", "spool", "bench");
+    assertThat(out.toString()).contains("serve", "send", "spool", "drain", "dead-letters", "bench");
   }
 
   @Test
