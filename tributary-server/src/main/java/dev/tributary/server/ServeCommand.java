@@ -77,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("tributary serve: Kafka settings: " + e.getMessage());
       return ExitCodes.USAGE;
     }
-    return run(settings, forwarding);
+    return serve(settings, forwarding);
   }
 
   static Optional<ForwarderConfig> forwarderConfig(ServeSettings s) {
@@ -105,7 +105,8 @@ final class ServeCommand implements Callable<Integer> {
     if (value != null) flags.put(key, value);
   }
 
-  private int run(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
+  /** Runs the server until a SIGTERM/SIGINT drain ends; returns the exit code. Also the heart of {@code dev}. */
+  static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Spool spool = Spool.open(new SpoolConfig(s.spoolDir(), s.spoolSegmentBytes(), s.spoolMaxBytes(), s.fsync()));
     SpoolLakeSink sink = null;
