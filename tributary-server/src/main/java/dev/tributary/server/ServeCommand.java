@@ -126,6 +126,7 @@ final class ServeCommand implements Callable<Integer> {
       spool.close();
       throw e;
     }
+    warnAboutIdleCursors(spool, s);
     log.info("tributary serve: listening on http://{}:{}, spool {}, {}, fsync {}, auth {}", s.bind(), capture.port(),
         s.spoolDir().toAbsolutePath().normalize(), destinations(s), s.fsync(),
         s.tokensFile().map(f -> "on (" + f + ")").orElse("off (loopback only)"));
@@ -134,6 +135,23 @@ final class ServeCommand implements Callable<Integer> {
     ShutdownSignals.install(drain);
     stopped.await();
     return drain.exitCode;
+  }
+
+  /**
+   * A consumer of an earlier run that this run does not start (the lake after switching to Kafka,
+   * the forwarder after switching back) still holds its records: the spool keeps every segment
+   * until it acknowledges them, so the spool fills up. Say so at start, not when capture answers 503.
+   */
+  private static void warnAboutIdleCursors(Spool spool, ServeSettings s) {
+    for (var lag : spool.usage().cursors()) {
+      boolean forwarder = lag.name().equals(SpoolForwarder.CURSOR);
+      boolean idle = forwarder ? s.kafka().isEmpty() : !s.lakeEnabled();
+      if (idle && lag.records() > 0) {
+        log.warn("cursor '{}' of an earlier run has {} records ({} bytes) it has not taken, and this run does not start it; "
+                + "the spool keeps them (and everything after) until it runs again: {}", lag.name(), lag.records(), lag.bytes(),
+            forwarder ? "serve --kafka, or 'tributary drain', forwards them" : "serve --lake-too lands them");
+      }
+    }
   }
 
   private static String destinations(ServeSettings s) {
