@@ -41,6 +41,13 @@ final class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      // Checked before the broker's seconds of start: the real address is only known after.
+      ServeCommand.forwarderConfig(ServeSettings.resolve(null, System.getenv(), flags("127.0.0.1:9092")));
+    } catch (ConfigException | IllegalArgumentException e) {
+      spec.commandLine().getErr().println("tributary dev: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
     Path kafkaDir = Path.of(dataDir).resolve("kafka").toAbsolutePath().normalize();
     if (Files.exists(kafkaDir)) {
       log.info("removing the Kafka data of a previous dev run in {}; the dev broker starts empty", kafkaDir);
@@ -48,13 +55,7 @@ final class DevCommand implements Callable<Integer> {
     }
     log.info("starting a Kafka broker in {} (takes a few seconds)", kafkaDir);
     try (KafkaBroker broker = KafkaBroker.start(kafkaDir)) {
-      ServeSettings settings;
-      try {
-        settings = ServeSettings.resolve(null, System.getenv(), flags(broker.bootstrapServers()));
-      } catch (ConfigException e) {
-        spec.commandLine().getErr().println("tributary dev: " + e.getMessage());
-        return ExitCodes.USAGE;
-      }
+      ServeSettings settings = ServeSettings.resolve(null, System.getenv(), flags(broker.bootstrapServers()));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Kafka bootstrap: %s   (topic %s, broker log %s)%n", broker.bootstrapServers(), settings.topic(),
           kafkaDir.resolve("broker.log"));

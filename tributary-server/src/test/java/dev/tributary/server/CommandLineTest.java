@@ -94,6 +94,9 @@ class CommandLineTest {
     Files.writeString(file, "kafka: k:9092\nkafka_producer: [acks]\n");
     assertThat(run("serve", "--config", file.toString())).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("'kafka_producer' must be a mapping");
+    assertThat(run("dev", "--topic", "a b", "--data-dir", dir.resolve("d").toString())).as("dev, before starting Kafka")
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("tributary dev: invalid topic 'a b'");
     assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
   }
 
