@@ -118,23 +118,30 @@ class ServeKafkaTest {
       kafka.firstBroker().kill();
       Awaitility.await("the forwarder sees Kafka gone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
           .until(() -> metrics(port).contains("tributary_forwarder_kafka_reachable 0.0"));
-      assertThat(post(port, events("during", 100))).as("capture accepts while Kafka is down").isEqualTo(200);
+      for (int request = 0; request < 40; request++) {
+        assertThat(post(port, events("during" + request + "-", 500))).as("capture accepts while Kafka is down").isEqualTo(200);
+      }
       assertThat(ready(port)).as("readiness while Kafka is down").isEqualTo(200);
       assertThat(server.terminate(Duration.ofSeconds(60))).as("exit code; log:\n%s", server.output()).isEqualTo(ExitCodes.DRAIN_INCOMPLETE);
-      assertThat(server.output()).contains("is unreachable", "100 records not yet in Kafka");
+      assertThat(server.output()).contains("is unreachable", "20000 records not yet in Kafka");
     }
     KafkaTopics.Forwarded f = KafkaTopics.forwarded(data.resolve("spool"));
-    assertThat(f).as("spool after the failed drain").isEqualTo(new KafkaTopics.Forwarded(100, 200));
+    assertThat(f).as("spool after the failed drain").isEqualTo(new KafkaTopics.Forwarded(100, 20_100));
     assertThat(ServeProcess.run(dir.resolve("verify.log"), Map.of(), "spool", "verify", data.resolve("spool").toString())).isZero();
 
     kafka.firstBroker().restart();
     try (ServeProcess server = serve(port, data, "--topic", "outage")) {
       server.awaitReady(port);
+      long sigterm = System.nanoTime();
       assertThat(server.terminate(Duration.ofSeconds(90))).as("exit code after the restart; log:\n%s", server.output()).isZero();
+      Matcher drained = DRAINED.matcher(server.output());
+      assertThat(drained.find()).as("drain logged:\n%s", server.output()).isTrue();
+      System.out.printf("SIGTERM right after a restart over 20,000 records left by the failed drain: drained in %s ms, "
+          + "exited %d ms after SIGTERM%n", drained.group(1), (System.nanoTime() - sigterm) / 1_000_000);
     }
     List<String> ids = new ArrayList<>();
     KafkaTopics.readAll(kafka.bootstrapServers(), "outage").forEach(r -> ids.add(KafkaTopics.header(r, "event_id")));
-    assertThat(ids).hasSize(200).doesNotHaveDuplicates().contains("during99", "before0");
+    assertThat(ids).hasSize(20_100).doesNotHaveDuplicates().contains("during39-499", "before0");
     assertThat(KafkaTopics.forwarded(data.resolve("spool")).behind()).isZero();
   }
 
