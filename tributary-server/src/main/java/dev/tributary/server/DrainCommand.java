@@ -48,10 +48,8 @@ import sun.misc.SignalHandler;
     description = {"Forward to Kafka a spool left behind by a dead node, then say (or, with --remove, do) what can be removed.",
         "With --watch ROOT: keep scanning ROOT for spools no live process holds (ROOT/<x> or ROOT/<x>/<y>) and drain each.",
         "SIGTERM/Ctrl-C stops; what Kafka confirmed stays acknowledged and a new run continues from there.",
-        "Exit status: 0 fully drained (or --watch stopped), 1 refused or failed (e.g. the spool's owner is alive), 3 not fully drained."})
+        "Exit status: 0 fully drained (or --watch stopped), 1 refused or failed (e.g. the spool's owner is alive), 75 not fully drained (the spool is intact)."})
 final class DrainCommand implements Callable<Integer> {
-  /** Stopped, timed out or failing before everything was forwarded: the spool is intact and a new run continues. */
-  static final int NOT_DRAINED = 3;
   private static final Logger log = LoggerFactory.getLogger(DrainCommand.class);
   private static final String LOCK_FILE = "spool.lock";
   private static final String CURSORS_DIR = "cursors";
@@ -142,7 +140,7 @@ final class DrainCommand implements Callable<Integer> {
     }
     out.println(o.summary());
     out.flush();
-    return o.drained() ? ExitCodes.OK : NOT_DRAINED;
+    return o.drained() ? ExitCodes.OK : ExitCodes.DRAIN_INCOMPLETE;
   }
 
   private int watch(Path root) throws InterruptedException {
@@ -371,7 +369,7 @@ final class DrainCommand implements Callable<Integer> {
         log.info("SIG{} received: stopping; what Kafka confirmed stays acknowledged (send it again to stop at once)", signal.getName());
         stop("SIG" + signal.getName());
       } else {
-        Runtime.getRuntime().halt(NOT_DRAINED);
+        Runtime.getRuntime().halt(ExitCodes.DRAIN_INCOMPLETE);
       }
     };
     Map<Signal, SignalHandler> previous = new HashMap<>();

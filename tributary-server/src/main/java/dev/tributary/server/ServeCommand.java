@@ -4,6 +4,8 @@ import dev.tributary.capture.CaptureConfig;
 import dev.tributary.capture.CaptureServer;
 import dev.tributary.capture.DurableLog;
 import dev.tributary.capture.SpoolGauges;
+import dev.tributary.kafka.ForwarderConfig;
+import dev.tributary.kafka.SpoolForwarder;
 import dev.tributary.lake.LakeConfig;
 import dev.tributary.lake.SpoolLakeSink;
 import dev.tributary.spool.Spool;
@@ -12,7 +14,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -22,11 +26,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tributary serve}: capture to the spool, and the spool to the local lake. */
+/** {@code tributary serve}: capture to the spool, and the spool to the local lake and/or Kafka. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the capture API over a local spool and land events in a local lake directory (no Kafka needed).",
+    description = {"Run the capture API over a local spool and land events in a local lake directory (no Kafka needed),",
+        "or, with --kafka, forward them to Kafka (the local lake then only with --lake-too).",
         "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
-        "SIGTERM/Ctrl-C drains: new requests get 503, the lake catches up, files are completed, exit 0.",
+        "SIGTERM/Ctrl-C drains: new requests get 503, the lake / Kafka catch up, exit 0.",
+        "With Kafka, a drain that does not finish within --drain-timeout exits " + ExitCodes.DRAIN_INCOMPLETE
+            + " and leaves the spool intact: keep the volume.",
         "A second SIGTERM/Ctrl-C stops at once; the spool keeps everything for the next start."})
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -39,7 +46,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--lake", description = "lake root directory (default <data-dir>/lake)") String lake;
   @Option(names = "--fsync", description = "always (default), never, or interval=<ms>") String fsync;
   @Option(names = "--tokens-file", description = "YAML file mapping tokens to apps; enables auth") String tokensFile;
-  @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake to catch up (default 30s)") String drainTimeout;
+  @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake / Kafka to catch up (default 30s, 60s with Kafka)") String drainTimeout;
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka at host:port[,host:port...]") String kafka;
+  @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
+  @Option(names = "--linger", description = "Kafka producer linger (default 20ms)") String linger;
+  @Option(names = "--lake-too", description = "with --kafka, land events in the local lake as well") boolean lakeToo;
+  @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable); wins over the config file's kafka_producer")
+  Map<String, String> producerProperties = new LinkedHashMap<>();
   @Option(names = "--config", description = "YAML config file (keys as in --print-config)") Path config;
   @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
@@ -47,16 +60,29 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ServeSettings settings;
     try {
-      settings = ServeSettings.resolve(config, System.getenv(), flags());
+      settings = ServeSettings.resolve(config, System.getenv(), flags(), producerProperties);
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("tributary serve: " + e.getMessage());
       return ExitCodes.USAGE;
     }
     if (printConfig) {
       spec.commandLine().getOut().print(settings.describe());
+      spec.commandLine().getOut().flush(); // print() does not flush, and exit would drop it
       return ExitCodes.OK;
     }
-    return run(settings);
+    Optional<ForwarderConfig> forwarding;
+    try {
+      forwarding = forwarderConfig(settings);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("tributary serve: Kafka settings: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    return serve(settings, forwarding);
+  }
+
+  static Optional<ForwarderConfig> forwarderConfig(ServeSettings s) {
+    return s.kafka().map(bootstrap -> ForwarderConfig.defaults(bootstrap, s.deadLetterDir()).withTopic(s.topic())
+        .withLinger(s.linger()).withProducerProperties(s.producerProperties()));
   }
 
   private Map<String, String> flags() {
@@ -68,6 +94,10 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "fsync", fsync);
     put(flags, "tokens_file", tokensFile);
     put(flags, "drain_timeout", drainTimeout);
+    put(flags, "kafka", kafka);
+    put(flags, "topic", topic);
+    put(flags, "linger", linger);
+    if (lakeToo) flags.put("embedded_lake", "true");
     return flags;
   }
 
@@ -75,29 +105,60 @@ final class ServeCommand implements Callable<Integer> {
     if (value != null) flags.put(key, value);
   }
 
-  private int run(ServeSettings s) throws Exception {
+  /** Runs the server until a SIGTERM/SIGINT drain ends; returns the exit code. Also the heart of {@code dev}. */
+  static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Spool spool = Spool.open(new SpoolConfig(s.spoolDir(), s.spoolSegmentBytes(), s.spoolMaxBytes(), s.fsync()));
     SpoolLakeSink sink = null;
-    CaptureServer capture = null;
+    SpoolForwarder forwarder = null;
+    CaptureServer capture;
     try {
       SpoolGauges.bind(spool, registry);
-      sink = SpoolLakeSink.start(spool, LakeConfig.defaults(s.lake()).withRollBytes(s.lakeRollBytes())
-          .withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow()), registry);
+      if (s.lakeEnabled()) {
+        sink = SpoolLakeSink.start(spool, LakeConfig.defaults(s.lake()).withRollBytes(s.lakeRollBytes())
+            .withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow()), registry);
+      }
+      if (forwarding.isPresent()) forwarder = SpoolForwarder.start(spool, forwarding.get(), registry);
       capture = CaptureServer.start(captureConfig(s), DurableLog.of(spool), registry);
     } catch (Exception e) {
+      if (forwarder != null) forwarder.close();
       if (sink != null) sink.close();
       spool.close();
       throw e;
     }
-    log.info("tributary serve: listening on http://{}:{}, spool {}, lake {}, fsync {}, auth {}", s.bind(), capture.port(),
-        s.spoolDir().toAbsolutePath().normalize(), s.lake().toAbsolutePath().normalize(), s.fsync(),
+    warnAboutIdleCursors(spool, s);
+    log.info("tributary serve: listening on http://{}:{}, spool {}, {}, fsync {}, auth {}", s.bind(), capture.port(),
+        s.spoolDir().toAbsolutePath().normalize(), destinations(s), s.fsync(),
         s.tokensFile().map(f -> "on (" + f + ")").orElse("off (loopback only)"));
     CountDownLatch stopped = new CountDownLatch(1);
-    Drain drain = new Drain(capture, sink, spool, s, stopped);
+    Drain drain = new Drain(capture, forwarder, sink, spool, s, stopped);
     ShutdownSignals.install(drain);
     stopped.await();
     return drain.exitCode;
+  }
+
+  /**
+   * A consumer of an earlier run that this run does not start (the lake after switching to Kafka,
+   * the forwarder after switching back) still holds its records: the spool keeps every segment
+   * until it acknowledges them, so the spool fills up. Say so at start, not when capture answers 503.
+   */
+  private static void warnAboutIdleCursors(Spool spool, ServeSettings s) {
+    for (var lag : spool.usage().cursors()) {
+      boolean forwarder = lag.name().equals(SpoolForwarder.CURSOR);
+      boolean idle = forwarder ? s.kafka().isEmpty() : !s.lakeEnabled();
+      if (idle && lag.records() > 0) {
+        log.warn("cursor '{}' of an earlier run has {} records ({} bytes) it has not taken, and this run does not start it; "
+                + "the spool keeps them (and everything after) until it runs again: {}", lag.name(), lag.records(), lag.bytes(),
+            forwarder ? "serve --kafka, or 'tributary drain', forwards them" : "serve --lake-too lands them");
+      }
+    }
+  }
+
+  private static String destinations(ServeSettings s) {
+    String kafka = s.kafka().map(k -> "Kafka at " + k + " (topic " + s.topic() + ")").orElse(null);
+    String lake = s.lakeEnabled() ? "lake " + s.lake().toAbsolutePath().normalize() : null;
+    if (kafka == null) return lake;
+    return lake == null ? kafka + ", no local lake" : kafka + " and " + lake;
   }
 
   private static CaptureConfig captureConfig(ServeSettings s) {
@@ -105,17 +166,24 @@ final class ServeCommand implements Callable<Integer> {
     return s.tokensFile().map(c::withTokensFile).orElse(c);
   }
 
-  /** The graceful stop: refuse new events, let the lake land what the spool holds, release everything. */
+  /**
+   * The graceful stop: refuse new events, let Kafka and/or the lake take what the spool holds,
+   * release everything. With Kafka, an unfinished forward is a distinct exit status: the spool then
+   * holds events nobody else has, and whoever runs this process must keep its volume.
+   */
   private static final class Drain implements Runnable {
     private final CaptureServer capture;
+    private final SpoolForwarder forwarder;
     private final SpoolLakeSink sink;
     private final Spool spool;
     private final ServeSettings settings;
     private final CountDownLatch stopped;
     volatile int exitCode = ExitCodes.OK;
 
-    Drain(CaptureServer capture, SpoolLakeSink sink, Spool spool, ServeSettings settings, CountDownLatch stopped) {
+    Drain(CaptureServer capture, SpoolForwarder forwarder, SpoolLakeSink sink, Spool spool, ServeSettings settings,
+        CountDownLatch stopped) {
       this.capture = capture;
+      this.forwarder = forwarder;
       this.sink = sink;
       this.spool = spool;
       this.settings = settings;
@@ -126,25 +194,52 @@ final class ServeCommand implements Callable<Integer> {
     public void run() {
       try {
         capture.drain();
-        long pending = spool.nextOffset();
-        log.info("draining: capture answers 503; landing the spool up to offset {} (timeout {} s)", pending,
-            settings.drainTimeout().toSeconds());
-        boolean done = sink.drain(settings.drainTimeout());
-        if (done) {
-          log.info("drained: every captured event is in the lake");
-        } else {
-          log.warn("drain timeout of {} s passed; the rest stays in the spool and lands at the next start",
-              settings.drainTimeout().toSeconds());
-        }
+        long started = System.nanoTime();
+        Duration timeout = settings.drainTimeout();
+        log.info("draining: capture answers 503; {} the spool up to offset {} (timeout {} s)",
+            forwarder == null ? "landing" : sink == null ? "forwarding" : "forwarding and landing", spool.nextOffset(),
+            timeout.toSeconds());
+        if (forwarder != null) drainForwarder(timeout, started);
+        if (sink != null) drainSink(remaining(timeout, started));
         capture.close();
-        sink.close();
+        if (forwarder != null) forwarder.close();
+        if (sink != null) sink.close();
         spool.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        exitCode = ExitCodes.FAILURE;
       } catch (RuntimeException e) {
         log.error("drain failed; the spool keeps what did not land", e);
         exitCode = ExitCodes.FAILURE;
       } finally {
         stopped.countDown();
       }
+    }
+
+    private void drainForwarder(Duration timeout, long started) throws InterruptedException {
+      if (forwarder.drain(timeout)) {
+        log.info("drained: every captured event is in Kafka ({} ms)", (System.nanoTime() - started) / 1_000_000);
+        return;
+      }
+      exitCode = ExitCodes.DRAIN_INCOMPLETE;
+      log.warn("drain timeout of {} s passed with {} records not yet in Kafka (Kafka {}); the spool {} keeps them: "
+              + "exiting with {} so the volume is kept; a restart or 'tributary drain' forwards them",
+          timeout.toSeconds(), forwarder.lag().records(), forwarder.kafkaReachable() ? "reachable" : "unreachable",
+          settings.spoolDir().toAbsolutePath().normalize(), ExitCodes.DRAIN_INCOMPLETE);
+    }
+
+    private void drainSink(Duration timeout) {
+      if (sink.drain(timeout)) {
+        log.info("drained: every captured event is in the lake");
+      } else {
+        log.warn("drain timeout of {} s passed; the rest stays in the spool and lands at the next start",
+            settings.drainTimeout().toSeconds());
+      }
+    }
+
+    private static Duration remaining(Duration timeout, long started) {
+      Duration left = timeout.minusNanos(System.nanoTime() - started);
+      return left.isNegative() ? Duration.ZERO : left;
     }
   }
 }

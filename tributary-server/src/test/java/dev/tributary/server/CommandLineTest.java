@@ -55,6 +55,52 @@ class CommandLineTest {
   }
 
   @Test
+  void kafkaSettingsComeFromTheFileWithProducerPropertiesPassedThroughAndSecretsHidden() throws Exception {
+    Path file = dir.resolve("t.yaml");
+    Files.writeString(file, "kafka: k1:9092,k2:9092\ntopic: events.{event}\nlinger: 2s\nkafka_producer:\n"
+        + "  security.protocol: SASL_SSL\n  sasl.jaas.config: secret-stuff\n  batch.size: 65536\n");
+    ServeSettings s = ServeSettings.resolve(file, Map.of(), Map.of(), Map.of("batch.size", "131072"));
+    assertThat(s.kafka()).contains("k1:9092,k2:9092");
+    assertThat(s.lakeEnabled()).as("the lake is off with Kafka unless asked for").isFalse();
+    assertThat(s.drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+    assertThat(s.producerProperties()).containsExactly(Map.entry("security.protocol", "SASL_SSL"),
+        Map.entry("sasl.jaas.config", "secret-stuff"), Map.entry("batch.size", "131072"));
+    var forwarding = ServeCommand.forwarderConfig(s).orElseThrow();
+    assertThat(forwarding.topic()).isEqualTo("events.{event}");
+    assertThat(forwarding.linger()).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(forwarding.deadLetterDirectory()).isEqualTo(Path.of("./tributary-data/dead-letters"));
+    assertThat(s.describe()).contains("sasl.jaas.config: \"(hidden)\"", "batch.size: 131072   # flag --producer-property")
+        .doesNotContain("secret-stuff");
+  }
+
+  @Test
+  void withoutKafkaTheLakeRunsAndTheDrainTimeoutStays30Seconds() throws Exception {
+    ServeSettings s = ServeSettings.resolve(null, Map.of(), Map.of());
+    assertThat(s.kafka()).isEmpty();
+    assertThat(s.lakeEnabled()).isTrue();
+    assertThat(s.drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(ServeSettings.resolve(null, Map.of("TRIBUTARY_KAFKA", "k:9092", "TRIBUTARY_EMBEDDED_LAKE", "true"), Map.of())
+        .lakeEnabled()).as("--lake-too / embedded_lake: true").isTrue();
+  }
+
+  @Test
+  void badKafkaSettingsAreRefusedBeforeAnythingStarts() throws Exception {
+    assertThat(run("serve", "--kafka", "k:9092", "--topic", "events/{event}", "--data-dir", dir.resolve("d").toString()))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("invalid topic 'events/{event}'");
+    assertThat(run("serve", "--producer-property", "acks=1", "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("producer properties are set (acks) but kafka is not");
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "kafka: k:9092\nkafka_producer: [acks]\n");
+    assertThat(run("serve", "--config", file.toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'kafka_producer' must be a mapping");
+    assertThat(run("dev", "--topic", "a b", "--data-dir", dir.resolve("d").toString())).as("dev, before starting Kafka")
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("tributary dev: invalid topic 'a b'");
+    assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
+  }
+
+  @Test
   void aWrongValueNamesTheKeyTheSourceAndTheAcceptedValues() throws Exception {
     assertThat(run("serve", "--fsync", "sometimes")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("'fsync'", "flag --fsync", "sometimes", "always, never, interval=<milliseconds>");

@@ -104,7 +104,7 @@ class DrainCommandTest {
           .until(() -> forwarderPosition(spool) > 0);
       int exit = drain.terminate();
       System.out.println(drain.output());
-      assertThat(exit).isEqualTo(DrainCommand.NOT_DRAINED);
+      assertThat(exit).isEqualTo(ExitCodes.DRAIN_INCOMPLETE);
       assertThat(drain.output()).contains("NOT fully drained (SIGTERM)", "The spool is intact");
     }
     long stoppedAt = forwarderPosition(spool);

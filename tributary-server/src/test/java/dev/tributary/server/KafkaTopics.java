@@ -1,6 +1,12 @@
 package dev.tributary.server;
 
+import dev.tributary.kafka.SpoolForwarder;
+import dev.tributary.spool.Spool;
+import dev.tributary.spool.SpoolConfig;
+import dev.tributary.spool.SpoolCursor;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +18,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** Reads whole topics back from the real broker in tests. */
+/** Reads topics back from the real broker, and a stopped server's spool, as an operator would check them. */
 final class KafkaTopics {
   private KafkaTopics() {}
 
+  /** Every record of {@code topic}, from the beginning to the end offsets at the time of the call. */
   static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -46,5 +53,23 @@ final class KafkaTopics {
   static byte[] event(String eventId, int padding) {
     return ("{\"event\":\"signup\",\"event_id\":\"" + eventId + "\",\"received_at\":\"2026-11-23T15:00:00.000Z\",\"distinct_id\":\"u-"
         + eventId + "\",\"props\":{\"pad\":\"" + "x".repeat(padding) + "\"}}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String text(byte[] b) {
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
+  }
+
+  /** Where the forwarder's cursor stands in a spool no process holds, against the spool's end. */
+  record Forwarded(long committed, long nextOffset) {
+    long behind() {
+      return nextOffset - committed;
+    }
+  }
+
+  static Forwarded forwarded(Path spoolDir) throws IOException {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(spoolDir));
+         SpoolCursor cursor = spool.cursor(SpoolForwarder.CURSOR)) {
+      return new Forwarded(cursor.committed(), spool.nextOffset());
+    }
   }
 }

@@ -3,20 +3,13 @@ package dev.tributary.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,68 +59,5 @@ class ServeCrashTest {
     assertThat(acknowledged).as("the client got acknowledgements").hasSizeGreaterThan(100);
     assertThat(acknowledged).allSatisfy(id -> assertThat(landed.get(id)).as("copies of acknowledged event %s", id).isEqualTo(1));
     assertThat(landed.entrySet()).allSatisfy(e -> assertThat(e.getValue()).as("copies of %s", e.getKey()).isEqualTo(1));
-  }
-
-  /** Sends one request of 1-5 events every few milliseconds; retries the same request until it gets 200. */
-  private static final class SteadyClient implements Runnable {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-    private final URI uri;
-    private final Set<String> acknowledged;
-    final AtomicBoolean stop = new AtomicBoolean();
-    private final AtomicBoolean stopAfterCurrent = new AtomicBoolean();
-    final AtomicInteger requestsAcknowledged = new AtomicInteger();
-
-    SteadyClient(URI uri, Set<String> acknowledged) {
-      this.uri = uri;
-      this.acknowledged = acknowledged;
-    }
-
-    void finishCurrentRequestAndStop() {
-      stopAfterCurrent.set(true);
-    }
-
-    @Override
-    public void run() {
-      int seq = 0;
-      while (!stop.get() && !stopAfterCurrent.get()) {
-        List<String> ids = new ArrayList<>();
-        StringBuilder body = new StringBuilder();
-        int events = 1 + seq % 5;
-        for (int i = 0; i < events; i++) {
-          String id = "req" + seq + "-ev" + i;
-          ids.add(id);
-          body.append("{\"event\":\"").append(i % 2 == 0 ? "page_view" : "click").append("\",\"event_id\":\"").append(id)
-              .append("\",\"n\":").append(seq).append("}\n");
-        }
-        seq++;
-        while (!stop.get()) {
-          if (send(body.toString())) {
-            acknowledged.addAll(ids);
-            requestsAcknowledged.incrementAndGet();
-            break;
-          }
-          pause(20);
-        }
-        pause(3);
-      }
-    }
-
-    private boolean send(String body) {
-      try {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2))
-            .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (Exception e) {
-        return false;
-      }
-    }
-
-    private static void pause(long millis) {
-      try {
-        Thread.sleep(millis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }
