@@ -11,6 +11,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +31,7 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
   private final PrometheusMeterRegistry registry;
   private volatile boolean draining;
   private final AtomicBoolean spoolFull = new AtomicBoolean();
+  private final Map<String, Supplier<?>> readinessDetails = new ConcurrentSkipListMap<>();
   private final AtomicLong heldBytes = new AtomicLong();
   private final long heldBytesBudget;
 
@@ -105,16 +108,22 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
     spoolFull.set(full);
   }
 
+  void readinessDetail(String name, Supplier<?> state) {
+    readinessDetails.put(name, state);
+  }
+
   private void ready(HttpServerResponse response) {
+    Map<String, Object> body;
     if (draining) {
-      json(response, 503, notReady("draining"));
+      body = notReady("draining");
     } else if (spoolFull()) {
-      Map<String, Object> body = notReady("spool full");
+      body = notReady("spool full");
       body.put("free_bytes", log.freeBytes());
-      json(response, 503, body);
     } else {
-      json(response, 200, Map.of("ready", true));
+      body = new LinkedHashMap<>(Map.of("ready", true));
     }
+    readinessDetails.forEach((name, state) -> body.put(name, state.get()));
+    json(response, Boolean.TRUE.equals(body.get("ready")) ? 200 : 503, body);
   }
 
   private static Map<String, Object> notReady(String reason) {

@@ -13,6 +13,7 @@ import java.net.UnknownHostException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,14 @@ public final class CaptureServer implements AutoCloseable {
       vertx.close();
       throw e;
     }
+  }
+
+  /**
+   * Adds {@code name: state.get()} to every readiness answer. It informs and never makes capture
+   * unready: events are durable in the spool whatever a downstream (Kafka, say) is doing.
+   */
+  public void addReadinessDetail(String name, Supplier<?> state) {
+    handler.readinessDetail(name, state);
   }
 
   /** The port it listens on (the one picked when the configured port was 0). */

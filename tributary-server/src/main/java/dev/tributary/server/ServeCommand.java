@@ -10,6 +10,7 @@ import dev.tributary.lake.LakeConfig;
 import dev.tributary.lake.SpoolLakeSink;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
+import dev.tributary.spool.SpoolUsage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -105,6 +107,15 @@ final class ServeCommand implements Callable<Integer> {
     if (value != null) flags.put(key, value);
   }
 
+  /** Kafka's state for readiness: reachable or not, and how far forwarding is behind. */
+  private static Supplier<Map<String, Object>> kafkaState(SpoolForwarder forwarder) {
+    return () -> {
+      SpoolUsage.CursorLag lag = forwarder.lag();
+      return Map.of("reachable", forwarder.kafkaReachable(), "lag_records", lag.records(), "lag_bytes", lag.bytes(),
+          "oldest_age_ms", lag.oldestAgeMillis());
+    };
+  }
+
   /** Runs the server until a SIGTERM/SIGINT drain ends; returns the exit code. Also the heart of {@code dev}. */
   static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -126,6 +137,7 @@ final class ServeCommand implements Callable<Integer> {
       spool.close();
       throw e;
     }
+    if (forwarder != null) capture.addReadinessDetail("kafka", kafkaState(forwarder));
     warnAboutIdleCursors(spool, s);
     log.info("tributary serve: listening on http://{}:{}, spool {}, {}, fsync {}, auth {}", s.bind(), capture.port(),
         s.spoolDir().toAbsolutePath().normalize(), destinations(s), s.fsync(),

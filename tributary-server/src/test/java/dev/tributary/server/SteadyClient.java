@@ -19,6 +19,8 @@ final class SteadyClient implements Runnable {
   final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicBoolean stopAfterCurrent = new AtomicBoolean();
   final AtomicInteger requestsAcknowledged = new AtomicInteger();
+  /** Attempts that did not get a 200 (refused connection, timeout, or any other status). */
+  final AtomicInteger failedAttempts = new AtomicInteger();
 
   SteadyClient(URI uri, Set<String> acknowledged) {
     this.uri = uri;
@@ -49,6 +51,7 @@ final class SteadyClient implements Runnable {
           requestsAcknowledged.incrementAndGet();
           break;
         }
+        failedAttempts.incrementAndGet();
         pause(20);
       }
       pause(3);

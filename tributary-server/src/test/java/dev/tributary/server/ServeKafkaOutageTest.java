@@ -1,0 +1,74 @@
+package dev.tributary.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tributary.testkit.KafkaExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Kafka outage under steady load: the broker is killed with SIGKILL for 30 s while a client
+ * keeps sending; capture must answer 200 to every request throughout, and once the broker is back
+ * every acknowledged event_id must be in Kafka. Duplicates are reported: the idempotent producer
+ * should leave none for a broker outage alone.
+ */
+class ServeKafkaOutageTest {
+  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker().withProperty("num.partitions", "3");
+  private static final Duration OUTAGE = Duration.ofSeconds(30);
+  @TempDir Path dir;
+
+  @Test
+  void captureAnswers200ThroughA30SecondBrokerOutageAndEverythingReachesKafkaAfter() throws Exception {
+    int port = ServeProcess.freePort();
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    SteadyClient client = new SteadyClient(URI.create("http://127.0.0.1:" + port + "/v1/events"), acknowledged);
+    try (ServeProcess server = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(port),
+        "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "outage")) {
+      server.awaitReady(port);
+      Thread clientThread = Thread.ofPlatform().name("steady-client").start(client);
+      try {
+        Thread.sleep(3_000);
+        kafka.firstBroker().kill();
+        int beforeOutage = client.requestsAcknowledged.get();
+        Thread.sleep(OUTAGE.toMillis() / 2);
+        HttpResponse<String> ready = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as("readiness while Kafka is down: %s", ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"kafka\"", "\"reachable\":false");
+        Thread.sleep(OUTAGE.toMillis() / 2);
+        int duringOutage = client.requestsAcknowledged.get() - beforeOutage;
+        kafka.firstBroker().restart();
+        Thread.sleep(3_000);
+        client.finishCurrentRequestAndStop();
+        clientThread.join(Duration.ofSeconds(30));
+        System.out.printf("outage of %d s: %d requests acknowledged during it, %d attempts without a 200 in the whole run%n",
+            OUTAGE.toSeconds(), duringOutage, client.failedAttempts.get());
+        assertThat(duringOutage).as("requests acknowledged while Kafka was down").isGreaterThan(500);
+        assertThat(client.failedAttempts.get()).as("requests not answered 200 at any time").isZero();
+        assertThat(server.terminate(Duration.ofSeconds(90))).as("exit code after SIGTERM, Kafka back").isZero();
+      } finally {
+        client.stop.set(true);
+      }
+    }
+    Map<String, Integer> copies = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : KafkaTopics.readAll(kafka.bootstrapServers(), "outage")) {
+      copies.merge(KafkaTopics.header(r, "event_id"), 1, Integer::sum);
+    }
+    long duplicates = copies.values().stream().mapToLong(c -> c - 1).sum();
+    System.out.printf("%d acknowledged event_ids, %d in Kafka, %d duplicates%n", acknowledged.size(), copies.size(), duplicates);
+    assertThat(acknowledged).allSatisfy(id -> assertThat(copies).as("acknowledged event %s in Kafka", id).containsKey(id));
+  }
+}
