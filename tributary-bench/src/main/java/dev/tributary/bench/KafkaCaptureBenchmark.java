@@ -38,8 +38,6 @@ public final class KafkaCaptureBenchmark {
   private static final long SPOOL_MAX_BYTES = 32L << 30;
   private static final String FORWARDED_TOPIC = ForwarderConfig.DEFAULT_TOPIC;
   private static final String BASELINE_TOPIC = "kafka-acked";
-  /** The forwarder counts as caught up once it is less than this many records behind the spool. */
-  private static final long CAUGHT_UP_RECORDS = 2_000;
 
   /**
    * @param rates single-event request rates for the latency loads
@@ -49,6 +47,15 @@ public final class KafkaCaptureBenchmark {
    */
   record Settings(List<Double> rates, Duration duration, Duration warmup, Duration jitWarmup, Duration outage,
                   double outageRate, double drainLoadRate, Duration drainLoad, Duration drainTimeout) {
+    /**
+     * The forwarder counts as caught up once at most this many records behind the spool: half a
+     * second of the load kept up during the drain (what a 20 ms linger and the confirmations in
+     * flight leave behind at any moment), none without one.
+     */
+    long caughtUpRecords() {
+      return (long) (drainLoadRate / 2);
+    }
+
     static Settings defaults() {
       return new Settings(List.of(500.0, 4_000.0), Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(5),
           Duration.ofMinutes(5), 4_000, 4_000, Duration.ofSeconds(60), Duration.ofMinutes(10));
@@ -66,8 +73,8 @@ public final class KafkaCaptureBenchmark {
   /** The outage: capture while Kafka was down, the backlog it left, and how the forwarder drained it. */
   /**
    * Times in seconds from when the restarted broker was ready: {@code firstForward} when Kafka
-   * confirmed the first record, {@code caughtUp} when the forwarder was less than
-   * {@value #CAUGHT_UP_RECORDS} records behind; {@code forwarded…} counts confirmed records at those
+   * confirmed the first record, {@code caughtUp} when the forwarder was at most
+   * {@link Settings#caughtUpRecords()} records behind; {@code forwarded…} counts confirmed records at those
    * points and at {@code loadEnd}, when the load kept up during the drain ended (NaN without one).
    */
   record Drain(LoadResult duringOutage, SpoolUsage.CursorLag backlog, double restartSeconds, double firstForward,
@@ -77,6 +84,8 @@ public final class KafkaCaptureBenchmark {
       return forwarded / (caughtUp - firstForward);
     }
   }
+
+  record Result(List<Row> rows, Drain drain) {}
 
   private interface Setup {
     OpenLog open(Path dir) throws Exception;
@@ -101,7 +110,8 @@ public final class KafkaCaptureBenchmark {
     this.settings = settings;
   }
 
-  void run() throws Exception {
+  /** Runs everything on one broker, printing each result as it comes; returns the latency rows and the drain. */
+  Result run() throws Exception {
     try (ScratchDirectory root = ScratchDirectory.create("kafka-bench-");
          CaptureLoadGenerator generator = new CaptureLoadGenerator();
          CaptureLoadGenerator drainGenerator = new CaptureLoadGenerator()) {
@@ -121,9 +131,7 @@ public final class KafkaCaptureBenchmark {
         System.out.println("killing the broker (SIGKILL)");
         broker.kill();
         for (double rate : settings.rates()) measure(generator, "spool + forwarder, Kafka down", rate, forwarded);
-        Drain drain = outageAndDrain(generator, drainGenerator, broker);
-        System.out.println();
-        System.out.println(table(drain));
+        return new Result(List.copyOf(rows), outageAndDrain(generator, drainGenerator, broker));
       } finally {
         broker.kill();
       }
@@ -158,6 +166,7 @@ public final class KafkaCaptureBenchmark {
   }
 
   private void warmUpJit(CaptureLoadGenerator generator, Setup... setups) throws Exception {
+    if (settings.jitWarmup().isZero()) return;
     System.out.printf("JIT warmup: %d s at 1,000 req/s per setup, not recorded%n", settings.jitWarmup().toSeconds());
     for (Setup setup : setups) {
       try (ScratchDirectory dir = ScratchDirectory.create("kafka-bench-warmup-");
@@ -210,7 +219,7 @@ public final class KafkaCaptureBenchmark {
       long firstForwardAt = 0;
       long nextPrint = readyAt;
       long lag;
-      while ((lag = log.forwarder().lag().records()) >= CAUGHT_UP_RECORDS && System.nanoTime() < deadline) {
+      while ((lag = log.forwarder().lag().records()) > settings.caughtUpRecords() && System.nanoTime() < deadline) {
         Thread.sleep(100);
         long now = System.nanoTime();
         double forwarded = sent(registry) - sentAtReady;
@@ -223,7 +232,7 @@ public final class KafkaCaptureBenchmark {
       long caughtUpAt = System.nanoTime();
       if (firstForwardAt == 0) firstForwardAt = caughtUpAt;
       long forwarded = (long) (sent(registry) - sentAtReady);
-      if (lag >= CAUGHT_UP_RECORDS) System.out.printf("drain did not catch up within %d s%n", settings.drainTimeout().toSeconds());
+      if (lag > settings.caughtUpRecords()) System.out.printf("drain did not catch up within %d s%n", settings.drainTimeout().toSeconds());
       LoadResult duringDrain = drainLoad.get();
       return new Drain(outage, backlog, (readyAt - restartAt) / 1e9, (firstForwardAt - readyAt) / 1e9,
           (caughtUpAt - readyAt) / 1e9, forwarded, (loadEnd[0] - readyAt) / 1e9, (long) (loadEnd[1] - sentAtReady),
@@ -274,8 +283,8 @@ public final class KafkaCaptureBenchmark {
     out.append(String.format("  backlog: %,d records, %,d bytes (%.0f bytes per spool record)%n", d.backlog().records(),
         d.backlog().bytes(), d.bytesPerRecord()));
     out.append(String.format("  broker restart to ready: %.1f s%n", d.restartSeconds()));
-    out.append(String.format("  first record confirmed %.1f s after the broker was ready; less than %,d records behind %.1f s after ready%n",
-        d.firstForward(), CAUGHT_UP_RECORDS, d.caughtUp()));
+    out.append(String.format("  first record confirmed %.1f s after the broker was ready; at most %,d records behind %.1f s after ready%n",
+        d.firstForward(), settings.caughtUpRecords(), d.caughtUp()));
     out.append(String.format("  forwarded from ready to caught up: %,d records (the backlog plus what capture took meanwhile)%n", d.forwarded()));
     out.append(String.format("  drain rate (first confirmation to caught up): %,.0f records/s = %,.1f MB/s = %.1fx the outage ingest of %,.0f events/s%n",
         d.recordsPerSecond(), mb, d.recordsPerSecond() / settings.outageRate(), settings.outageRate()));
@@ -298,7 +307,10 @@ public final class KafkaCaptureBenchmark {
    * --jit-warmup 5 --outage 300 --outage-rate 4000 --drain-load-rate 4000 --drain-load 60 --drain-timeout 600}.
    */
   public static void main(String[] args) throws Exception {
-    new KafkaCaptureBenchmark(parse(args, Settings.defaults())).run();
+    KafkaCaptureBenchmark benchmark = new KafkaCaptureBenchmark(parse(args, Settings.defaults()));
+    Result result = benchmark.run();
+    System.out.println();
+    System.out.println(benchmark.table(result.drain()));
     System.exit(0);
   }
 
