@@ -9,24 +9,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.testkit.KafkaExtension;
+import dev.tributary.testkit.TopicConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Random;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Random;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,7 +102,7 @@ class SpoolForwarderTest {
         assertThat(f.deadLetters().show(d.offset())).get().extracting(DeadLetter::spoolOffset).isEqualTo(10L);
         assertThat(registry.get("tributary.forwarder.dead.letters").counter().count()).isEqualTo(1);
 
-        raiseMaxMessageBytes("b", 2_000_000);
+        TopicConfigs.set(kafka.bootstrapServers(), "b", "max.message.bytes", "2000000");
         assertThat(f.deadLetters().replay(config("b"))).isEqualTo(new DeadLetters.ReplayResult(1, 0));
         assertThat(f.deadLetters().list(10)).isEmpty();
         assertThat(f.deadLetters().count()).isZero();
@@ -159,13 +154,4 @@ class SpoolForwarderTest {
     return out;
   }
 
-  private static void raiseMaxMessageBytes(String topic, int bytes) throws Exception {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
-      ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-      admin.incrementalAlterConfigs(Map.of(r, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", String.valueOf(bytes)),
-          AlterConfigOp.OpType.SET)))).all().get();
-    }
-  }
 }

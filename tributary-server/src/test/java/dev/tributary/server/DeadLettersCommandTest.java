@@ -8,6 +8,7 @@ import dev.tributary.server.DrainCommandTest.Result;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.testkit.KafkaExtension;
+import dev.tributary.testkit.TopicConfigs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +75,7 @@ class DeadLettersCommandTest {
     assertThat(stillTooLarge.out()).contains("0 delivered to Kafka, 1 refused again", "1 left in " + dead);
     assertThat(deadLetters("list", "--dir", dead.toString()).out()).contains("RecordTooLargeException", "1 dead letter(s)");
 
-    raiseMaxMessageBytes("big", 2_000_000);
+    TopicConfigs.set(kafka.bootstrapServers(), "big", "max.message.bytes", "2000000");
     Result replayed = deadLetters("replay", "--dir", dead.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "big");
 
     assertThat(replayed.exit()).as(replayed.err()).isZero();
@@ -119,15 +114,5 @@ class DeadLettersCommandTest {
     new Random(42).nextBytes(random);
     return ("{\"event\":\"big\",\"event_id\":\"" + eventId + "\",\"blob\":\"" + Base64.getEncoder().encodeToString(random) + "\"}")
         .getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void raiseMaxMessageBytes(String topic, int bytes) throws Exception {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
-      ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-      admin.incrementalAlterConfigs(Map.of(r, List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", String.valueOf(bytes)),
-          AlterConfigOp.OpType.SET)))).all().get();
-    }
   }
 }

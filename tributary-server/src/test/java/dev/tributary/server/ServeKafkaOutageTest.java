@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +40,8 @@ class ServeKafkaOutageTest {
       server.awaitReady(port);
       Thread clientThread = Thread.ofPlatform().name("steady-client").start(client);
       try {
-        Thread.sleep(3_000);
+        Awaitility.await("steady load before the outage").atMost(Duration.ofSeconds(30))
+            .until(() -> client.requestsAcknowledged.get() >= 200);
         kafka.firstBroker().kill();
         int beforeOutage = client.requestsAcknowledged.get();
         Thread.sleep(OUTAGE.toMillis() / 2);
@@ -51,7 +53,9 @@ class ServeKafkaOutageTest {
         Thread.sleep(OUTAGE.toMillis() / 2);
         int duringOutage = client.requestsAcknowledged.get() - beforeOutage;
         kafka.firstBroker().restart();
-        Thread.sleep(3_000);
+        int afterOutage = client.requestsAcknowledged.get();
+        Awaitility.await("steady load after the outage").atMost(Duration.ofSeconds(30))
+            .until(() -> client.requestsAcknowledged.get() >= afterOutage + 200);
         client.finishCurrentRequestAndStop();
         clientThread.join(Duration.ofSeconds(30));
         System.out.printf("outage of %d s: %d requests acknowledged during it, %d attempts without a 200 in the whole run%n",
