@@ -2,9 +2,6 @@ package dev.tributary.lake;
 
 import dev.tributary.lake.LakeFileNamer.OffsetRange;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,12 +23,19 @@ final class CoveredOffsets {
 
   private static final Logger log = LoggerFactory.getLogger(CoveredOffsets.class);
 
+  private final LakeStore store;
   private final LakeFileNamer namer;
   private final long from;
   private final long horizon;
   private final Map<Path, List<OffsetRange>> byPartition = new HashMap<>();
 
+  /** For a lake in a local directory (dirs are absolute or relative to the working directory). */
   CoveredOffsets(LakeFileNamer namer, long from, long horizon) {
+    this(new FileLakeStore(Path.of("")), namer, from, horizon);
+  }
+
+  CoveredOffsets(LakeStore store, LakeFileNamer namer, long from, long horizon) {
+    this.store = store;
     this.namer = namer;
     this.from = from;
     this.horizon = horizon;
@@ -57,18 +61,14 @@ final class CoveredOffsets {
 
   private List<OffsetRange> list(Path dir) throws IOException {
     List<OffsetRange> ranges = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path file : files) {
-        String name = file.getFileName().toString();
-        if (namer.isTemporary(name)) {
-          Files.deleteIfExists(file);
-          log.info("deleted {}, left by a run that stopped while writing it; its records are being read again", file);
-          continue;
-        }
-        namer.coveredRange(name).filter(this::overlapsReplay).ifPresent(ranges::add);
+    for (String name : store.list(dir)) {
+      if (namer.isTemporary(name)) {
+        store.deleteLeftover(dir, name);
+        log.info("deleted {}, left by a run that stopped while writing it; its records are being read again",
+            store.describe(dir, name));
+        continue;
       }
-    } catch (NoSuchFileException e) {
-      return List.of();
+      namer.coveredRange(name).filter(this::overlapsReplay).ifPresent(ranges::add);
     }
     return ranges;
   }

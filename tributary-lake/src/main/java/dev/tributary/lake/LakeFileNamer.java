@@ -9,39 +9,53 @@ import java.util.regex.Pattern;
  * says which records are already in completed files.
  *
  * <pre>
- * completed:  &lt;prefix&gt;-&lt;first offset, 20 digits&gt;-&lt;last offset, 20 digits&gt;.ndjson.gz
- * being written:  .&lt;prefix&gt;-&lt;first offset, 20 digits&gt;.ndjson.gz.tmp
+ * completed:  &lt;prefix&gt;-&lt;first offset, 20 digits&gt;-&lt;last offset, 20 digits&gt;&lt;extension&gt;
+ * being written:  .&lt;prefix&gt;-&lt;first offset, 20 digits&gt;&lt;extension&gt;[.&lt;writer token&gt;].tmp
  * </pre>
+ *
+ * The extension is the format's ({@code .ndjson.gz}, {@code .ndjson.zst}, {@code .parquet}).
+ * A writer that may share the lake with another writer of the same source (Kafka members) puts
+ * a random token in its temporary names, so it never publishes a file another one is writing.
  *
  * A completed file holds every record of its partition whose offset lies in [first, last] and
  * that the sink did not drop as a duplicate. The spool sink uses the prefix {@code part}; a sink
  * reading several sources (Kafka partitions) gives each source its own prefix, e.g.
- * {@code events+3}. Prefixes are made of {@code [A-Za-z0-9._+]} only.
+ * {@code events+3}. Prefixes are made of {@code [A-Za-z0-9._+-]} only; a {@code +} before the
+ * partition keeps the prefixes of two topics apart ({@code a+1} against {@code a-b+1}).
  */
 final class LakeFileNamer {
 
-  static final String EXTENSION = ".ndjson.gz";
   static final String TMP_SUFFIX = ".tmp";
 
   private final String prefix;
+  private final String extension;
+  private final String token;
   private final Pattern completed;
 
+  /** Gzip NDJSON names without a writer token (the spool sink, the only writer of its lake). */
   LakeFileNamer(String prefix) {
-    if (!prefix.matches("[A-Za-z0-9._+]+")) throw new IllegalArgumentException("bad file prefix: " + prefix);
+    this(prefix, LakeFormat.NDJSON_GZIP, "");
+  }
+
+  LakeFileNamer(String prefix, LakeFormat format, String token) {
+    if (!prefix.matches("[A-Za-z0-9._+-]+")) throw new IllegalArgumentException("bad file prefix: " + prefix);
+    if (!token.matches("[a-z0-9]*")) throw new IllegalArgumentException("bad writer token: " + token);
     this.prefix = prefix;
-    this.completed = Pattern.compile(Pattern.quote(prefix) + "-(\\d{20})-(\\d{20})" + Pattern.quote(EXTENSION));
+    this.extension = format.extension();
+    this.token = token.isEmpty() ? "" : "." + token;
+    this.completed = Pattern.compile(Pattern.quote(prefix) + "-(\\d{20})-(\\d{20})" + Pattern.quote(extension));
   }
 
   String completedName(long first, long last) {
-    return String.format("%s-%020d-%020d%s", prefix, first, last, EXTENSION);
+    return String.format("%s-%020d-%020d%s", prefix, first, last, extension);
   }
 
   String temporaryName(long first) {
-    return String.format(".%s-%020d%s%s", prefix, first, EXTENSION, TMP_SUFFIX);
+    return String.format(".%s-%020d%s%s%s", prefix, first, extension, token, TMP_SUFFIX);
   }
 
   boolean isTemporary(String fileName) {
-    return fileName.startsWith("." + prefix + "-") && fileName.endsWith(EXTENSION + TMP_SUFFIX);
+    return fileName.startsWith("." + prefix + "-") && fileName.endsWith(TMP_SUFFIX);
   }
 
   /** The offsets a completed file of this namer covers; empty for any other name. */

@@ -9,42 +9,76 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The open lake files of one source (the spool, or later one Kafka partition): at most one per
- * partition directory, rolled once it holds {@code rollBytes} uncompressed or is
- * {@code rollAge} old. Records must be appended in increasing offset order. The source may be
+ * The open lake files of one source (the spool, or one Kafka partition): at most one per
+ * partition directory. Records must be appended in increasing offset order. The source may be
  * acknowledged up to {@link #oldestOpenOffset()} − 1: everything below is in completed files.
- * Used by one thread.
+ *
+ * <p>A file is completed by rules that depend only on the records (so a replay from the same
+ * first offset completes it at the same record): {@link Rolls#bytes} uncompressed bytes,
+ * {@link Rolls#records} records, a record of the source whose record time is
+ * {@link Rolls#recordAge} past the file's first record time, or a file past the
+ * {@value #MAX_OPEN_FILES} open ones (the one with the lowest first offset is completed). The
+ * wall-clock age ({@link #completeDue}, {@link #nextDeadlineNanos}) is left to the caller, who
+ * must make such a completion safe (see docs/lake.md). Used by one thread.
  */
 final class LakeWriter {
 
-  /** Bounds native memory (a deflater per file): opening one more completes the oldest. */
+  /** Bounds native memory (a compressor per file): opening one more completes the oldest. */
   static final int MAX_OPEN_FILES = 256;
+  private static final Logger log = LoggerFactory.getLogger(LakeWriter.class);
 
-  private final Path root;
+  /** The record-driven completion rules; {@code recordAge} null for none. */
+  record Rolls(long bytes, int records, Duration recordAge, Duration wallAge) {
+    static Rolls of(long bytes, Duration wallAge) {
+      return new Rolls(bytes, Integer.MAX_VALUE, null, wallAge);
+    }
+  }
+
+  private final LakeStore store;
+  private final LakeFormat format;
   private final LakeFileNamer namer;
   private final long rollBytes;
+  private final int rollRecords;
+  private final long recordAgeMillis;
   private final long rollAgeNanos;
   private final Counter filesCompleted;
   private final Map<Path, LakeFile> open = new HashMap<>();
+  private long nextRecordDeadline = Long.MAX_VALUE;
 
-  LakeWriter(Path root, LakeFileNamer namer, long rollBytes, Duration rollAge, Counter filesCompleted) {
-    this.root = root;
+  LakeWriter(LakeStore store, LakeFormat format, LakeFileNamer namer, Rolls rolls, Counter filesCompleted) {
+    this.store = store;
+    this.format = format;
     this.namer = namer;
-    this.rollBytes = rollBytes;
-    this.rollAgeNanos = rollAge.toNanos();
+    this.rollBytes = rolls.bytes();
+    this.rollRecords = rolls.records();
+    this.recordAgeMillis = rolls.recordAge() == null ? Long.MAX_VALUE : rolls.recordAge().toMillis();
+    this.rollAgeNanos = rolls.wallAge().toNanos();
     this.filesCompleted = filesCompleted;
   }
 
-  void append(Path dir, long offset, byte[] line, long nowNanos) throws IOException {
-    LakeFile file = open.get(dir);
-    if (file == null) file = openFile(dir, offset, nowNanos);
-    file.append(offset, line);
-    if (file.uncompressedBytes() >= rollBytes) complete(file);
+  /** Gzip NDJSON files in the directory {@code root}, rolled by size and wall-clock age (the spool sink's writer). */
+  LakeWriter(Path root, LakeFileNamer namer, long rollBytes, Duration rollAge, Counter filesCompleted) {
+    this(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, namer, Rolls.of(rollBytes, rollAge), filesCompleted);
   }
 
-  /** Completes every file at least {@code rollAge} old. */
+  void append(Path dir, long offset, byte[] line, long nowNanos) throws IOException {
+    append(dir, offset, line, Long.MAX_VALUE, nowNanos);
+  }
+
+  /** Appends; {@code recordMillis} is the record time ({@code received_at}), {@link Long#MAX_VALUE} for none. */
+  void append(Path dir, long offset, byte[] line, long recordMillis, long nowNanos) throws IOException {
+    if (recordMillis != Long.MAX_VALUE && recordMillis >= nextRecordDeadline) completeOlderThan(recordMillis);
+    LakeFile file = open.get(dir);
+    if (file == null) file = openFile(dir, offset, recordMillis, nowNanos);
+    file.append(offset, line);
+    if (file.uncompressedBytes() >= rollBytes || file.records() >= rollRecords) complete(file);
+  }
+
+  /** Completes every file at least {@code rollAge} old by the wall clock. */
   void completeDue(long nowNanos) throws IOException {
     for (LakeFile file : List.copyOf(open.values())) {
       if (nowNanos - file.openedAtNanos() >= rollAgeNanos) complete(file);
@@ -61,6 +95,7 @@ final class LakeWriter {
   void abandonAll() {
     open.values().forEach(LakeFile::abandon);
     open.clear();
+    nextRecordDeadline = Long.MAX_VALUE;
   }
 
   /** The first offset of the oldest open file, or {@link Long#MAX_VALUE} when none is open. */
@@ -68,6 +103,12 @@ final class LakeWriter {
     long oldest = Long.MAX_VALUE;
     for (LakeFile f : open.values()) oldest = Math.min(oldest, f.firstOffset());
     return oldest;
+  }
+
+  /** The first record time of the open file of lowest first offset, or {@link Long#MAX_VALUE}. */
+  long oldestOpenRecordMillis() {
+    return open.values().stream().min(Comparator.comparingLong(LakeFile::firstOffset))
+        .map(LakeFile::firstRecordMillis).orElse(Long.MAX_VALUE);
   }
 
   /** When {@link #completeDue} next has work, or {@link Long#MAX_VALUE} when no file is open. */
@@ -81,20 +122,46 @@ final class LakeWriter {
     return open.size();
   }
 
-  private LakeFile openFile(Path dir, long offset, long nowNanos) throws IOException {
-    if (open.size() >= MAX_OPEN_FILES) {
-      complete(open.values().stream().min(Comparator.comparingLong(LakeFile::openedAtNanos)).orElseThrow());
+  private void completeOlderThan(long recordMillis) throws IOException {
+    List<LakeFile> due = new ArrayList<>();
+    for (LakeFile f : open.values()) {
+      if (f.firstRecordMillis() != Long.MAX_VALUE && recordMillis - f.firstRecordMillis() >= recordAgeMillis) due.add(f);
     }
-    Fsync.createDirectories(root, dir);
-    LakeFile file = LakeFile.open(dir, namer, offset, nowNanos);
+    due.sort(Comparator.comparingLong(LakeFile::firstOffset));
+    for (LakeFile f : due) complete(f);
+    updateRecordDeadline();
+  }
+
+  private void updateRecordDeadline() {
+    long next = Long.MAX_VALUE;
+    for (LakeFile f : open.values()) {
+      if (f.firstRecordMillis() != Long.MAX_VALUE && recordAgeMillis != Long.MAX_VALUE) {
+        next = Math.min(next, f.firstRecordMillis() + recordAgeMillis);
+      }
+    }
+    nextRecordDeadline = next;
+  }
+
+  private LakeFile openFile(Path dir, long offset, long recordMillis, long nowNanos) throws IOException {
+    if (open.size() >= MAX_OPEN_FILES) {
+      complete(open.values().stream().min(Comparator.comparingLong(LakeFile::firstOffset)).orElseThrow());
+    }
+    LakeFile file = LakeFile.open(store, format, dir, namer, offset, recordMillis, nowNanos);
     open.put(dir, file);
+    if (recordMillis != Long.MAX_VALUE && recordAgeMillis != Long.MAX_VALUE) {
+      nextRecordDeadline = Math.min(nextRecordDeadline, recordMillis + recordAgeMillis);
+    }
     return file;
   }
 
   private void complete(LakeFile file) throws IOException {
     open.remove(file.dir());
     try {
-      file.complete(namer);
+      if (!file.complete(store, namer)) {
+        log.info("{} was already published (a replay or an earlier "
+            + "member wrote the same records); kept it", store.describe(file.dir(), namer.completedName(file.firstOffset(),
+            file.lastOffset())));
+      }
     } catch (IOException e) {
       file.abandon();
       throw e;

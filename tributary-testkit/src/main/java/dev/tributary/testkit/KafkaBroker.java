@@ -140,7 +140,7 @@ public final class KafkaBroker implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-        "-Dlogback.configurationFile=" + dir.resolve("logback.xml"), "-cp", BrokerClasspath.resolve(), mainClass));
+        "-Dlogback.configurationFile=" + dir.resolve("logback.xml"), "-cp", ChildClasspath.broker(), mainClass));
     return cmd;
   }
 

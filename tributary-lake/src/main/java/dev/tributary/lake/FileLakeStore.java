@@ -1,0 +1,65 @@
+package dev.tributary.lake;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A lake in a local (or mounted) directory. Temporary files sit next to their completed name;
+ * publishing forces the file, makes a hard link under the completed name (link(2) fails when the
+ * name exists, so nothing is ever replaced), removes the temporary name and forces the directory.
+ */
+final class FileLakeStore implements LakeStore {
+
+  private final Path root;
+
+  FileLakeStore(Path root) {
+    this.root = root;
+  }
+
+  @Override public Path temporaryFile(Path dir, String tmpName) throws IOException {
+    Path absolute = root.resolve(dir);
+    Fsync.createDirectories(root, absolute);
+    return absolute.resolve(tmpName);
+  }
+
+  @Override public boolean forcesTemporaryFiles() {
+    return true;
+  }
+
+  @Override public boolean publish(Path tmp, Path dir, String name) throws IOException {
+    Path absolute = root.resolve(dir);
+    boolean created = true;
+    try {
+      Files.createLink(absolute.resolve(name), tmp);
+    } catch (FileAlreadyExistsException e) {
+      created = false;
+    }
+    Files.delete(tmp);
+    Fsync.directory(absolute);
+    return created;
+  }
+
+  @Override public List<String> list(Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(root.resolve(dir))) {
+      for (Path f : files) names.add(f.getFileName().toString());
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    return names;
+  }
+
+  @Override public void deleteLeftover(Path dir, String name) throws IOException {
+    Files.deleteIfExists(root.resolve(dir).resolve(name));
+  }
+
+  @Override public String describe(Path dir, String name) {
+    return root.resolve(dir).resolve(name).toString();
+  }
+}

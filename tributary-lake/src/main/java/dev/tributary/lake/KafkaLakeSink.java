@@ -1,0 +1,393 @@
+package dev.tributary.lake;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code tributary sink}: a member of a Kafka consumer group ({@code read_committed}) that lands
+ * every record of its partitions exactly once in the lake, in a local directory or on S3.
+ *
+ * <p>One thread owns the consumer. Per record: place it (event partition, or {@code _errors}),
+ * skip it if a published file of its Kafka partition already covers its offset (while replaying),
+ * else append it to that partition's open file for the directory. Files complete by record rules
+ * (bytes, records, received_at span: the same on any replay) or by a <em>cut</em> (wall-clock age,
+ * revoke, shutdown) that is committed to Kafka before its files are published. Offsets are
+ * committed only up to the first offset of a partition's oldest open file. See docs/lake.md for
+ * the argument, case by case.
+ */
+public final class KafkaLakeSink implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaLakeSink.class);
+  private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
+  private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+
+  /** Where one partition stands; {@code completeUpTo} is null until known. */
+  public record PartitionStatus(String topic, int partition, long committedOffset, Instant completeUpTo) {}
+
+  private final KafkaSinkConfig config;
+  private final LakeStore store;
+  private final Path workDir;  // S3 only: where files are written before upload
+  private final PartitionPath partitions;
+  private final LakeWriter.Rolls rolls;
+  private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final MeterRegistry registry;
+  private final SinkMeters meters;
+  private final Map<TopicPartition, PartitionSink> assigned = new HashMap<>();
+  private final Map<TopicPartition, PartitionStatus> status = new ConcurrentHashMap<>();
+  private final Map<TopicPartition, Gauge> gauges = new HashMap<>();
+  private final Thread thread;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean stopping;
+  private volatile boolean ready;
+  private long lastCommitNanos;
+
+  private KafkaLakeSink(KafkaSinkConfig config, LakeStore store, Path workDir, PartitionPath partitions,
+      MeterRegistry registry) {
+    this.config = config;
+    this.store = store;
+    this.workDir = workDir;
+    this.partitions = partitions;
+    this.rolls = new LakeWriter.Rolls(config.maxFileBytes(), config.maxFileRecords(), config.maxFileAge(),
+        config.maxFileAge());
+    this.registry = registry;
+    this.meters = SinkMeters.register(registry);
+    this.consumer = new KafkaConsumer<>(consumerProperties(config));
+    this.thread = Thread.ofPlatform().name("kafka-lake-sink").unstarted(this::run);
+  }
+
+  /** Connects to the lake and starts the sink thread, which joins the group and follows its partitions. */
+  public static KafkaLakeSink start(KafkaSinkConfig config, MeterRegistry registry) throws IOException {
+    KafkaLakeSink sink;
+    if (config.isS3()) {
+      Path work = Files.createTempDirectory("tributary-sink-");
+      S3LakeStore s3 = S3LakeStore.connect(URI.create(config.lake()), config.s3Endpoint(), config.pathStyle(), work);
+      sink = new KafkaLakeSink(config, s3, work, new PartitionPath(Path.of(KafkaSinkConfig.TABLE)), registry);
+    } else {
+      Path root = Path.of(config.lake()).toAbsolutePath();
+      Files.createDirectories(root);
+      sink = new KafkaLakeSink(config, new FileLakeStore(root), null, new PartitionPath(Path.of(KafkaSinkConfig.TABLE)),
+          registry);
+    }
+    log.info("sink: group {} reading {} into {} as {} (files complete at {} bytes, {} records or {} s), writer token {}",
+        config.group(), config.topics(), config.lake(), config.format().option(), config.maxFileBytes(),
+        config.maxFileRecords(), config.maxFileAge().toSeconds(), sink.token);
+    sink.thread.start();
+    return sink;
+  }
+
+  /** True once the sink has joined its group and while no failure is being recovered from. */
+  public boolean ready() {
+    return ready;
+  }
+
+  public boolean running() {
+    return thread.isAlive();
+  }
+
+  /** The partitions this member holds, in topic and partition order. */
+  public List<PartitionStatus> status() {
+    return status.values().stream()
+        .sorted(Comparator.comparing(PartitionStatus::topic).thenComparingInt(PartitionStatus::partition)).toList();
+  }
+
+  /**
+   * Stops polling, completes and publishes the open files, commits and leaves the group. Returns
+   * false when that did not finish within {@code timeout}.
+   */
+  public boolean stop(Duration timeout) throws InterruptedException {
+    stopping = true;
+    consumer.wakeup();
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop(Duration.ofSeconds(60));
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Properties consumerProperties(KafkaSinkConfig config) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.putAll(config.consumerProperties());
+    return p;
+  }
+
+  private void run() {
+    try {
+      Pattern pattern = KafkaSinkConfig.topicPattern(config.topics());
+      if (pattern != null) consumer.subscribe(pattern, new Rebalance());
+      else consumer.subscribe(Stream.of(config.topics().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+          new Rebalance());
+      while (!stopping) {
+        try {
+          step();
+          ready = true;
+        } catch (WakeupException e) {
+          // stop() woke the poll; the loop condition ends it
+        } catch (IOException | KafkaException | UncheckedIOException e) {
+          log.error("sink failed; abandoning open files and reading again from the committed offsets", e);
+          meters.failures().increment();
+          ready = false;
+          restartAll();
+          pause();
+        }
+      }
+      shutdown();
+    } catch (RuntimeException e) {
+      log.error("sink stopped by an unexpected error; open files are abandoned, their records will be read again", e);
+      assigned.values().forEach(PartitionSink::abandon);
+    } finally {
+      try {
+        consumer.close(Duration.ofSeconds(30));
+      } catch (RuntimeException e) {
+        log.warn("closing the Kafka consumer failed: {}", e.toString());
+      }
+      if (store instanceof S3LakeStore s3) s3.close();
+      deleteWorkDir();
+      ready = false;
+      stopped.countDown();
+    }
+  }
+
+  private void step() throws IOException {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(pollWait());
+    long now = System.nanoTime();
+    for (TopicPartition tp : records.partitions()) {
+      PartitionSink p = assigned.get(tp);
+      if (p == null) continue; // revoked inside this poll
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) p.place(r, now);
+    }
+    List<PartitionSink> due = assigned.values().stream().filter(p -> p.writer.nextDeadlineNanos() <= now).toList();
+    if (!due.isEmpty()) cut(due);
+    if (now - lastCommitNanos >= COMMIT_INTERVAL.toNanos()) commit(assigned.values());
+    updateStatus();
+  }
+
+  private void shutdown() {
+    try {
+      cut(List.copyOf(assigned.values()));
+      log.info("sink stopped: open files published and offsets committed");
+    } catch (IOException | KafkaException e) {
+      log.error("sink could not publish its open files at shutdown; their records will be read again", e);
+      assigned.values().forEach(PartitionSink::abandon);
+    }
+  }
+
+  /**
+   * Completes every open file of {@code parts} at their current offset: the cut is committed
+   * first (fenced by the group generation, so a member that lost a partition cannot record one),
+   * then the files are published, then the offsets after them committed.
+   */
+  private void cut(Collection<PartitionSink> parts) throws IOException {
+    Map<TopicPartition, OffsetAndMetadata> cuts = new HashMap<>();
+    Map<TopicPartition, Long> at = new HashMap<>();
+    for (PartitionSink p : parts) {
+      if (p.writer.openFiles() == 0) continue;
+      long cut = p.cutHere();
+      at.put(p.tp, cut);
+      cuts.put(p.tp, new OffsetAndMetadata(p.committed(), PartitionSink.CUT + cut));
+    }
+    if (!cuts.isEmpty()) {
+      try {
+        consumer.commitSync(cuts);
+      } catch (CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+        log.warn("could not record a cut for {} ({}): this member may have lost them; their open files are abandoned",
+            cuts.keySet(), e.toString());
+        for (PartitionSink p : parts) {
+          if (at.containsKey(p.tp)) assigned.put(p.tp, p.restart(store, config.format(), rolls, token));
+        }
+        for (TopicPartition tp : at.keySet()) consumer.seek(tp, assigned.get(tp).committed());
+        return;
+      }
+      meters.cuts().increment(cuts.size());
+    }
+    for (PartitionSink p : parts) {
+      Long cut = at.get(p.tp);
+      if (cut != null) p.completeAtCut(cut);
+    }
+    commit(parts);
+  }
+
+  private void commit(Collection<PartitionSink> parts) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (PartitionSink p : parts) {
+      long safe = p.safeOffset();
+      if (safe > p.committed()) offsets.put(p.tp, new OffsetAndMetadata(safe, p.metadataFor(safe)));
+    }
+    lastCommitNanos = System.nanoTime();
+    if (offsets.isEmpty()) return;
+    try {
+      consumer.commitSync(offsets);
+      offsets.forEach((tp, o) -> {
+        PartitionSink p = assigned.get(tp);
+        if (p != null) p.committed(o.offset());
+      });
+    } catch (CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+      // the published files stay; whoever holds the partitions next skips what they cover
+      log.warn("committing {} failed ({}); the group is rebalancing", offsets.keySet(), e.toString());
+    }
+  }
+
+  private void restartAll() {
+    for (Map.Entry<TopicPartition, PartitionSink> e : assigned.entrySet()) {
+      PartitionSink fresh = e.getValue().restart(store, config.format(), rolls, token);
+      e.setValue(fresh);
+      try {
+        consumer.seek(e.getKey(), fresh.committed());
+      } catch (RuntimeException seekFailed) {
+        log.warn("cannot seek {} back to {}: {}", e.getKey(), fresh.committed(), seekFailed.toString());
+      }
+    }
+  }
+
+  private void updateStatus() {
+    long now = System.currentTimeMillis();
+    for (PartitionSink p : assigned.values()) {
+      boolean caughtUp = consumer.currentLag(p.tp).orElse(1) == 0;
+      long upTo = p.completeUpToMillis(caughtUp, now);
+      PartitionStatus old = status.get(p.tp);
+      Instant completeUpTo = upTo < 0 ? (old == null ? null : old.completeUpTo()) : Instant.ofEpochMilli(upTo);
+      status.put(p.tp, new PartitionStatus(p.tp.topic(), p.tp.partition(), p.committed(), completeUpTo));
+    }
+  }
+
+  private Duration pollWait() {
+    long next = Long.MAX_VALUE;
+    for (PartitionSink p : assigned.values()) next = Math.min(next, p.writer.nextDeadlineNanos());
+    long untilDue = next - System.nanoTime();
+    return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(untilDue, MAX_POLL_WAIT.toNanos())));
+  }
+
+  private void pause() {
+    try {
+      Thread.sleep(RETRY_PAUSE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+
+  private void deleteWorkDir() {
+    if (workDir == null) return;
+    try (Stream<Path> files = Files.walk(workDir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+    } catch (IOException e) {
+      log.warn("could not delete the sink's work directory {}: {}", workDir, e.toString());
+    }
+  }
+
+  /** Runs inside {@code poll}, on the sink thread. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+
+    /**
+     * Commits what is published and abandons the open files: the next owner reads their records
+     * again and, as files complete only at record-determined boundaries, writes the same files a
+     * member that had kept the partition would have (finishing them here would add a boundary).
+     */
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      List<PartitionSink> parts = new ArrayList<>();
+      for (TopicPartition tp : revoked) {
+        PartitionSink p = assigned.get(tp);
+        if (p != null) parts.add(p);
+      }
+      commit(parts);
+      parts.forEach(PartitionSink::abandon);
+      if (!parts.isEmpty()) log.info("revoked {}; committed what is published, abandoned the open files", revoked);
+      forget(revoked);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      log.warn("lost partitions {} (this member was out of the group); their open files are abandoned", lost);
+      for (TopicPartition tp : lost) {
+        PartitionSink p = assigned.get(tp);
+        if (p != null) p.abandon();
+      }
+      forget(lost);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> added) {
+      if (added.isEmpty()) return;
+      Set<TopicPartition> tps = Set.copyOf(added);
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(tps);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+      for (TopicPartition tp : tps) {
+        long from = consumer.position(tp);
+        OffsetAndMetadata c = committed.get(tp);
+        long cut = c == null ? -1 : PartitionSink.cutOf(c.metadata());
+        assigned.put(tp, new PartitionSink(tp, store, config.format(), rolls, token, partitions, meters, from,
+            ends.getOrDefault(tp, Long.MAX_VALUE), cut));
+        gauges.put(tp, Gauge.builder("tributary.sink.complete.up.to", () -> completeUpToSeconds(tp))
+            .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).baseUnit("seconds")
+            .description("epoch seconds of received_at up to which this partition is in the lake").register(registry));
+        log.info("assigned {} from offset {}{}", tp, from, cut > from ? " (replaying to the recorded cut at " + cut + ")" : "");
+      }
+      updateStatus();
+    }
+
+    private void forget(Collection<TopicPartition> tps) {
+      for (TopicPartition tp : tps) {
+        assigned.remove(tp);
+        status.remove(tp);
+        Gauge g = gauges.remove(tp);
+        if (g != null) registry.remove(g);
+      }
+    }
+  }
+
+  private double completeUpToSeconds(TopicPartition tp) {
+    PartitionStatus s = status.get(tp);
+    return s == null || s.completeUpTo() == null ? Double.NaN : s.completeUpTo().toEpochMilli() / 1000.0;
+  }
+}

@@ -1,0 +1,146 @@
+package dev.tributary.lake;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lake side of one assigned Kafka partition: its open files, what is committed, and the
+ * recorded cut. A <em>cut</em> at offset X means "after the records below X, complete every open
+ * file": the only completion that does not follow from the records themselves (the wall clock, a
+ * revoke, a shutdown). It is committed to Kafka (in the offset metadata, {@code cut=X}) before
+ * its files are published, so a member replaying from the committed offset completes the same
+ * files at the same record. Used by the sink thread only.
+ */
+final class PartitionSink {
+
+  static final String CUT = "cut=";
+  private static final Logger log = LoggerFactory.getLogger(PartitionSink.class);
+
+  final TopicPartition tp;
+  final LakeWriter writer;
+  private final LakeFileNamer namer;
+  private final PartitionPath partitions;
+  private final SinkMeters meters;
+  private CoveredOffsets covered;   // null once past the replay horizon
+  private final long horizon;
+  private long committed;            // the committed offset: the next record a replay reads
+  private long next;                 // the next offset to land
+  private long replayCut;            // a cut read from Kafka, applied when the replay reaches it; -1 none
+  private long recordedCut = -1;     // the latest cut this member committed or applied
+  private long lastRecordMillis = -1;
+
+  PartitionSink(TopicPartition tp, LakeStore store, LakeFormat format, LakeWriter.Rolls rolls, String token,
+      PartitionPath partitions, SinkMeters meters, long committed, long horizon, long replayCut) {
+    this.tp = tp;
+    this.namer = new LakeFileNamer(tp.topic() + "+" + tp.partition(), format, token);
+    this.writer = new LakeWriter(store, format, namer, rolls, meters.filesCompleted());
+    this.partitions = partitions;
+    this.meters = meters;
+    this.committed = committed;
+    this.next = committed;
+    this.horizon = horizon;
+    this.covered = new CoveredOffsets(store, namer, committed, horizon);
+    this.replayCut = replayCut > committed ? replayCut : -1;
+  }
+
+  static long cutOf(String metadata) {
+    if (metadata == null || !metadata.startsWith(CUT)) return -1;
+    try {
+      return Long.parseLong(metadata.substring(CUT.length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  void place(ConsumerRecord<byte[], byte[]> r, long nowNanos) throws IOException {
+    if (replayCut >= 0 && r.offset() >= replayCut) {
+      writer.completeAll();
+      recordedCut = replayCut;
+      replayCut = -1;
+    }
+    next = r.offset() + 1;
+    Placement placement = r.value() == null ? new Placement.Unplaceable("record has no value") : Placement.of(r.value());
+    Path dir = switch (placement) {
+      case Placement.Event e -> partitions.ofEvent(e.type(), e.receivedAt());
+      case Placement.Unplaceable u -> partitions.ofError(r.timestamp());
+    };
+    if (covered != null && covered.covers(dir, r.offset())) {
+      meters.replaySkipped().increment();
+      skipHorizon();
+      return;
+    }
+    skipHorizon();
+    switch (placement) {
+      case Placement.Event e -> {
+        long receivedAt = e.receivedAt().toEpochMilli();
+        writer.append(dir, r.offset(), e.line(), receivedAt, nowNanos);
+        lastRecordMillis = receivedAt;
+        meters.eventsWritten().increment();
+      }
+      case Placement.Unplaceable u -> {
+        writer.append(dir, r.offset(), ErrorLine.ofKafka(u.reason(), tp.topic(), tp.partition(), r.offset(), r.timestamp(),
+            r.value()), nowNanos);
+        meters.errorsWritten().increment();
+        log.debug("{} offset {} written to _errors: {}", tp, r.offset(), u.reason());
+      }
+    }
+  }
+
+  private void skipHorizon() {
+    if (covered != null && covered.pastHorizon(next)) covered = null;
+  }
+
+  /** Records a cut at the next offset; the caller commits it, then calls {@link #completeAtCut}. */
+  long cutHere() {
+    return next;
+  }
+
+  void completeAtCut(long cut) throws IOException {
+    recordedCut = cut;
+    writer.completeAll();
+  }
+
+  /** The offset safe to commit: every record below it is in a completed file (or skipped as already there). */
+  long safeOffset() {
+    return Math.min(writer.oldestOpenOffset(), next);
+  }
+
+  String metadataFor(long offset) {
+    long cut = Math.max(recordedCut, replayCut);
+    return cut > offset ? CUT + cut : "";
+  }
+
+  long committed() {
+    return committed;
+  }
+
+  void committed(long offset) {
+    committed = offset;
+  }
+
+  long next() {
+    return next;
+  }
+
+  /** The received_at up to which every record of this partition is in the lake, or -1 when unknown. */
+  long completeUpToMillis(boolean caughtUp, long nowMillis) {
+    long oldestOpen = writer.oldestOpenRecordMillis();
+    if (writer.openFiles() > 0) return oldestOpen == Long.MAX_VALUE ? -1 : oldestOpen - 1;
+    return caughtUp ? nowMillis : lastRecordMillis;
+  }
+
+  /** Drops the open files and starts again from the committed offset, as a new member would. */
+  PartitionSink restart(LakeStore store, LakeFormat format, LakeWriter.Rolls rolls, String token) {
+    writer.abandonAll();
+    return new PartitionSink(tp, store, format, rolls, token, partitions, meters, committed, horizon,
+        Math.max(recordedCut, replayCut));
+  }
+
+  void abandon() {
+    writer.abandonAll();
+  }
+}

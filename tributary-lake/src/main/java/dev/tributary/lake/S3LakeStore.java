@@ -1,0 +1,167 @@
+package dev.tributary.lake;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A lake under {@code s3://bucket/prefix}, through the AWS SDK v2 with its standard credential
+ * and region chains (region {@code us-east-1} when none is configured, as S3-compatible stores
+ * expect). Temporary files are written in a local work directory; publishing uploads one with
+ * {@code If-None-Match: *} (a single PUT up to {@value #MULTIPART_THRESHOLD} bytes, else a
+ * multipart upload of {@value #PART_SIZE}-byte parts completed with that condition), so an object
+ * already there is never replaced: S3 answers 412 and the local file is dropped. A store that
+ * ignores the condition overwrites the object with the same bytes (see docs/lake.md).
+ */
+final class S3LakeStore implements LakeStore, AutoCloseable {
+
+  static final long MULTIPART_THRESHOLD = 16L << 20;
+  static final int PART_SIZE = 16 << 20;
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String prefix;  // "" or "a/b/"
+  private final Path workDir;
+
+  S3LakeStore(S3Client s3, String bucket, String prefix, Path workDir) {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+    this.workDir = workDir;
+  }
+
+  /** Connects to {@code s3://bucket/prefix}; {@code endpoint} (nullable) overrides AWS's, e.g. for MinIO or S3Proxy. */
+  static S3LakeStore connect(URI lake, URI endpoint, boolean pathStyle, Path workDir) {
+    if (!"s3".equals(lake.getScheme()) || lake.getHost() == null) {
+      throw new IllegalArgumentException("lake '" + lake + "' is not of the form s3://bucket[/prefix]");
+    }
+    var builder = S3Client.builder()
+        .httpClient(UrlConnectionHttpClient.create())
+        .region(region())
+        .forcePathStyle(pathStyle)
+        // S3-compatible stores reject the SDK's default trailing CRC checksums; send them only where S3 needs them
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    if (endpoint != null) builder.endpointOverride(endpoint);
+    String path = lake.getPath() == null ? "" : lake.getPath().replaceFirst("^/+", "");
+    return new S3LakeStore(builder.build(), lake.getHost(), path, workDir);
+  }
+
+  private static Region region() {
+    try {
+      return new DefaultAwsRegionProviderChain().getRegion();
+    } catch (SdkException e) {
+      return Region.US_EAST_1;
+    }
+  }
+
+  @Override public Path temporaryFile(Path dir, String tmpName) throws IOException {
+    Path local = workDir.resolve(dir);
+    Files.createDirectories(local);
+    return local.resolve(tmpName);
+  }
+
+  @Override public boolean forcesTemporaryFiles() {
+    return false; // a crash loses the local file either way; the upload is what makes it durable
+  }
+
+  @Override public boolean publish(Path tmp, Path dir, String name) throws IOException {
+    String key = key(dir, name);
+    try {
+      long size = Files.size(tmp);
+      if (size <= MULTIPART_THRESHOLD) {
+        s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromFile(tmp));
+      } else {
+        uploadInParts(tmp, key, size);
+      }
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 412 || e.statusCode() == 409) return false; // there already, or being written by another writer
+      throw new IOException("cannot upload " + describe(dir, name) + ": " + e.getMessage(), e);
+    } catch (SdkException e) {
+      throw new IOException("cannot upload " + describe(dir, name) + ": " + e.getMessage(), e);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private void uploadInParts(Path tmp, String key, long size) throws IOException {
+    String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+    try (InputStream in = Files.newInputStream(tmp)) {
+      List<CompletedPart> parts = new ArrayList<>();
+      byte[] buffer = new byte[PART_SIZE];
+      for (int number = 1; (long) (number - 1) * PART_SIZE < size; number++) {
+        int n = in.readNBytes(buffer, 0, PART_SIZE);
+        int part = number;
+        String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part),
+            RequestBody.fromBytes(n == PART_SIZE ? buffer : java.util.Arrays.copyOf(buffer, n))).eTag();
+        parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+      }
+      s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id).ifNoneMatch("*")
+          .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+    } catch (IOException | RuntimeException e) {
+      try {
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+      } catch (SdkException ignored) {
+        // an incomplete upload costs storage until a bucket lifecycle rule removes it; it is never visible
+      }
+      throw e;
+    }
+  }
+
+  @Override public List<String> list(Path dir) throws IOException {
+    String dirPrefix = prefix + slashed(dir) + "/";
+    List<String> names = new ArrayList<>();
+    try {
+      String token = null;
+      do {
+        ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket).prefix(dirPrefix).delimiter("/");
+        if (token != null) req.continuationToken(token);
+        ListObjectsV2Response page = s3.listObjectsV2(req.build());
+        for (S3Object o : page.contents()) names.add(o.key().substring(dirPrefix.length()));
+        token = page.isTruncated() ? page.nextContinuationToken() : null;
+      } while (token != null);
+    } catch (SdkException e) {
+      throw new IOException("cannot list s3://" + bucket + "/" + dirPrefix + ": " + e.getMessage(), e);
+    }
+    return names;
+  }
+
+  @Override public void deleteLeftover(Path dir, String name) throws IOException {
+    Files.deleteIfExists(workDir.resolve(dir).resolve(name)); // temporary files never leave the work directory
+  }
+
+  @Override public String describe(Path dir, String name) {
+    return "s3://" + bucket + "/" + key(dir, name);
+  }
+
+  private String key(Path dir, String name) {
+    return prefix + slashed(dir) + "/" + name;
+  }
+
+  private static String slashed(Path relative) {
+    return relative.toString().replace('\\', '/');
+  }
+
+  @Override public void close() {
+    s3.close();
+  }
+}
