@@ -57,8 +57,11 @@ public final class KafkaLakeSink implements AutoCloseable {
   private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
 
-  /** Where one partition stands; {@code completeUpTo} is null until known. */
-  public record PartitionStatus(String topic, int partition, long committedOffset, Instant completeUpTo) {}
+  /**
+   * Where one partition stands: the next offset to land, the committed offset (every record below
+   * it is in a published file), and the received_at up to which the lake is complete (null until known).
+   */
+  public record PartitionStatus(String topic, int partition, long position, long committedOffset, Instant completeUpTo) {}
 
   private final KafkaSinkConfig config;
   private final LakeStore store;
@@ -296,7 +299,7 @@ public final class KafkaLakeSink implements AutoCloseable {
       long upTo = p.completeUpToMillis(caughtUp, now);
       PartitionStatus old = status.get(p.tp);
       Instant completeUpTo = upTo < 0 ? (old == null ? null : old.completeUpTo()) : Instant.ofEpochMilli(upTo);
-      status.put(p.tp, new PartitionStatus(p.tp.topic(), p.tp.partition(), p.committed(), completeUpTo));
+      status.put(p.tp, new PartitionStatus(p.tp.topic(), p.tp.partition(), p.next(), p.committed(), completeUpTo));
     }
   }
 

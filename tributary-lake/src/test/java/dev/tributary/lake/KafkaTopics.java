@@ -56,6 +56,14 @@ final class KafkaTopics {
     }
   }
 
+  /** The sum of the offsets {@code group} committed. */
+  static long committedSum(String bootstrap, String group) throws Exception {
+    try (Admin admin = admin(bootstrap)) {
+      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
+          .mapToLong(OffsetAndMetadata::offset).sum();
+    }
+  }
+
   private static Admin admin(String bootstrap) {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
