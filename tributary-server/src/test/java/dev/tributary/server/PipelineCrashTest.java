@@ -11,13 +11,16 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -97,7 +100,7 @@ class PipelineCrashTest {
       rs.next();
       rows = rs.getLong(1);
       distinct = rs.getLong(2);
-      landed = new java.util.HashSet<>();
+      landed = new HashSet<>();
       ResultSet ids = st.executeQuery("SELECT event_id FROM " + from);
       while (ids.next()) landed.add(ids.getString(1));
     }
@@ -108,7 +111,7 @@ class PipelineCrashTest {
     assertThat(landed).as("every acknowledged event in the lake").containsAll(acknowledged);
   }
 
-  private Component component(String name, java.util.function.Function<String, String[]> args) throws Exception {
+  private Component component(String name, Function<String, String[]> args) throws Exception {
     int port = ServeProcess.freePort();
     return new Component(name, args.apply(String.valueOf(port)), port);
   }
@@ -123,7 +126,7 @@ class PipelineCrashTest {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     try (Admin admin = Admin.create(props)) {
-      List<NewTopic> topics = java.util.Arrays.stream(names).map(n -> new NewTopic(n, 3, (short) 1)).toList();
+      List<NewTopic> topics = Arrays.stream(names).map(n -> new NewTopic(n, 3, (short) 1)).toList();
       admin.createTopics(topics).all().get();
     }
   }
