@@ -44,7 +44,6 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     }
     if (maxFileBytes < 1) throw new IllegalArgumentException("max file bytes must be positive, got " + maxFileBytes);
     if (maxFileRecords < 1) throw new IllegalArgumentException("max file records must be positive, got " + maxFileRecords);
-    format.checkAvailable();
   }
 
   /** The defaults for everything but where to read and write. */

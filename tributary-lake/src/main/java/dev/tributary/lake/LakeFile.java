@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 final class LakeFile {
 
   private final Path dir;
+  private final LakeFileNamer namer;
   private final Path tmp;
   private final FileChannel channel;
   private final RecordEncoder encoder;
@@ -25,9 +26,10 @@ final class LakeFile {
   private long uncompressedBytes;
   private int records;
 
-  private LakeFile(Path dir, Path tmp, FileChannel channel, RecordEncoder encoder, long firstOffset,
+  private LakeFile(Path dir, LakeFileNamer namer, Path tmp, FileChannel channel, RecordEncoder encoder, long firstOffset,
       long firstRecordMillis, long openedAtNanos) {
     this.dir = dir;
+    this.namer = namer;
     this.tmp = tmp;
     this.channel = channel;
     this.encoder = encoder;
@@ -43,7 +45,7 @@ final class LakeFile {
     FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING);
     try {
-      return new LakeFile(dir, tmp, channel, format.open(channel), firstOffset, firstRecordMillis, nowNanos);
+      return new LakeFile(dir, namer, tmp, channel, format.open(channel), firstOffset, firstRecordMillis, nowNanos);
     } catch (IOException | RuntimeException e) {
       channel.close();
       Files.deleteIfExists(tmp);
@@ -59,7 +61,7 @@ final class LakeFile {
   }
 
   /** Makes the file durable under its completed name; false when that name was already there (kept). */
-  boolean complete(LakeStore store, LakeFileNamer namer) throws IOException {
+  boolean complete(LakeStore store) throws IOException {
     encoder.finish();
     if (store.forcesTemporaryFiles()) channel.force(true);
     channel.close();
@@ -78,6 +80,7 @@ final class LakeFile {
   }
 
   Path dir() { return dir; }
+  String completedName() { return namer.completedName(firstOffset, lastOffset); }
   long firstOffset() { return firstOffset; }
   long lastOffset() { return lastOffset; }
   /** The record time ({@code received_at}) of the first record, or {@link Long#MAX_VALUE} when it has none. */

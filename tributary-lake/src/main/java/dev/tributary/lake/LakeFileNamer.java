@@ -27,6 +27,10 @@ final class LakeFileNamer {
 
   static final String TMP_SUFFIX = ".tmp";
 
+  /** Completed files of any format: offsets are covered whatever the format of the file covering them. */
+  private static final String ANY_EXTENSION = "(?:" + java.util.Arrays.stream(LakeFormat.values())
+      .map(f -> Pattern.quote(f.extension())).collect(java.util.stream.Collectors.joining("|")) + ")";
+
   private final String prefix;
   private final String extension;
   private final String token;
@@ -43,7 +47,12 @@ final class LakeFileNamer {
     this.prefix = prefix;
     this.extension = format.extension();
     this.token = token.isEmpty() ? "" : "." + token;
-    this.completed = Pattern.compile(Pattern.quote(prefix) + "-(\\d{20})-(\\d{20})" + Pattern.quote(extension));
+    this.completed = Pattern.compile(Pattern.quote(prefix) + "-(\\d{20})-(\\d{20})" + ANY_EXTENSION);
+  }
+
+  /** The same prefix and token, for files of {@code format}. */
+  LakeFileNamer withFormat(LakeFormat format) {
+    return new LakeFileNamer(prefix, format, token.isEmpty() ? "" : token.substring(1));
   }
 
   String completedName(long first, long last) {

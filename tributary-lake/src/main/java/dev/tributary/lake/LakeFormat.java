@@ -14,7 +14,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * The file formats of the lake. NDJSON files are one compressed stream of records, each the
  * event's JSON bytes followed by {@code \n}: gzip (RFC 1952, one member, fastest level) or zstd
- * (RFC 8878, one frame, level 1 — DuckDB, Spark and Athena read both by extension).
+ * (RFC 8878, one frame, level 1 — DuckDB, Spark and Athena read both by extension). Parquet files
+ * are {@link ParquetEncoder}'s (typed envelope columns, the other fields in a map column).
  */
 public enum LakeFormat {
   NDJSON_GZIP("ndjson", ".ndjson.gz"),
@@ -47,21 +48,11 @@ public enum LakeFormat {
     throw new IllegalArgumentException("unknown lake format '" + option + "'; known: ndjson, ndjson-zstd, parquet");
   }
 
-  /** Fails for a format this build cannot write yet, before anything is consumed. */
-  public void checkAvailable() {
-    if (this == PARQUET) {
-      throw new IllegalArgumentException("--format parquet is not available in this build yet; use ndjson or ndjson-zstd");
-    }
-  }
-
   RecordEncoder open(FileChannel channel) throws IOException {
     return switch (this) {
       case NDJSON_GZIP -> new Lines(new FastGzip(new ChannelStream(channel)));
       case NDJSON_ZSTD -> new Lines(new ZstdOutputStream(new ChannelStream(channel), 1));
-      case PARQUET -> {
-        checkAvailable();
-        throw new AssertionError("unreachable");
-      }
+      case PARQUET -> new Parquet(ParquetEncoder.open(channel));
     };
   }
 
@@ -90,6 +81,20 @@ public enum LakeFormat {
       } catch (IOException e) {
         // the bytes are thrown away; closing only frees the native compressor
       }
+    }
+  }
+
+  private record Parquet(ParquetEncoder encoder) implements RecordEncoder {
+    @Override public void append(byte[] record) throws IOException {
+      encoder.append(record);
+    }
+
+    @Override public void finish() throws IOException {
+      encoder.finish();
+    }
+
+    @Override public void discard() {
+      // the row group in memory goes with the encoder; the channel is closed by its LakeFile
     }
   }
 

@@ -29,6 +29,8 @@ final class LakeWriter {
 
   /** Bounds native memory (a compressor per file): opening one more completes the oldest. */
   static final int MAX_OPEN_FILES = 256;
+  /** Error lines are JSON of any payload, so {@code _errors} is NDJSON whatever the format of the events. */
+  static final LakeFormat ERROR_FORMAT = LakeFormat.NDJSON_GZIP;
   private static final Logger log = LoggerFactory.getLogger(LakeWriter.class);
 
   /** The record-driven completion rules; {@code recordAge} null for none. */
@@ -41,6 +43,7 @@ final class LakeWriter {
   private final LakeStore store;
   private final LakeFormat format;
   private final LakeFileNamer namer;
+  private final LakeFileNamer errorNamer;
   private final long rollBytes;
   private final int rollRecords;
   private final long recordAgeMillis;
@@ -52,7 +55,8 @@ final class LakeWriter {
   LakeWriter(LakeStore store, LakeFormat format, LakeFileNamer namer, Rolls rolls, Counter filesCompleted) {
     this.store = store;
     this.format = format;
-    this.namer = namer;
+    this.namer = namer.withFormat(format);
+    this.errorNamer = namer.withFormat(ERROR_FORMAT);
     this.rollBytes = rolls.bytes();
     this.rollRecords = rolls.records();
     this.recordAgeMillis = rolls.recordAge() == null ? Long.MAX_VALUE : rolls.recordAge().toMillis();
@@ -65,15 +69,26 @@ final class LakeWriter {
     this(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, namer, Rolls.of(rollBytes, rollAge), filesCompleted);
   }
 
+  /** Appends a line without record time (the spool sink's events and error lines). */
   void append(Path dir, long offset, byte[] line, long nowNanos) throws IOException {
-    append(dir, offset, line, Long.MAX_VALUE, nowNanos);
+    append(dir, offset, line, Long.MAX_VALUE, nowNanos, format);
   }
 
-  /** Appends; {@code recordMillis} is the record time ({@code received_at}), {@link Long#MAX_VALUE} for none. */
+  /** Appends an event; {@code recordMillis} is its record time ({@code received_at}). */
   void append(Path dir, long offset, byte[] line, long recordMillis, long nowNanos) throws IOException {
+    append(dir, offset, line, recordMillis, nowNanos, format);
+  }
+
+  /** Appends an error line (in {@link #ERROR_FORMAT}). */
+  void appendError(Path dir, long offset, byte[] line, long nowNanos) throws IOException {
+    append(dir, offset, line, Long.MAX_VALUE, nowNanos, ERROR_FORMAT);
+  }
+
+  private void append(Path dir, long offset, byte[] line, long recordMillis, long nowNanos, LakeFormat f)
+      throws IOException {
     if (recordMillis != Long.MAX_VALUE && recordMillis >= nextRecordDeadline) completeOlderThan(recordMillis);
     LakeFile file = open.get(dir);
-    if (file == null) file = openFile(dir, offset, recordMillis, nowNanos);
+    if (file == null) file = openFile(dir, offset, recordMillis, nowNanos, f);
     file.append(offset, line);
     if (file.uncompressedBytes() >= rollBytes || file.records() >= rollRecords) complete(file);
   }
@@ -142,11 +157,11 @@ final class LakeWriter {
     nextRecordDeadline = next;
   }
 
-  private LakeFile openFile(Path dir, long offset, long recordMillis, long nowNanos) throws IOException {
+  private LakeFile openFile(Path dir, long offset, long recordMillis, long nowNanos, LakeFormat f) throws IOException {
     if (open.size() >= MAX_OPEN_FILES) {
       complete(open.values().stream().min(Comparator.comparingLong(LakeFile::firstOffset)).orElseThrow());
     }
-    LakeFile file = LakeFile.open(store, format, dir, namer, offset, recordMillis, nowNanos);
+    LakeFile file = LakeFile.open(store, f, dir, f == format ? namer : errorNamer, offset, recordMillis, nowNanos);
     open.put(dir, file);
     if (recordMillis != Long.MAX_VALUE && recordAgeMillis != Long.MAX_VALUE) {
       nextRecordDeadline = Math.min(nextRecordDeadline, recordMillis + recordAgeMillis);
@@ -157,10 +172,9 @@ final class LakeWriter {
   private void complete(LakeFile file) throws IOException {
     open.remove(file.dir());
     try {
-      if (!file.complete(store, namer)) {
-        log.info("{} was already published (a replay or an earlier "
-            + "member wrote the same records); kept it", store.describe(file.dir(), namer.completedName(file.firstOffset(),
-            file.lastOffset())));
+      if (!file.complete(store)) {
+        log.info("{} was already published (a replay or an earlier member wrote the same records); kept it",
+            store.describe(file.dir(), file.completedName()));
       }
     } catch (IOException e) {
       file.abandon();

@@ -82,8 +82,8 @@ final class PartitionSink {
         meters.eventsWritten().increment();
       }
       case Placement.Unplaceable u -> {
-        writer.append(dir, r.offset(), ErrorLine.ofKafka(u.reason(), tp.topic(), tp.partition(), r.offset(), r.timestamp(),
-            r.value()), nowNanos);
+        writer.appendError(dir, r.offset(), ErrorLine.ofKafka(u.reason(), tp.topic(), tp.partition(), r.offset(),
+            r.timestamp(), r.value()), nowNanos);
         meters.errorsWritten().increment();
         log.debug("{} offset {} written to _errors: {}", tp, r.offset(), u.reason());
       }

@@ -21,6 +21,12 @@ final class LakeQuery {
         + " timestampformat='iso', hive_types={'hour': INTEGER})";
   }
 
+  /** The event files of {@code table} in {@code format}, with Hive partitioning, as DuckDB's ordinary readers see them. */
+  static String of(Path table, LakeFormat format) {
+    if (format != LakeFormat.PARQUET) return ndjson(table, format.extension());
+    return "read_parquet('" + table + "/event_type=*/*/*/*.parquet', hive_partitioning=true, hive_types={'hour': INTEGER})";
+  }
+
   static List<List<Object>> rows(String sql) throws SQLException {
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement q = db.createStatement();
          ResultSet rs = q.executeQuery(sql)) {

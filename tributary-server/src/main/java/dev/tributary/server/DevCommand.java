@@ -1,15 +1,11 @@
 package dev.tributary.server;
 
 import dev.tributary.testkit.KafkaBroker;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -22,11 +18,11 @@ import picocli.CommandLine.Spec;
  * a child process with its data in {@code <data-dir>/kafka}, and {@code serve} forwards to it in
  * this process. Ctrl-C drains serve into the broker first, then stops the broker.
  *
- * <p>The broker starts empty each time: {@link KafkaBroker#start} formats a new cluster, which
- * storage formatted for another cluster id refuses. The spool, which holds what matters, is kept.
+ * <p>The broker keeps its topics across runs ({@link KafkaBroker#startOrResume}); delete
+ * {@code <data-dir>/kafka} for an empty one.
  */
 @Command(name = "dev", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Try the whole pipeline: start a local Kafka broker (a child JVM, data in <data-dir>/kafka, empty at each start) and serve forwarding to it.",
+    description = {"Try the whole pipeline: start a local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs) and serve forwarding to it.",
         "Prints the broker's bootstrap address for your consumers. Ctrl-C drains serve into Kafka, then stops both.",
         "The broker's jars come from the local Maven repository of the build (see docs/kafka.md)."})
 final class DevCommand implements Callable<Integer> {
@@ -49,12 +45,8 @@ final class DevCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     Path kafkaDir = Path.of(dataDir).resolve("kafka").toAbsolutePath().normalize();
-    if (Files.exists(kafkaDir)) {
-      log.info("removing the Kafka data of a previous dev run in {}; the dev broker starts empty", kafkaDir);
-      deleteRecursively(kafkaDir);
-    }
-    log.info("starting a Kafka broker in {} (takes a few seconds)", kafkaDir);
-    try (KafkaBroker broker = KafkaBroker.start(kafkaDir)) {
+    log.info("starting a Kafka broker in {} (takes a few seconds; delete the directory for an empty broker)", kafkaDir);
+    try (KafkaBroker broker = KafkaBroker.startOrResume(kafkaDir)) {
       ServeSettings settings = ServeSettings.resolve(null, System.getenv(), flags(broker.bootstrapServers()));
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Kafka bootstrap: %s   (topic %s, broker log %s)%n", broker.bootstrapServers(), settings.topic(),
@@ -64,12 +56,6 @@ final class DevCommand implements Callable<Integer> {
       int code = ServeCommand.serve(settings, ServeCommand.forwarderConfig(settings));
       log.info("serve stopped (exit {}); stopping the Kafka broker", code);
       return code;
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
     }
   }
 

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import picocli.CommandLine;
 
 /** A child JVM on the test class path: the drain and dead-letters commands as a user runs them, or a live spool owner. */
 final class ChildJvm implements AutoCloseable {
@@ -63,14 +62,6 @@ final class ChildJvm implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) kill();
-  }
-
-  /** {@code drain ...} or {@code dead-letters ...}, until the lead registers them in {@link Tributary}. */
-  static final class Commands {
-    public static void main(String[] args) {
-      Object command = args[0].equals("drain") ? new DrainCommand() : new DeadLettersCommand();
-      System.exit(new CommandLine(command).execute(List.of(args).subList(1, args.length).toArray(String[]::new)));
-    }
   }
 
   /** Opens the spool in args[0], appends args[1] events {@code <args[2]>-n}, says "ready", and holds the spool until killed. */

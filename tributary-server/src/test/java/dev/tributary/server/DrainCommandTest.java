@@ -97,7 +97,7 @@ class DrainCommandTest {
     int count = 40_000;
     writeClosedSpool(spool, "s", count, 200);
     // Uncompressed 2 KiB batches, one request at a time: slow enough to stop it half way.
-    try (ChildJvm drain = ChildJvm.start(dir.resolve("drain.log"), ChildJvm.Commands.class, "drain", "--spool", spool.toString(),
+    try (ChildJvm drain = ChildJvm.start(dir.resolve("drain.log"), Tributary.class, "drain", "--spool", spool.toString(),
         "--kafka", kafka.bootstrapServers(), "--topic", "stopped", "--producer-property", "compression.type=none",
         "--producer-property", "batch.size=2048")) {
       Awaitility.await("forwarding under way").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
@@ -130,7 +130,7 @@ class DrainCommandTest {
     Path root = Files.createDirectories(dir.resolve("root"));
     Path held = root.resolve("node-a").resolve("spool");
     Spool live = Spool.open(SpoolConfig.defaults(held));
-    try (ChildJvm watch = ChildJvm.start(dir.resolve("watch.log"), ChildJvm.Commands.class, "drain", "--watch", root.toString(),
+    try (ChildJvm watch = ChildJvm.start(dir.resolve("watch.log"), Tributary.class, "drain", "--watch", root.toString(),
         "--kafka", kafka.bootstrapServers(), "--topic", "watched", "--scan-interval", "1s")) {
       live.append(List.of(KafkaTopics.event("a-0", 10), KafkaTopics.event("a-1", 10))).get();
       watch.awaitOutput("spool " + held + " is held by a live process");

@@ -7,24 +7,41 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Sends one request of 1-5 events every few milliseconds; retries the same request until it gets 200. */
+/**
+ * Sends one request of 1-{@code maxEvents} events every few milliseconds; retries the same request
+ * until it gets 200. With a repeat rate, it also sends some acknowledged requests a second time,
+ * as a client does that never saw its answer: the same event_ids, which must land once.
+ */
 final class SteadyClient implements Runnable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final URI uri;
   private final Set<String> acknowledged;
+  private final int maxEvents;
+  private final double repeatRate;
+  private final Random random;
   final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicBoolean stopAfterCurrent = new AtomicBoolean();
   final AtomicInteger requestsAcknowledged = new AtomicInteger();
   /** Attempts that did not get a 200 (refused connection, timeout, or any other status). */
   final AtomicInteger failedAttempts = new AtomicInteger();
+  /** Acknowledged requests sent once more on purpose. */
+  final AtomicInteger repeatedRequests = new AtomicInteger();
 
   SteadyClient(URI uri, Set<String> acknowledged) {
+    this(uri, acknowledged, 5, 0, 0);
+  }
+
+  SteadyClient(URI uri, Set<String> acknowledged, int maxEvents, double repeatRate, long seed) {
     this.uri = uri;
     this.acknowledged = acknowledged;
+    this.maxEvents = maxEvents;
+    this.repeatRate = repeatRate;
+    this.random = new Random(seed);
   }
 
   void finishCurrentRequestAndStop() {
@@ -37,7 +54,7 @@ final class SteadyClient implements Runnable {
     while (!stop.get() && !stopAfterCurrent.get()) {
       List<String> ids = new ArrayList<>();
       StringBuilder body = new StringBuilder();
-      int events = 1 + seq % 5;
+      int events = 1 + seq % maxEvents;
       for (int i = 0; i < events; i++) {
         String id = "req" + seq + "-ev" + i;
         ids.add(id);
@@ -45,16 +62,24 @@ final class SteadyClient implements Runnable {
             .append("\",\"n\":").append(seq).append("}\n");
       }
       seq++;
-      while (!stop.get()) {
-        if (send(body.toString())) {
-          acknowledged.addAll(ids);
-          requestsAcknowledged.incrementAndGet();
-          break;
-        }
-        failedAttempts.incrementAndGet();
-        pause(20);
+      sendUntilAcknowledged(body.toString(), ids);
+      if (random.nextDouble() < repeatRate) {
+        repeatedRequests.incrementAndGet();
+        sendUntilAcknowledged(body.toString(), ids);
       }
       pause(3);
+    }
+  }
+
+  private void sendUntilAcknowledged(String body, List<String> ids) {
+    while (!stop.get()) {
+      if (send(body)) {
+        acknowledged.addAll(ids);
+        requestsAcknowledged.incrementAndGet();
+        return;
+      }
+      failedAttempts.incrementAndGet();
+      pause(20);
     }
   }
 

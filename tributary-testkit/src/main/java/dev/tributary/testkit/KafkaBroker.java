@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,7 @@ public final class KafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
   static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final int nodeId;
   private final Path dir;
@@ -64,6 +66,27 @@ public final class KafkaBroker implements AutoCloseable {
     broker.launch();
     broker.awaitReady(1, START_TIMEOUT);
     return broker;
+  }
+
+  /**
+   * Starts a single-node cluster in {@code dir}, keeping the topics of a broker that ran there
+   * before (its storage is formatted for its cluster id, which is reused), or a new one.
+   */
+  public static KafkaBroker startOrResume(Path dir) {
+    KafkaBroker broker = create(1, dir);
+    broker.configure(voters(List.of(broker)), previousClusterId(dir).orElseGet(() -> Uuid.randomUuid().toString()), Map.of());
+    broker.launch();
+    broker.awaitReady(1, START_TIMEOUT);
+    return broker;
+  }
+
+  private static Optional<String> previousClusterId(Path dir) {
+    try {
+      if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) return Optional.empty();
+      return Optional.of(Files.readString(dir.resolve("cluster.id")).trim()).filter(id -> !id.isEmpty());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   static KafkaBroker create(int nodeId, Path dir) {
@@ -126,6 +149,10 @@ public final class KafkaBroker implements AutoCloseable {
   synchronized void launch() {
     if (isRunning()) throw new IllegalStateException("broker " + nodeId + " is already running");
     List<String> cmd = java(WatchedBrokerMain.class.getName());
+    // Its own session, so a terminal's Ctrl-C reaches only our process, which drains into the
+    // broker before stopping it. setsid execs in place (we are not a group leader), so the
+    // broker is still our child and still halts when we are gone.
+    if (Files.isExecutable(SETSID)) cmd.addFirst(SETSID.toString());
     try {
       cmd.add(Files.readString(dir.resolve("cluster.id")).trim());
       cmd.add(dir.resolve("server.properties").toString());
