@@ -158,6 +158,8 @@ public final class KafkaLakeSink implements AutoCloseable {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    // a /regex/ subscription sees new topics at metadata refreshes: every 30 s rather than Kafka's 5 min
+    if (KafkaSinkConfig.topicPattern(config.topics()) != null) p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.putAll(config.consumerProperties());

@@ -73,7 +73,7 @@ final class ServeSettings {
   Path spoolDir() { return dataDir().resolve("spool"); }
   Path lake() { return settings.get("lake"); }
   FsyncPolicy fsync() { return settings.get("fsync"); }
-  Optional<Path> tokensFile() { return Optional.ofNullable(get("tokens_file")); }
+  Optional<Path> tokensFile() { return Optional.ofNullable(settings.get("tokens_file")); }
   long maxRequestBytes() { return settings.get("max_request_bytes"); }
   long spoolMaxBytes() { return settings.get("spool_max_bytes"); }
   long spoolSegmentBytes() { return settings.get("spool_segment_bytes"); }
@@ -81,7 +81,7 @@ final class ServeSettings {
   Duration lakeRollAge() { return settings.get("lake_roll_age"); }
   Duration dedupWindow() { return settings.get("dedup_window"); }
   Duration drainTimeout() { return settings.get("drain_timeout"); }
-  Optional<String> kafka() { return Optional.ofNullable(get("kafka")); }
+  Optional<String> kafka() { return Optional.ofNullable(settings.get("kafka")); }
   String topic() { return settings.get("topic"); }
   Duration linger() { return settings.get("linger"); }
   /** The local lake runs without Kafka, and with Kafka only when asked for. */
