@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -178,6 +179,11 @@ public final class KafkaLakeSink implements AutoCloseable {
           ready = true;
         } catch (WakeupException e) {
           // stop() woke the poll; the loop condition ends it
+        } catch (FencedInstanceIdException e) {
+          log.error("another sink started with the same group.instance.id and took this member's place; stopping", e);
+          assigned.values().forEach(PartitionSink::abandon);
+          assigned.clear();
+          return;
         } catch (IOException | KafkaException | UncheckedIOException e) {
           log.error("sink failed; abandoning open files and reading again from the committed offsets", e);
           meters.failures().increment();
@@ -192,7 +198,7 @@ public final class KafkaLakeSink implements AutoCloseable {
       assigned.values().forEach(PartitionSink::abandon);
     } finally {
       try {
-        consumer.close(Duration.ofSeconds(30));
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(30)));
       } catch (RuntimeException e) {
         log.warn("closing the Kafka consumer failed: {}", e.toString());
       }

@@ -94,7 +94,8 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
       }
       return true;
     } catch (S3Exception e) {
-      if (e.statusCode() == 412 || e.statusCode() == 409) return false; // there already, or being written by another writer
+      if (e.statusCode() == 412) return false; // there already
+      // 409: another writer's conditional upload of the name is in flight; it may yet fail, so try again later
       throw new IOException("cannot upload " + describe(dir, name) + ": " + e.getMessage(), e);
     } catch (SdkException e) {
       throw new IOException("cannot upload " + describe(dir, name) + ": " + e.getMessage(), e);
