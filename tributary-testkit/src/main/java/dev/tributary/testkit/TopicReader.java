@@ -20,8 +20,21 @@ public final class TopicReader {
 
   /** Every record of {@code topic}, from the beginning to the end offsets at the time of the call. */
   public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+    return read(bootstrap, topic, "read_uncommitted");
+  }
+
+  /**
+   * Every record of committed transactions in {@code topic}, up to its last stable offset at the
+   * time of the call, as a {@code read_committed} consumer (the lake sink behind refine) sees them.
+   */
+  public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrap, String topic) {
+    return read(bootstrap, topic, "read_committed");
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic, String isolation) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 << 20));
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = c.partitionsFor(topic, TIMEOUT).stream()

@@ -1,0 +1,121 @@
+package dev.tributary.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tributary.testkit.KafkaExtension;
+import dev.tributary.testkit.TopicReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code tributary refine} as a user runs it, behind a real {@code serve --kafka}: a client's
+ * retries of the same event_id reach the raw topic twice and the refined topic once; health,
+ * metrics and SIGTERM; settings refused with exit 2 before anything starts.
+ */
+class RefineCommandTest {
+  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker().withProperty("num.partitions", "3");
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir Path dir;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @Test
+  void clientRetriesThroughCaptureLandOnceInTheRefinedTopic() throws Exception {
+    int servePort = ServeProcess.freePort();
+    int refinePort = ServeProcess.freePort();
+    try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(servePort),
+        "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "cli.raw")) {
+      serve.awaitReady(servePort);
+      for (int i = 0; i < 200; i++) {
+        String event = "{\"event\":\"signup\",\"event_id\":\"id-" + i + "\",\"distinct_id\":\"u" + (i % 13) + "\"}";
+        assertThat(post(servePort, event)).isEqualTo(200);
+        if (i % 4 == 0) assertThat(post(servePort, event)).as("the client's retry after a lost answer").isEqualTo(200);
+      }
+      Awaitility.await("250 raw records").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+          .until(() -> TopicReader.readAll(kafka.bootstrapServers(), "cli.raw").size() >= 250);
+
+      try (ServeProcess refine = ServeProcess.start(dir.resolve("refine.log"), Map.of("TRIBUTARY_DEDUP_WINDOW", "1h"), "refine",
+          "--kafka", kafka.bootstrapServers(), "--input", "cli.raw", "--output", "cli.refined", "--port", String.valueOf(refinePort),
+          "--state-dir", dir.resolve("refine").toString(), "--streams-property", "commit.interval.ms=100")) {
+        refine.awaitReady(refinePort);
+        Awaitility.await("200 refined records").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+            .until(() -> TopicReader.readCommitted(kafka.bootstrapServers(), "cli.refined").size() >= 200);
+        assertThat(get(refinePort, "/metrics")).contains("tributary_refine_duplicates_dropped_total 50.0",
+            "tributary_refine_streams_state{state=\"RUNNING\"} 1.0", "tributary_refine_end_to_end_delay_seconds_count 200");
+        assertThat(get(refinePort, "/health/live")).contains("RUNNING");
+        assertThat(refine.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isZero();
+        assertThat(refine.output()).contains("dedup window 3600 s", "refine closed");
+      }
+      assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+    }
+    List<ConsumerRecord<byte[], byte[]>> refined = TopicReader.readCommitted(kafka.bootstrapServers(), "cli.refined");
+    Map<String, Long> perId = refined.stream().collect(Collectors.groupingBy(r -> TopicReader.header(r, "event_id"), Collectors.counting()));
+    assertThat(perId).hasSize(200);
+    assertThat(perId.values()).containsOnly(1L);
+  }
+
+  @Test
+  void wrongSettingsStopTheStartWithStatus2AndSayWhy() throws Exception {
+    assertThat(run("refine")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("kafka is required");
+    assertThat(run("refine", "--kafka", "k:9092", "--reorder", "soon")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'reorder'", "flag --reorder", "off, or a duration like 20s");
+    assertThat(run("refine", "--kafka", "k:9092", "--input", "a,b", "--output", "b")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("the output topic 'b' is also an input topic");
+    Path file = dir.resolve("refine.yaml");
+    Files.writeString(file, "kafka: k:9092\nreorder: 20s\ntopic: events\n");
+    assertThat(run("refine", "--config", file.toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("unknown key 'topic'", "input, output");
+    assertThat(dir.resolve("tributary-data")).doesNotExist();
+  }
+
+  @Test
+  void printConfigShowsWhereEachValueCameFrom() throws Exception {
+    Path file = dir.resolve("refine.yaml");
+    Files.writeString(file, "kafka: k:9092\nreorder: 20s\nkafka_streams:\n  num.stream.threads: 2\n");
+    assertThat(run("refine", "--config", file.toString(), "--port", "9100", "--print-config")).isZero();
+    assertThat(out.toString()).contains("reorder: 20s   # config file", "port: 9100   # flag --port", "dedup_window: 24h   # default",
+        "output: events.refined   # default", "num.stream.threads: 2   # config file");
+  }
+
+  @Test
+  void aMissingInputTopicIsNamed() {
+    assertThat(run("refine", "--kafka", kafka.bootstrapServers(), "--input", "no.such.topic", "--state-dir", dir.toString()))
+        .isEqualTo(ExitCodes.FAILURE);
+    assertThat(err.toString()).contains("input topic 'no.such.topic' does not exist");
+  }
+
+  private int run(String... args) {
+    CommandLine cli = Tributary.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  private static int post(int port, String json) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private static String get(int port, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+}
