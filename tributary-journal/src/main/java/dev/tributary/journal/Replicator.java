@@ -67,6 +67,9 @@ public final class Replicator implements AutoCloseable {
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000,
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
+        // A replicator that died hands its partitions over after 10 s rather than the default 45.
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000,
         ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.applied = registry.counter("journal.replicator.records");
     this.redelivered = registry.counter("journal.replicator.redelivered");
