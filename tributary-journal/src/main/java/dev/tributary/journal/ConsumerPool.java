@@ -25,7 +25,9 @@ final class ConsumerPool implements AutoCloseable {
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000,
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100));
+        // A consumer handed back may still have a fetch parked on the broker, and its next reader's
+        // fetch waits behind it: keep that wait short.
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5));
     this.config.putAll(overrides);
     this.permits = new Semaphore(max);
     this.idle = new ArrayBlockingQueue<>(max);
