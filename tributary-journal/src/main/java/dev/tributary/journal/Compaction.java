@@ -48,8 +48,4 @@ record Compaction(JournalKey key, boolean purge, List<StoredEvent> events, long 
     ActionRecord last = actions.getLast();
     return new Compaction(last.key(), purge, List.copyOf(events), lastSeqNr, lastAppend, deleteTo, last.partition(), last.offset());
   }
-
-  boolean changesNothing() {
-    return !purge && lastSeqNr == 0 && deleteTo == 0;
-  }
 }

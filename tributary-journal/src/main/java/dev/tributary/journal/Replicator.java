@@ -48,6 +48,7 @@ public final class Replicator implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Map<TopicPartition, String> stopped = new ConcurrentHashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
+  private final java.util.Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
   private final Counter applied;
   private final Counter redelivered;
   private final Thread thread;
@@ -69,7 +70,7 @@ public final class Replicator implements AutoCloseable {
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
         // A replicator that died hands its partitions over after 10 s rather than the default 45.
         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
-        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000,
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000,
         ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.applied = registry.counter("journal.replicator.records");
     this.redelivered = registry.counter("journal.replicator.redelivered");
@@ -90,6 +91,11 @@ public final class Replicator implements AutoCloseable {
   /** Partitions stopped on a record that cannot be decoded, with the error. */
   public Map<TopicPartition, String> stoppedPartitions() {
     return Map.copyOf(stopped);
+  }
+
+  /** The partitions this replicator holds now (the group's share). */
+  public java.util.Set<TopicPartition> assignedPartitions() {
+    return java.util.Set.copyOf(assigned);
   }
 
   /** The error that ended replication, or null while it runs (or after a clean close). */
@@ -181,12 +187,14 @@ public final class Replicator implements AutoCloseable {
         if (pointer.isPresent()) consumer.seek(tp, pointer.getAsLong() + 1);
         else consumer.seekToBeginning(List.of(tp));
       }
+      assigned.addAll(partitions);
       if (!partitions.isEmpty()) log.info("journal replicator assigned {}", partitions);
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+      assigned.removeAll(partitions);
       for (TopicPartition tp : partitions) {
         OffsetAndMetadata o = processed.remove(tp);
         if (o != null) commit.put(tp, o);
@@ -203,6 +211,7 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      assigned.removeAll(partitions);
       partitions.forEach(tp -> {
         processed.remove(tp);
         stopped.remove(tp);

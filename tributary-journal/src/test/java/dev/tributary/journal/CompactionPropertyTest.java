@@ -2,7 +2,6 @@ package dev.tributary.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tributary.testkit.PostgresExtension;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Compaction changes no outcome: random action sequences, as writers produce them (a Delete never past
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Seed: printed; replay with -Djournal.compaction.seed=N.
  */
 class CompactionPropertyTest {
-  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
   private static final int CASES = 200;
 
   @Test
@@ -31,7 +28,7 @@ class CompactionPropertyTest {
     long seed = Long.getLong("journal.compaction.seed", System.nanoTime());
     System.out.println("CompactionPropertyTest seed: " + seed + " (replay with -Djournal.compaction.seed=" + seed + ")");
     Random random = new Random(seed);
-    String url = postgres.createDatabase();
+    String url = SharedServers.createDatabase();
     JournalSchema.migrate(url);
     try (PostgresStore store = new PostgresStore(url, 1); Connection c = DriverManager.getConnection(url)) {
       for (int i = 0; i < CASES; i++) {

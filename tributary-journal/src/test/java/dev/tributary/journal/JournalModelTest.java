@@ -2,8 +2,6 @@ package dev.tributary.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tributary.testkit.KafkaExtension;
-import dev.tributary.testkit.PostgresExtension;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +10,6 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Model-based: random appends, deletes, purges, marks, replicator progress, stops and restarts on the
@@ -21,9 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Seed: printed; replay with -Djournal.model.seed=N.
  */
 class JournalModelTest {
-  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker();
-  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
-  private static final int STEPS = 60;
+  private static final int STEPS = 40;
   private static final List<String> IDS = List.of("alpha", "beta", "gamma", "delta");
 
   @Test
@@ -31,7 +26,7 @@ class JournalModelTest {
     long seed = Long.getLong("journal.model.seed", System.nanoTime());
     System.out.println("JournalModelTest seed: " + seed + " (replay with -Djournal.model.seed=" + seed + ")");
     Random random = new Random(seed);
-    try (JournalWorld w = new JournalWorld(kafka.bootstrapServers(), postgres.createDatabase(), 2)) {
+    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), 2)) {
       Journals plain = w.journals(false);
       Journals cached = w.journals(true);
       Map<String, Model> model = new HashMap<>();

@@ -8,8 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tributary.testkit.KafkaExtension;
-import dev.tributary.testkit.PostgresExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,18 +29,15 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The cases that matter most, each on the real broker and a real PostgreSQL. */
 class JournalTest {
-  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker();
-  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private JournalWorld world;
 
   private JournalWorld world(int partitions) {
-    world = new JournalWorld(kafka.bootstrapServers(), postgres.createDatabase(), partitions);
+    world = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), partitions);
     return world;
   }
 

@@ -6,8 +6,6 @@ import static dev.tributary.journal.JournalWorld.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tributary.testkit.KafkaExtension;
-import dev.tributary.testkit.PostgresExtension;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +20,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Crashes and rebalances of the replicator, with real processes, broker and PostgreSQL. */
 class ReplicatorCrashTest {
-  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker();
-  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
 
   @Test
   void aReplicatorKilledBetweenTheDatabaseCommitAndTheKafkaCommitLosesAndDuplicatesNothing() throws Exception {
-    try (JournalWorld w = new JournalWorld(kafka.bootstrapServers(), postgres.createDatabase(), 1)) {
+    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), 1)) {
       Journals journals = w.journals(false);
       Journal j = journals.journal("k");
       for (int b = 0; b < 10; b++) j.append(texts(b * 10L + 1, b * 10L + 10));
@@ -68,6 +63,12 @@ class ReplicatorCrashTest {
     }
   }
 
+  private static void write(Journals journals, int ids, int fromBatch, int toBatch) {
+    for (int b = fromBatch; b < toBatch; b++) {
+      for (int id = 0; id < ids; id++) journals.journal("r-" + id).append(texts(b * 3L + 1, b * 3L + 3));
+    }
+  }
+
   private static boolean awaitLine(Process p, String line) {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String l;
@@ -80,7 +81,7 @@ class ReplicatorCrashTest {
 
   @Test
   void twoReplicatorsThroughARebalanceApplyEverythingOnceAndPointersOnlyGrow() throws Exception {
-    try (JournalWorld w = new JournalWorld(kafka.bootstrapServers(), postgres.createDatabase(), 4)) {
+    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), 4)) {
       Journals journals = w.journals(false);
       int ids = 16;
       int batches = 30;
@@ -100,12 +101,14 @@ class ReplicatorCrashTest {
         }
       });
       Replicator first = w.replicator();
-      Replicator second = null;
-      for (int b = 0; b < batches; b++) {
-        for (int id = 0; id < ids; id++) journals.journal("r-" + id).append(texts(b * 3L + 1, b * 3L + 3));
-        if (b == 10) second = w.replicator();
-        if (b == 20) first.close();
-      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> first.assignedPartitions().size() == 4);
+      write(journals, ids, 0, 10);
+      Replicator second = w.replicator();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !second.assignedPartitions().isEmpty() && first.assignedPartitions().size() < 4);
+      write(journals, ids, 10, 20);
+      first.close();
+      await().atMost(Duration.ofSeconds(30)).until(() -> second.assignedPartitions().size() == 4);
+      write(journals, ids, 20, batches);
       w.awaitReplicated();
       writing.set(false);
       watcher.join();
