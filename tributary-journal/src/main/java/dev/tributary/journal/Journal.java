@@ -1,5 +1,7 @@
 package dev.tributary.journal;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,15 +48,10 @@ public final class Journal {
       }
     }
     EventsRecord record = EventsRecord.current(events, metadata);
-    Action.Append action = new Action.Append(events.getFirst().seqNr(), events.getLast().seqNr(), origin(), Journals.VERSION,
-        record.payloadType(), null);
-    return journals.send(JournalRecords.toRecord(key, withHeaderMetadata(action), EventsCodec.encode(record), headers));
-  }
-
-  private static Action.Append withHeaderMetadata(Action.Append a) {
     // kafka-journal always writes the header's metadata, {} when it has no data.
-    return new Action.Append(a.from(), a.to(), a.origin(), a.version(), a.payloadType(),
-        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode());
+    Action.Append action = new Action.Append(events.getFirst().seqNr(), events.getLast().seqNr(), origin(), Journals.VERSION,
+        record.payloadType(), JsonNodeFactory.instance.objectNode());
+    return journals.send(JournalRecords.toRecord(key, action, EventsCodec.encode(record), headers));
   }
 
   /**
@@ -118,7 +115,7 @@ public final class Journal {
     long from = pointer.isPresent() ? pointer.getAsLong() + 1 : 0;
     HeadInfo head = HeadInfo.EMPTY;
     try (PartitionRange range = new PartitionRange(journals.consumers(), new TopicPartition(key.topic(), mark.partition()),
-        key.id().getBytes(java.nio.charset.StandardCharsets.UTF_8), from, mark.offset())) {
+        key.id().getBytes(StandardCharsets.UTF_8), from, mark.offset())) {
       while (range.hasNext()) {
         var r = range.next();
         head = head.apply(JournalRecords.action(r), r.offset());

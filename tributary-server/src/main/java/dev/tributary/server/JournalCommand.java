@@ -93,15 +93,26 @@ final class JournalCommand implements Runnable {
     Duration purgeEvery;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
 
     void stop() {
       stop.countDown();
     }
 
+    /** SIGTERM: stop, and hold the JVM's shutdown until the replicator has committed and closed. */
+    private void stopAndWait() {
+      stop();
+      try {
+        finished.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
       ReplicatorConfig config = new ReplicatorConfig(connection.kafka, connection.postgres, prefix, group);
-      Thread hook = Thread.ofPlatform().unstarted(this::stop);
+      Thread hook = Thread.ofPlatform().unstarted(this::stopAndWait);
       Runtime.getRuntime().addShutdownHook(hook);
       try (Replicator replicator = Replicator.start(config, new SimpleMeterRegistry());
            Journals journals = Journals.start(JournalsConfig.of(connection.kafka, connection.postgres));
@@ -115,6 +126,7 @@ final class JournalCommand implements Runnable {
         }
         return ExitCodes.OK;
       } finally {
+        finished.countDown();
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException ignored) {
