@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
  * and keeps for each journal with unreplicated actions its {@link HeadInfo} (kafka-journal's
  * HeadCache). A journal's entry goes once the store's pointer passes its last action, so an absent
  * entry means the store holds everything. A read asks for the head up to its Mark; when the tail has
- * not reached the Mark within a second, or a partition holds too many journals, the reader falls
- * back to reading the head itself.
+ * not reached the Mark within a second, the reader falls back to reading the head itself.
+ *
+ * <p>Memory is bounded: when a partition's head holds more than 10,000 journals (the replicator is
+ * far behind), its entries are dropped and the partition answers nothing until the store's pointer
+ * passes the point where they were dropped; entries kept from there on are complete again.
  *
  * <p>An entry may cover actions the store already applied: folding them again changes nothing that a
  * read emits (appends are de-duplicated by sequence number, deletes and purges are idempotent).
@@ -34,12 +37,18 @@ final class HeadCache implements AutoCloseable {
 
   private final String bootstrapServers;
   private final PostgresStore store;
+  private final int maxJournalsPerPartition;
   private final Map<String, TopicTail> topics = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   HeadCache(String bootstrapServers, PostgresStore store) {
+    this(bootstrapServers, store, MAX_JOURNALS_PER_PARTITION);
+  }
+
+  HeadCache(String bootstrapServers, PostgresStore store, int maxJournalsPerPartition) {
     this.bootstrapServers = bootstrapServers;
     this.store = store;
+    this.maxJournalsPerPartition = maxJournalsPerPartition;
   }
 
   /** The head of {@code key} up to {@code mark}, or empty when the caller must read it from Kafka. */
@@ -61,6 +70,8 @@ final class HeadCache implements AutoCloseable {
     final java.util.Set<String> undecodable = new java.util.HashSet<>();
     long position = -1;
     boolean broken;
+    /** Entries for records up to here were dropped: no answers until the store's pointer passes it. */
+    long blindUntil = -1;
   }
 
   private record Entry(HeadInfo info, long lastOffset) {}
@@ -90,7 +101,7 @@ final class HeadCache implements AutoCloseable {
             return Optional.empty();
           }
         }
-        if (heads.broken || heads.entries.size() > MAX_JOURNALS_PER_PARTITION) return Optional.empty();
+        if (heads.broken || heads.blindUntil >= 0) return Optional.empty();
         if (heads.undecodable.contains(id)) return Optional.empty();
         Entry e = heads.entries.get(id);
         return Optional.of(e == null ? HeadInfo.EMPTY : e.info());
@@ -114,6 +125,7 @@ final class HeadCache implements AutoCloseable {
               h.broken = true;
               h.entries.clear();
               h.undecodable.clear();
+              h.blindUntil = -1;
               h.position = -1;
             }
           });
@@ -168,6 +180,10 @@ final class HeadCache implements AutoCloseable {
       if (action instanceof Action.Mark && !heads.entries.containsKey(id)) return;
       heads.entries.compute(id,
           (k, e) -> new Entry((e == null ? HeadInfo.EMPTY : e.info()).apply(action, r.offset()), r.offset()));
+      if (heads.entries.size() > maxJournalsPerPartition) {
+        heads.entries.clear();
+        heads.blindUntil = r.offset();
+      }
     }
 
     private void evictReplicated() {
@@ -177,6 +193,7 @@ final class HeadCache implements AutoCloseable {
         if (heads == null) return;
         synchronized (heads) {
           heads.entries.values().removeIf(e -> e.lastOffset() <= pointer);
+          if (heads.blindUntil >= 0 && pointer >= heads.blindUntil) heads.blindUntil = -1;
         }
       });
     }

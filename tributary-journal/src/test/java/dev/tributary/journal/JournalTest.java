@@ -249,6 +249,22 @@ class JournalTest {
   }
 
   @Test
+  void aHeadCacheOverItsBoundAnswersNothingUntilTheStoreCatchesUp() {
+    JournalWorld w = world(1);
+    Journals journals = w.journals(false);
+    for (int i = 0; i < 5; i++) journals.journal("o-" + i).append(texts(1, 2));
+    Journal j = journals.journal("o-0");
+    try (PostgresStore store = new PostgresStore(w.jdbcUrl, 2); HeadCache cache = new HeadCache(w.bootstrap, store, 3)) {
+      assertThat(cache.get(j.key(), j.mark())).as("5 journals in the head, 3 allowed").isEmpty();
+      w.replicator();
+      w.awaitReplicated();
+      await().atMost(Duration.ofSeconds(10)).until(() -> cache.get(j.key(), j.mark()).equals(java.util.Optional.of(HeadInfo.EMPTY)));
+      j.append(texts(3, 3));
+      assertThat(cache.get(j.key(), j.mark())).get().isInstanceOf(HeadInfo.Append.class);
+    }
+  }
+
+  @Test
   void readsWithTheHeadCacheSeeTheHeadAndTheStore() {
     JournalWorld w = world(2);
     Journals journals = w.journals(true);
