@@ -1,0 +1,8 @@
+package dev.tributary.journal;
+
+/** PostgreSQL failed or refused a journal operation; the message says what it said. */
+public final class JournalStoreException extends RuntimeException {
+  JournalStoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

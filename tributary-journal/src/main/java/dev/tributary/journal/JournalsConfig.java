@@ -1,0 +1,43 @@
+package dev.tributary.journal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Objects;
+
+/**
+ * How {@link Journals} reach Kafka and PostgreSQL. {@code headCache}: keep, per topic, one consumer
+ * tailing the unreplicated head, so that most reads need no Kafka read of their own.
+ * {@code origin}: written in every action (kafka-journal's origin), the host name by default.
+ */
+public record JournalsConfig(String bootstrapServers, String jdbcUrl, String topic, boolean headCache, String origin,
+                             int consumers, int connections) {
+  public static final String DEFAULT_TOPIC = "journal";
+
+  public JournalsConfig {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(topic, "topic");
+    if (consumers < 1 || connections < 1) throw new IllegalArgumentException("consumers and connections must be at least 1");
+  }
+
+  /** Topic {@value #DEFAULT_TOPIC}, no head cache, 8 pooled consumers and 8 connections. */
+  public static JournalsConfig of(String bootstrapServers, String jdbcUrl) {
+    return new JournalsConfig(bootstrapServers, jdbcUrl, DEFAULT_TOPIC, false, hostName(), 8, 8);
+  }
+
+  public JournalsConfig withTopic(String topic) {
+    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections);
+  }
+
+  public JournalsConfig withHeadCache(boolean headCache) {
+    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,232 @@
+package dev.tributary.journal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies the journal topics into PostgreSQL. Consumes every topic with the configured prefix as a
+ * consumer group (cooperative rebalancing: run several for more throughput or for standby). Per poll,
+ * each journal's actions are compacted ({@link Compaction}) and applied, with every partition's new
+ * pointer, in one database transaction; only then is the offset committed to Kafka. The database's
+ * pointer is the truth: an assigned partition resumes after it, and records at or below it (delivered
+ * again after a crash or a rebalance) are skipped, so nothing is lost or applied twice.
+ *
+ * <p>A record it cannot decode stops its partition (paused, logged as an error, counted in
+ * {@code journal.replicator.undecodable}, listed by {@link #stoppedPartitions()}); the other
+ * partitions go on. It is never skipped: fix or remove the record, then restart the replicator.
+ */
+public final class Replicator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration RETRY = Duration.ofSeconds(1);
+
+  private final ReplicatorConfig config;
+  private final PostgresStore store;
+  private final MeterRegistry registry;
+  private final Runnable afterStoreCommit;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Map<TopicPartition, String> stopped = new ConcurrentHashMap<>();
+  private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
+  private final java.util.Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
+  private final Counter applied;
+  private final Counter redelivered;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+
+  private Replicator(ReplicatorConfig config, MeterRegistry registry, Runnable afterStoreCommit) {
+    this.config = config;
+    this.registry = registry;
+    this.afterStoreCommit = afterStoreCommit;
+    JournalSchema.migrate(config.jdbcUrl());
+    this.store = new PostgresStore(config.jdbcUrl(), 1);
+    this.consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000,
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
+        // A replicator that died hands its partitions over after 10 s rather than the default 45.
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000,
+        ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.applied = registry.counter("journal.replicator.records");
+    this.redelivered = registry.counter("journal.replicator.redelivered");
+    registry.gaugeMapSize("journal.replicator.stopped.partitions", List.of(), stopped);
+    this.thread = Thread.ofPlatform().name("journal-replicator").start(this::run);
+  }
+
+  /** Starts replicating on a thread of its own; {@link #close()} stops it. */
+  public static Replicator start(ReplicatorConfig config, MeterRegistry registry) {
+    return new Replicator(config, registry, () -> {});
+  }
+
+  /** For crash tests: {@code afterStoreCommit} runs between the database commit and the Kafka commit. */
+  static Replicator start(ReplicatorConfig config, MeterRegistry registry, Runnable afterStoreCommit) {
+    return new Replicator(config, registry, afterStoreCommit);
+  }
+
+  /** Partitions stopped on a record that cannot be decoded, with the error. */
+  public Map<TopicPartition, String> stoppedPartitions() {
+    return Map.copyOf(stopped);
+  }
+
+  /** The partitions this replicator holds now (the group's share). */
+  public java.util.Set<TopicPartition> assignedPartitions() {
+    return java.util.Set.copyOf(assigned);
+  }
+
+  /** The error that ended replication, or null while it runs (or after a clean close). */
+  public Throwable failure() {
+    return failure;
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(Pattern.compile(Pattern.quote(config.topicPrefix()) + ".*"), new Rebalance());
+      while (running) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        if (!records.isEmpty()) replicate(records);
+      }
+    } catch (WakeupException e) {
+      // close() asked to stop
+    } catch (RuntimeException e) {
+      failure = e;
+      log.error("journal replicator stopped: {}", e.toString(), e);
+    } finally {
+      try {
+        if (!processed.isEmpty()) consumer.commitSync(processed);
+      } catch (RuntimeException e) {
+        log.warn("journal replicator could not commit its last offsets to Kafka (the database has them): {}", e.toString());
+      }
+      consumer.close(Duration.ofSeconds(5));
+      store.close();
+    }
+  }
+
+  private void replicate(ConsumerRecords<byte[], byte[]> records) {
+    Map<TopicPartition, List<ActionRecord>> decoded = new LinkedHashMap<>();
+    int total = 0;
+    for (TopicPartition tp : records.partitions()) {
+      if (stopped.containsKey(tp)) continue;
+      List<ActionRecord> list = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+        try {
+          list.add(JournalRecords.decode(r));
+        } catch (IllegalArgumentException e) {
+          stop(tp, e.getMessage());
+          break;
+        }
+      }
+      if (!list.isEmpty()) decoded.put(tp, list);
+      total += list.size();
+    }
+    if (decoded.isEmpty()) return;
+    int done;
+    try {
+      done = store.apply(decoded);
+    } catch (JournalStoreException e) {
+      log.warn("journal replicator could not write to PostgreSQL, retrying the poll in {} s: {}", RETRY.toSeconds(), e.getMessage());
+      decoded.forEach((tp, list) -> consumer.seek(tp, list.getFirst().offset()));
+      sleep(RETRY);
+      return;
+    }
+    applied.increment(done);
+    redelivered.increment(total - done);
+    afterStoreCommit.run();
+    Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+    decoded.forEach((tp, list) -> commit.put(tp, new OffsetAndMetadata(list.getLast().offset() + 1)));
+    processed.putAll(commit);
+    consumer.commitAsync(commit, (offsets, e) -> {
+      if (e != null) log.debug("journal replicator: Kafka commit failed (the database has the offsets): {}", e.toString());
+    });
+  }
+
+  private void stop(TopicPartition tp, String error) {
+    stopped.put(tp, error);
+    consumer.pause(List.of(tp));
+    registry.counter("journal.replicator.undecodable", "topic", tp.topic(), "partition", String.valueOf(tp.partition())).increment();
+    log.error("journal replicator stopped partition {}: {}. Nothing after it is replicated until the record is dealt with.", tp, error);
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        var pointer = store.pointer(tp.topic(), tp.partition());
+        if (pointer.isPresent()) consumer.seek(tp, pointer.getAsLong() + 1);
+        else consumer.seekToBeginning(List.of(tp));
+      }
+      assigned.addAll(partitions);
+      if (!partitions.isEmpty()) log.info("journal replicator assigned {}", partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+      assigned.removeAll(partitions);
+      for (TopicPartition tp : partitions) {
+        OffsetAndMetadata o = processed.remove(tp);
+        if (o != null) commit.put(tp, o);
+        stopped.remove(tp);
+      }
+      if (!commit.isEmpty()) {
+        try {
+          consumer.commitSync(commit);
+        } catch (RuntimeException e) {
+          log.warn("journal replicator could not commit revoked partitions (the database has their offsets): {}", e.toString());
+        }
+      }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      assigned.removeAll(partitions);
+      partitions.forEach(tp -> {
+        processed.remove(tp);
+        stopped.remove(tp);
+      });
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package dev.tributary.server;
+
+import dev.tributary.journal.AppendMetadata;
+import dev.tributary.journal.Event;
+import dev.tributary.journal.EventLines;
+import dev.tributary.journal.Journal;
+import dev.tributary.journal.Journals;
+import dev.tributary.journal.JournalsConfig;
+import dev.tributary.journal.PartitionOffset;
+import dev.tributary.journal.PurgeExpired;
+import dev.tributary.journal.Replicator;
+import dev.tributary.journal.ReplicatorConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
+@Command(name = "journal", mixinStandardHelpOptions = true,
+    description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
+        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it",
+        "(reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
+    subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
+        JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
+final class JournalCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static final class Connection {
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", required = true, description = "Kafka bootstrap servers, host:port[,...]")
+    String kafka;
+
+    @Option(names = "--postgres", paramLabel = "JDBC_URL", required = true,
+        description = "the read store, e.g. jdbc:postgresql://localhost:5432/app?user=app&password=secret")
+    String postgres;
+  }
+
+  static final class Target {
+    @Mixin Connection connection;
+
+    @Option(names = "--id", required = true, description = "the journal's id (its Kafka record key)")
+    String id;
+
+    @Option(names = "--topic", defaultValue = JournalsConfig.DEFAULT_TOPIC, description = "the journal's topic (default: ${DEFAULT-VALUE})")
+    String topic;
+
+    @Option(names = "--head-cache", description = "tail the topic's head in the background (for many reads in one process)")
+    boolean headCache;
+
+    Journals journals() {
+      return Journals.start(JournalsConfig.of(connection.kafka, connection.postgres).withTopic(topic).withHeadCache(headCache));
+    }
+  }
+
+  @Command(name = "replicate", mixinStandardHelpOptions = true,
+      description = {"Copy the journal topics into PostgreSQL (creating its tables), as a consumer group: run several for",
+          "standby or throughput. Also purges journals whose expireAfter has passed. Runs until SIGTERM or Ctrl-C.",
+          "A record that cannot be decoded stops its partition with an error; nothing is skipped."})
+  static final class Replicate implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Connection connection;
+
+    @Option(names = "--topics", paramLabel = "PREFIX", defaultValue = JournalsConfig.DEFAULT_TOPIC,
+        description = "replicate every topic whose name starts with PREFIX (default: ${DEFAULT-VALUE})")
+    String prefix;
+
+    @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "consumer group (default: ${DEFAULT-VALUE})")
+    String group;
+
+    @Option(names = "--purge-expired-every", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
+        defaultValue = "60s", description = "how often expired journals are purged, 0s for never (default: ${DEFAULT-VALUE})")
+    Duration purgeEvery;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    void stop() {
+      stop.countDown();
+    }
+
+    /** SIGTERM: stop, and hold the JVM's shutdown until the replicator has committed and closed. */
+    private void stopAndWait() {
+      stop();
+      try {
+        finished.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+      ReplicatorConfig config = new ReplicatorConfig(connection.kafka, connection.postgres, prefix, group);
+      Thread hook = Thread.ofPlatform().unstarted(this::stopAndWait);
+      Runtime.getRuntime().addShutdownHook(hook);
+      try (Replicator replicator = Replicator.start(config, new SimpleMeterRegistry());
+           Journals journals = Journals.start(JournalsConfig.of(connection.kafka, connection.postgres));
+           PurgeExpired purge = purgeEvery.isZero() ? null : PurgeExpired.schedule(journals, purgeEvery)) {
+        spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into PostgreSQL as group " + group);
+        stop.await();
+        if (replicator.failure() != null) throw new IllegalStateException("replication failed: " + replicator.failure().getMessage());
+        if (!replicator.stoppedPartitions().isEmpty()) {
+          spec.commandLine().getErr().println("tributary journal replicate: stopped partitions: " + replicator.stoppedPartitions());
+          return ExitCodes.FAILURE;
+        }
+        return ExitCodes.OK;
+      } finally {
+        finished.countDown();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+          // the JVM is shutting down: the hook is what stopped us
+        }
+      }
+    }
+  }
+
+  @Command(name = "append", mixinStandardHelpOptions = true,
+      description = {"Append the events on standard input, one JSON object a line, as ONE atomic Append:",
+          "  {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}   (seqNr optional: it continues the journal;",
+          "  \"payloadType\":\"text\" or \"binary\" (base64) for non-JSON payloads). Prints the partition and offset."})
+  static final class Append implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Target target;
+
+    @Option(names = "--expire-after", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
+        description = "purge the journal this long after this append, e.g. 30m, 24h")
+    Duration expireAfter;
+
+    InputStream in = System.in;
+
+    @Override
+    public Integer call() throws IOException {
+      try (Journals journals = target.journals()) {
+        Journal journal = journals.journal(target.id);
+        List<Event> events;
+        try {
+          events = readEvents(journal);
+        } catch (IllegalArgumentException e) {
+          spec.commandLine().getErr().println("tributary journal append: " + e.getMessage() + "; nothing was appended");
+          return ExitCodes.USAGE;
+        }
+        if (events.isEmpty()) {
+          spec.commandLine().getErr().println("tributary journal append: no events on standard input; nothing was appended");
+          return ExitCodes.USAGE;
+        }
+        PartitionOffset at = journal.append(events, new AppendMetadata(expireAfter, null), Map.of());
+        spec.commandLine().getOut().printf("{\"partition\":%d,\"offset\":%d,\"from\":%d,\"to\":%d}%n", at.partition(), at.offset(),
+            events.getFirst().seqNr(), events.getLast().seqNr());
+        return ExitCodes.OK;
+      }
+    }
+
+    private List<Event> readEvents(Journal journal) throws IOException {
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      List<Event> events = new ArrayList<>();
+      Long next = null;
+      int lineNo = 0;
+      for (String line; (line = reader.readLine()) != null; ) {
+        lineNo++;
+        if (line.isBlank()) continue;
+        if (next == null) next = journal.pointer().orElse(0) + 1;
+        Event e;
+        try {
+          e = EventLines.parse(line, next);
+        } catch (IllegalArgumentException ex) {
+          throw new IllegalArgumentException("standard input line " + lineNo + ": " + ex.getMessage());
+        }
+        if (e.seqNr() != next) {
+          throw new IllegalArgumentException("standard input line " + lineNo + ": seqNr " + e.seqNr() + " where " + next + " comes next");
+        }
+        events.add(e);
+        next = e.seqNr() + 1;
+      }
+      return events;
+    }
+  }
+
+  @Command(name = "read", mixinStandardHelpOptions = true,
+      description = "Print the journal's events from --from on, one JSON line each: {\"seqNr\":..,\"tags\":[..],\"payload\":..}")
+  static final class Read implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Target target;
+
+    @Option(names = "--from", defaultValue = "1", description = "first sequence number (default: ${DEFAULT-VALUE})")
+    long from;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Journals journals = target.journals(); Stream<Event> events = journals.journal(target.id).read(from)) {
+        events.forEach(e -> out.println(EventLines.format(e)));
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "pointer", mixinStandardHelpOptions = true,
+      description = "Print the journal's last sequence number, or 'none' when it has none (never appended, or purged).")
+  static final class Pointer implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      try (Journals journals = target.journals()) {
+        OptionalLong p = journals.journal(target.id).pointer();
+        spec.commandLine().getOut().println(p.isPresent() ? String.valueOf(p.getAsLong()) : "none");
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true,
+      description = "Delete the journal's events up to --to (never beyond its last one).")
+  static final class Delete implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Target target;
+
+    @Option(names = "--to", required = true, description = "delete events with sequence numbers up to this one")
+    long to;
+
+    @Override
+    public Integer call() {
+      try (Journals journals = target.journals()) {
+        Optional<PartitionOffset> at = journals.journal(target.id).delete(to);
+        spec.commandLine().getOut().println(at.map(p -> "{\"partition\":" + p.partition() + ",\"offset\":" + p.offset() + "}")
+            .orElse("nothing to delete"));
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(name = "purge", mixinStandardHelpOptions = true,
+      description = "Remove the whole journal; a later append starts again at sequence number 1.")
+  static final class Purge implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      try (Journals journals = target.journals()) {
+        PartitionOffset p = journals.journal(target.id).purge();
+        spec.commandLine().getOut().println("{\"partition\":" + p.partition() + ",\"offset\":" + p.offset() + "}");
+        return ExitCodes.OK;
+      }
+    }
+  }
+}
