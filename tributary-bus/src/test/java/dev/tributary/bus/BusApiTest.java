@@ -236,6 +236,19 @@ class BusApiTest {
   }
 
   @Test
+  void aTornTailLeftByACrashIsCutWhenTheBusOpens() throws Exception {
+    node.post("/write?category=events", "one\ntwo\n");
+    node.close();
+    // A crash in the middle of a batch leaves part of it: a whole message and half of another.
+    Files.writeString(dir.resolve("events/node1-chunk000000000"), "three\nfo", java.nio.file.StandardOpenOption.APPEND);
+    node = new BusNode(node.config);
+    assertThat(chunks("category=events")).containsExactly(new ChunkInfo("node1-chunk000000000", true, 14));
+    assertThat(Files.readString(dir.resolve("events/node1-chunk000000000"))).isEqualTo("one\ntwo\nthree\n");
+    node.post("/write?category=events", "four\n");
+    assertThat(node.get("/read?category=events&chunk=node1-chunk000000001&off=0&max_size=100").body()).isEqualTo("four\n");
+  }
+
+  @Test
   void aSecondProcessCannotOpenTheSameDataDirectory() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalBus.open(BusConfig.defaults(dir, "node2")))
         .isInstanceOf(IOException.class).hasMessageContaining("in use");

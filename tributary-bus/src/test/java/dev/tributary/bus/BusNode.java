@@ -22,10 +22,10 @@ final class BusNode implements AutoCloseable {
 
   private void start() throws IOException {
     bus = LocalBus.open(config);
-    server = BusServer.start(bus, "127.0.0.1", 0);
+    server = BusServer.start(bus, "127.0.0.1", server == null ? 0 : server.port());
   }
 
-  /** Closes the server and the bus and opens them again on the same directory (a new port). */
+  /** Closes the server and the bus and opens them again on the same directory and port. */
   void restart() throws IOException {
     close();
     start();
