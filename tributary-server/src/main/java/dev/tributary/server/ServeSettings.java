@@ -56,6 +56,8 @@ final class ServeSettings {
     key("topic", "Kafka topic, or a template where {event} stands for the event type", "events", s -> s,
         "a topic name like events, or a template like events.{event}");
     key("linger", "how long the Kafka producer waits to fill a batch", "20ms", ServeSettings::duration, "a duration like 20ms or 2s");
+    key("bus_port", "HTTP port of the Chukcha-compatible bus beside capture (data in <data_dir>/bus); none = off", "",
+        s -> s.isEmpty() ? null : port(s), "an integer 0-65535");
     key("embedded_lake", "with kafka set, land events in the local lake as well", "false", ServeSettings::bool, "true or false");
   }
 
@@ -245,6 +247,8 @@ final class ServeSettings {
   /** The local lake runs without Kafka, and with Kafka only when asked for. */
   boolean lakeEnabled() { return kafka().isEmpty() || (boolean) get("embedded_lake"); }
   Path deadLetterDir() { return dataDir().resolve("dead-letters"); }
+  Optional<Integer> busPort() { return Optional.ofNullable(get("bus_port")); }
+  Path busDir() { return dataDir().resolve("bus"); }
 
   Map<String, String> producerProperties() {
     Map<String, String> out = new LinkedHashMap<>();
