@@ -46,6 +46,8 @@ final class Category {
   private static final Logger LOG = LoggerFactory.getLogger(Category.class);
   static final String READERS_DIR = "readers";
   private static final int SCAN_BLOCK = 64 << 10;
+  /** Small writes are gathered here so a batch of them costs one system call, not one each. */
+  private static final int STAGING_BYTES = 256 << 10;
 
   final String name;
   final Path dir;
@@ -58,7 +60,8 @@ final class Category {
   // Owned by the writer thread.
   private Chunk active;
   private FileChannel out;
-  private long written;
+  private ByteBuffer staging;
+  private long written; // in the file; more may be staged
   private long activeSinceMillis;
 
   private Category(String name, Path dir, BusConfig config) {
@@ -282,19 +285,40 @@ final class Category {
 
   /** Makes sure a chunk can take {@code bytes} more: starts one if none, or if this batch would overfill it. */
   void writerPrepare(long bytes) throws IOException {
-    if (active != null && written > 0 && written + bytes > config.maxChunkBytes()) writerSeal();
+    long size = written + (staging == null ? 0 : staging.position());
+    if (active != null && size > 0 && size + bytes > config.maxChunkBytes()) writerSeal();
     if (active == null) writerStartChunk();
   }
 
-  void writerAppend(ByteBuffer data) throws IOException {
+  void writerAppend(byte[] body, int length) throws IOException {
+    if (staging == null) staging = ByteBuffer.allocateDirect(STAGING_BYTES);
+    if (length > staging.remaining()) writerFlush();
+    if (length > staging.capacity()) {
+      writeFully(ByteBuffer.wrap(body, 0, length));
+    } else {
+      staging.put(body, 0, length);
+    }
+  }
+
+  /** Writes what is staged to the file. */
+  void writerFlush() throws IOException {
+    if (staging == null || staging.position() == 0) return;
+    staging.flip();
+    writeFully(staging);
+    staging.clear();
+  }
+
+  private void writeFully(ByteBuffer data) throws IOException {
     while (data.hasRemaining()) written += out.write(data, written);
   }
 
   void writerForce() throws IOException {
+    writerFlush();
     if (out != null) out.force(false);
   }
 
   /** Makes what was written visible to readers; called once it is durable under the policy. */
+  /** Call after {@link #writerFlush()}. */
   void writerPublish() {
     if (active == null || active.size == written) return;
     active.size = written;
@@ -311,6 +335,7 @@ final class Category {
 
   /** After a failed write: cuts the chunk back to its last published size and completes it. */
   void writerRollBack() throws IOException {
+    if (staging != null) staging.clear();
     if (active == null) return;
     written = active.size;
     out.truncate(written);
@@ -322,6 +347,7 @@ final class Category {
   }
 
   private void writerSeal() throws IOException {
+    writerFlush();
     if (!(config.fsync() instanceof FsyncPolicy.Never)) out.force(false);
     writerPublish();
     out.close();

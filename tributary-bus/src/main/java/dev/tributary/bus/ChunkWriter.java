@@ -2,7 +2,6 @@ package dev.tributary.bus;
 
 import dev.tributary.spool.FsyncPolicy;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -103,8 +102,9 @@ final class ChunkWriter implements Runnable {
         Category c = categories.apply(a.category());
         touched.add(c);
         c.writerPrepare(a.length());
-        c.writerAppend(ByteBuffer.wrap(a.body(), 0, a.length()));
+        c.writerAppend(a.body(), a.length());
       }
+      for (Category c : touched) c.writerFlush();
       unforced = true;
       if (config.fsync() instanceof FsyncPolicy.Always) forceTouched();
     } catch (IOException | RuntimeException e) {

@@ -16,6 +16,7 @@ public final class Messages {
     if (body[length - 1] != '\n') {
       throw BusException.badRequest("the body does not end in \\n: every message, the last one too, must end in \\n");
     }
+    if (length <= MAX_MESSAGE_BYTES) return; // no message can be longer than the body
     int start = 0;
     for (int i = 0; i < length; i++) {
       if (body[i] != '\n') continue;
