@@ -3,6 +3,7 @@ package dev.tributary.server;
 import dev.tributary.bus.Bus;
 import dev.tributary.bus.BusConfig;
 import dev.tributary.bus.BusServer;
+import dev.tributary.bus.KafkaBus;
 import dev.tributary.bus.LocalBus;
 import dev.tributary.spool.FsyncPolicy;
 import java.net.InetAddress;
@@ -34,7 +35,7 @@ final class BusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--port", required = true, description = "HTTP port (0: any free port)") int port;
-  @Option(names = "--data-dir", required = true, description = "directory of the categories' chunk files") Path dataDir;
+  @Option(names = "--data-dir", description = "directory of the categories' chunk files (required without --kafka)") Path dataDir;
   @Option(names = "--instance", description = "this node's name, the prefix of its chunk names; unique per node (default: from the host name)")
   String instance;
   @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
@@ -45,9 +46,29 @@ final class BusCommand implements Callable<Integer> {
   @Option(names = "--retention-age", description = "delete complete chunks last written longer ago, read or not (default: keep)") String retentionAge;
   @Option(names = "--retention-size", description = "per category, delete the oldest complete chunks past this size (default: no limit)")
   String retentionSize;
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+      description = "serve the same API from Kafka at host:port[,...] instead of local chunk files (see docs/bus.md)") String kafka;
+  @Option(names = "--topic-prefix", defaultValue = "bus.", description = "with --kafka, a category's topic is this plus its name (default bus.)")
+  String topicPrefix;
+  @Option(names = "--records-per-chunk", defaultValue = "100000", description = "with --kafka, Kafka offsets per chunk (default 100000)")
+  long recordsPerChunk;
 
   @Override
   public Integer call() throws Exception {
+    if (kafka != null) {
+      KafkaBus.Config config;
+      try {
+        config = new KafkaBus.Config(kafka, topicPrefix, recordsPerChunk, java.util.Map.of());
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("tributary bus: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
+      return serve(KafkaBus.open(config), bind, port);
+    }
+    if (dataDir == null) {
+      spec.commandLine().getErr().println("tributary bus: --data-dir DIR is required (or --kafka BOOTSTRAP to serve from Kafka)");
+      return ExitCodes.USAGE;
+    }
     BusConfig config;
     try {
       config = new BusConfig(dataDir, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),

@@ -82,7 +82,12 @@ class BusCommandTest {
     assertThat(err.toString()).contains("invalid instance name '../x'");
     assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--max-chunk-size", "lots")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("invalid size or duration");
+    assertThat(cli.execute("bus", "--port", "0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--data-dir DIR is required");
+    assertThat(cli.execute("bus", "--port", "0", "--kafka", "127.0.0.1:9", "--records-per-chunk", "0"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("records per chunk must be positive");
     assertThat(cli.execute("bus", "--data-dir", dir.toString())).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("--port");
+    assertThat(err.toString()).contains("Missing required option: '--port=<port>'");
   }
 }
