@@ -172,7 +172,7 @@ final class Category {
   }
 
   /** The chunk as {@code reader} sees it: 404 when missing or already acknowledged by that reader. */
-  synchronized Chunk find(Names.ChunkName name, String chunk, String reader) throws IOException {
+  synchronized Chunk find(String chunk, String reader) throws IOException {
     Chunk c = chunks.get(chunk);
     if (c == null || (reader != null && register(reader).contains(chunk))) {
       throw BusException.notFound("chunk " + chunk + " not found in category " + this.name
@@ -317,8 +317,7 @@ final class Category {
     if (out != null) out.force(false);
   }
 
-  /** Makes what was written visible to readers; called once it is durable under the policy. */
-  /** Call after {@link #writerFlush()}. */
+  /** Makes what was flushed visible to readers; called once it is durable under the policy. */
   void writerPublish() {
     if (active == null || active.size == written) return;
     active.size = written;

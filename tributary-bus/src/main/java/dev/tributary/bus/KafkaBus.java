@@ -426,6 +426,6 @@ public final class KafkaBus implements Bus {
   public void close() {
     producer.close(TIMEOUT);
     admin.close(TIMEOUT);
-    for (KafkaConsumer<byte[], byte[]> c : consumers) c.close(TIMEOUT);
+    for (KafkaConsumer<byte[], byte[]> c : consumers) c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(TIMEOUT));
   }
 }

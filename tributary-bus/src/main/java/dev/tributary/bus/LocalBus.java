@@ -115,9 +115,9 @@ public final class LocalBus implements Bus {
   @Override
   public ReadResult read(String category, String chunk, long off, int maxSize, String reader) throws IOException {
     Category c = existing(category, chunk);
-    Names.ChunkName name = Names.chunk(chunk);
+    Names.chunk(chunk);
     if (reader != null) Names.reader(reader);
-    Chunk found = c.find(name, chunk, reader);
+    Chunk found = c.find(chunk, reader);
     long size = found.size;
     if (off >= size) return ReadResult.EMPTY;
     long end = Math.min(size, off + maxSize);

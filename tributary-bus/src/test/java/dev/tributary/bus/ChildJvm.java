@@ -45,7 +45,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) kill();
+  public void close() {
+    process.toHandle().destroyForcibly();
   }
 }
