@@ -25,6 +25,7 @@ public final class BusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BusServer.class);
   static final int EVENT_LOOPS = 2;
   private static final long START_STOP_SECONDS = 30;
+  private static final int IDLE_SECONDS = 60;
 
   private final Vertx vertx;
   private final int port;
@@ -41,8 +42,9 @@ public final class BusServer implements AutoCloseable {
     try {
       BusHandler handler = new BusHandler(bus, vertx);
       int bound = port != 0 ? port : freePort(host);
+      // A connection silent for a minute (a client gone, or one trickling a body) is closed.
       HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(bound).setTcpNoDelay(true)
-          .setHttp2ClearTextEnabled(false).setDecompressionSupported(false);
+          .setHttp2ClearTextEnabled(false).setDecompressionSupported(false).setIdleTimeout(IDLE_SECONDS);
       Future<String> deployed = vertx.deployVerticle(() -> new VerticleBase() {
         @Override
         public Future<?> start() {
