@@ -99,6 +99,9 @@ public final class KafkaBus implements Bus {
   private final Map<ChunkKey, ChunkIndex> indexes = new ConcurrentHashMap<>();
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final Map<String, Map<TopicPartition, Long>> acked = new ConcurrentHashMap<>();
+  /** Creates topics and hands records to the producer, which may block (metadata, a full buffer): never on an event loop. */
+  private final java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newFixedThreadPool(2,
+      Thread.ofPlatform().name("tributary-bus-kafka-sender-", 0).daemon().factory());
 
   private KafkaBus(Config config) {
     this.config = config;
@@ -142,7 +145,7 @@ public final class KafkaBus implements Bus {
   public CompletableFuture<Void> write(String category, byte[] body, int length) {
     String topic = topic(category);
     Messages.check(body, length);
-    return CompletableFuture.runAsync(() -> ensureTopic(topic)).thenCompose(v -> {
+    return CompletableFuture.runAsync(() -> ensureTopic(topic), sender).thenComposeAsync(v -> {
       int partitions = producer.partitionsFor(topic).size();
       int partition = ThreadLocalRandom.current().nextInt(partitions);
       List<CompletableFuture<Void>> sent = new ArrayList<>();
@@ -156,7 +159,7 @@ public final class KafkaBus implements Bus {
         sent.add(done);
       }
       return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
-    });
+    }, sender);
   }
 
   private static int indexOf(byte[] body, int from, int length) {
@@ -241,7 +244,7 @@ public final class KafkaBus implements Bus {
         ? ranges(topic).get(new TopicPartition(topic, Integer.parseInt(name.instance().substring(1)))) : null;
     long first = name.index() * config.recordsPerChunk();
     TopicPartition tp = new TopicPartition(topic, range == null ? 0 : Integer.parseInt(name.instance().substring(1)));
-    if (range == null || first < range[0] || first >= Math.max(range[1], 1) || (range[1] == 0)
+    if (range == null || first < range[0] || first >= range[1]
         || acked(reader, topic).getOrDefault(tp, 0L) >= first + config.recordsPerChunk()) {
       throw BusException.notFound("chunk " + chunk + " not found in category " + category);
     }
@@ -424,6 +427,7 @@ public final class KafkaBus implements Bus {
 
   @Override
   public void close() {
+    sender.shutdown();
     producer.close(TIMEOUT);
     admin.close(TIMEOUT);
     for (KafkaConsumer<byte[], byte[]> c : consumers) c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(TIMEOUT));
