@@ -64,6 +64,8 @@ final class BusHandler implements Handler<HttpServerRequest> {
       }
     } catch (BusException e) {
       text(request.response(), e.status(), e.getMessage());
+    } catch (IllegalArgumentException e) { // a query string Vert.x cannot decode, such as a bad %-escape
+      text(request.response(), 400, "bad query string: " + e.getMessage());
     }
   }
 
@@ -164,13 +166,13 @@ final class BusHandler implements Handler<HttpServerRequest> {
     }
 
     void start() {
+      String category = request.getParam("category"); // first: a query Vert.x cannot decode throws here
       request.handler(this::onData);
       request.endHandler(v -> onEnd());
       request.exceptionHandler(e -> {
         refused = true;
         release();
       });
-      String category = request.getParam("category");
       try {
         Names.category(category);
         long declared = declaredLength();

@@ -249,6 +249,21 @@ class BusApiTest {
   }
 
   @Test
+  void aQueryStringThatCannotBeDecodedIs400AndTheServerStaysUp() throws Exception {
+    for (String query : List.of("/listChunks?category=%zz", "/write?category=a%", "/read?category=a&chunk=%ZZ&off=0&max_size=1")) {
+      // java.net.http refuses such URIs, so the request goes over a plain socket
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.uri().getPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("POST " + query + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\na\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).as(query).startsWith("HTTP/1.1 400").contains("bad query string");
+      }
+    }
+    assertThat(node.post("/write?category=events", "ok\n").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void aSecondProcessCannotOpenTheSameDataDirectory() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalBus.open(BusConfig.defaults(dir, "node2")))
         .isInstanceOf(IOException.class).hasMessageContaining("in use");
