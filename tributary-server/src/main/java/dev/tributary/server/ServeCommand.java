@@ -1,5 +1,8 @@
 package dev.tributary.server;
 
+import dev.tributary.bus.BusConfig;
+import dev.tributary.bus.BusServer;
+import dev.tributary.bus.LocalBus;
 import dev.tributary.capture.CaptureConfig;
 import dev.tributary.capture.CaptureServer;
 import dev.tributary.capture.DurableLog;
@@ -55,6 +58,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--lake-too", description = "with --kafka, land events in the local lake as well") boolean lakeToo;
   @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable); wins over the config file's kafka_producer")
   Map<String, String> producerProperties = new LinkedHashMap<>();
+  @Option(names = "--bus-port", description = "also serve the Chukcha-compatible bus on this port (data in <data-dir>/bus; see tributary bus --help)")
+  String busPort;
   @Option(names = "--config", description = "YAML config file (keys as in --print-config)") Path config;
   @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
@@ -99,6 +104,7 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "kafka", kafka);
     put(flags, "topic", topic);
     put(flags, "linger", linger);
+    put(flags, "bus_port", busPort);
     if (lakeToo) flags.put("embedded_lake", "true");
     return flags;
   }
@@ -137,16 +143,45 @@ final class ServeCommand implements Callable<Integer> {
       spool.close();
       throw e;
     }
+    AutoCloseable bus;
+    try {
+      bus = startBus(s);
+    } catch (Exception e) {
+      capture.close();
+      if (forwarder != null) forwarder.close();
+      if (sink != null) sink.close();
+      spool.close();
+      throw e;
+    }
     if (forwarder != null) capture.addReadinessDetail("kafka", kafkaState(forwarder));
     warnAboutIdleCursors(spool, s);
     log.info("tributary serve: listening on http://{}:{}, spool {}, {}, fsync {}, auth {}", s.bind(), capture.port(),
         s.spoolDir().toAbsolutePath().normalize(), destinations(s), s.fsync(),
         s.tokensFile().map(f -> "on (" + f + ")").orElse("off (loopback only)"));
     CountDownLatch stopped = new CountDownLatch(1);
-    Drain drain = new Drain(capture, forwarder, sink, spool, s, stopped);
+    Drain drain = new Drain(capture, bus, forwarder, sink, spool, s, stopped);
     ShutdownSignals.install(drain);
     stopped.await();
     return drain.exitCode;
+  }
+
+  /** The bus beside capture when {@code bus_port} is set, on {@code <data_dir>/bus}; what stops it. */
+  private static AutoCloseable startBus(ServeSettings s) throws Exception {
+    if (s.busPort().isEmpty()) return () -> { };
+    LocalBus bus = LocalBus.open(BusConfig.defaults(s.busDir(), BusCommand.hostInstance()).withFsync(s.fsync()));
+    BusServer server;
+    try {
+      server = BusServer.start(bus, s.bind(), s.busPort().get());
+    } catch (Exception e) {
+      bus.close();
+      throw e;
+    }
+    BusCommand.warnIfExposed(s.bind());
+    log.info("tributary serve: bus listening on http://{}:{}, chunks in {}", s.bind(), server.port(), s.busDir().toAbsolutePath().normalize());
+    return () -> {
+      server.close();
+      bus.close();
+    };
   }
 
   /**
@@ -185,6 +220,7 @@ final class ServeCommand implements Callable<Integer> {
    */
   private static final class Drain implements Runnable {
     private final CaptureServer capture;
+    private final AutoCloseable bus;
     private final SpoolForwarder forwarder;
     private final SpoolLakeSink sink;
     private final Spool spool;
@@ -192,9 +228,10 @@ final class ServeCommand implements Callable<Integer> {
     private final CountDownLatch stopped;
     volatile int exitCode = ExitCodes.OK;
 
-    Drain(CaptureServer capture, SpoolForwarder forwarder, SpoolLakeSink sink, Spool spool, ServeSettings settings,
+    Drain(CaptureServer capture, AutoCloseable bus, SpoolForwarder forwarder, SpoolLakeSink sink, Spool spool, ServeSettings settings,
         CountDownLatch stopped) {
       this.capture = capture;
+      this.bus = bus;
       this.forwarder = forwarder;
       this.sink = sink;
       this.spool = spool;
@@ -214,13 +251,14 @@ final class ServeCommand implements Callable<Integer> {
         if (forwarder != null) drainForwarder(timeout, started);
         if (sink != null) drainSink(remaining(timeout, started));
         capture.close();
+        bus.close();
         if (forwarder != null) forwarder.close();
         if (sink != null) sink.close();
         spool.close();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         exitCode = ExitCodes.FAILURE;
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         log.error("drain failed; the spool keeps what did not land", e);
         exitCode = ExitCodes.FAILURE;
       } finally {

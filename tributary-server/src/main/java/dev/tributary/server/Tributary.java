@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
     version = "tributary 0.1.0",
     description = "A durable event pipeline: HTTP capture acknowledged after a local fsync, landed in a data lake exactly once.",
     subcommands = {ServeCommand.class, DevCommand.class, SendCommand.class, SinkCommand.class, RefineCommand.class,
-        JournalCommand.class, SpoolCommand.class, DrainCommand.class, DeadLettersCommand.class, BenchCommand.class,
-        CommandLine.HelpCommand.class},
+        JournalCommand.class, BusCommand.class, SpoolCommand.class, DrainCommand.class, DeadLettersCommand.class,
+        BenchCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Quick start:  tributary serve   then   curl -H 'Content-Type: application/json' -d '{\"event\":\"signup\"}' http://127.0.0.1:8080/v1/events"})
 public final class Tributary implements Runnable {
 

@@ -1,0 +1,268 @@
+package dev.tributary.bus;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chukcha's HTTP API. Like Chukcha it routes on the path only (its Go client acknowledges with a
+ * GET), takes parameters from the query string and answers errors as plain text. Everything but
+ * {@code /write} touches the disk, so runs on worker threads; {@code /read} sends the file range.
+ */
+final class BusHandler implements Handler<HttpServerRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(BusHandler.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final int MAX_READ_BYTES = 16 << 20;
+  /** Bodies held in memory by all writes not yet answered, at most: past it, 503. */
+  static final long HELD_BYTES_BUDGET = 32L * Messages.MAX_BODY_BYTES;
+
+  private final Bus bus;
+  private final Vertx vertx;
+  private final AtomicLong held = new AtomicLong();
+
+  BusHandler(Bus bus, Vertx vertx) {
+    this.bus = bus;
+    this.vertx = vertx;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    try {
+      switch (request.path()) {
+        case "/write" -> new Write(request).start();
+        case "/read" -> read(request);
+        case "/listChunks" -> {
+          String category = request.getParam("category");
+          String reader = request.getParam("reader");
+          blocking(request, () -> json(request.response(), bus.listChunks(category, reader)));
+        }
+        case "/listCategories" -> blocking(request, () -> json(request.response(), bus.listCategories()));
+        case "/ack" -> {
+          String category = request.getParam("category");
+          String chunk = request.getParam("chunk");
+          long size = unsigned(request, "size");
+          String reader = request.getParam("reader");
+          blocking(request, () -> {
+            bus.ack(category, chunk, size, reader);
+            request.response().end();
+          });
+        }
+        default -> text(request.response(), 404, "not found: " + request.path()
+            + "; the bus serves /write, /read, /listChunks, /listCategories and /ack");
+      }
+    } catch (BusException e) {
+      text(request.response(), e.status(), e.getMessage());
+    } catch (IllegalArgumentException e) { // a query string Vert.x cannot decode, such as a bad %-escape
+      text(request.response(), 400, "bad query string: " + e.getMessage());
+    }
+  }
+
+  private void read(HttpServerRequest request) {
+    String category = request.getParam("category");
+    String chunk = request.getParam("chunk");
+    String reader = request.getParam("reader");
+    long off = unsigned(request, "off");
+    // Chukcha's server reads max_size, some of its Go clients send maxSize: both are accepted.
+    String maxSizeName = request.getParam("max_size") == null && request.getParam("maxSize") != null ? "maxSize" : "max_size";
+    long maxSize = unsigned(request, maxSizeName);
+    if (maxSize > MAX_READ_BYTES) {
+      throw BusException.badRequest("bad `max_size` parameter: size can't exceed " + MAX_READ_BYTES + " bytes");
+    }
+    if (maxSize == 0) throw BusException.badRequest("bad `max_size` parameter: it must be at least 1");
+    blocking(request, () -> {
+      ReadResult result = bus.read(category, chunk, off, (int) maxSize, reader);
+      HttpServerResponse response = request.response().putHeader("Content-Type", "application/octet-stream");
+      switch (result) {
+        case ReadResult.Bytes b -> response.end(Buffer.buffer(b.bytes()));
+        case ReadResult.FileRegion f -> {
+          if (f.length() == 0) {
+            response.end();
+            return;
+          }
+          response.sendFile(f.file().toString(), f.offset(), f.length()).onFailure(e -> {
+            if (!response.headWritten()) {
+              text(response, e instanceof NoSuchFileException || e.getCause() instanceof NoSuchFileException ? 404 : 500,
+                  "could not read chunk " + chunk + ": " + e.getMessage());
+            } else {
+              request.connection().close();
+            }
+          });
+        }
+      }
+    });
+  }
+
+  private static long unsigned(HttpServerRequest request, String name) {
+    String value = request.getParam(name);
+    if (value == null || value.isEmpty()) throw BusException.badRequest("bad `" + name + "` parameter: it must be provided");
+    try {
+      long n = Long.parseLong(value);
+      if (n >= 0) return n;
+    } catch (NumberFormatException e) {
+      // the common message below
+    }
+    throw BusException.badRequest("bad `" + name + "` parameter '" + value + "': a non-negative integer is expected");
+  }
+
+  interface Answer {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code answer} on a worker thread; a {@link BusException} becomes its status, anything else a 500. */
+  private void blocking(HttpServerRequest request, Answer answer) {
+    Callable<Void> call = () -> {
+      answer.run();
+      return null;
+    };
+    vertx.executeBlocking(call, false).onFailure(e -> fail(request.response(), e));
+  }
+
+  private static void fail(HttpServerResponse response, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof BusException b) {
+      text(response, b.status(), b.getMessage());
+    } else {
+      LOG.error("bus request failed", cause);
+      text(response, 500, "internal error: " + cause);
+    }
+  }
+
+  private static void json(HttpServerResponse response, Object body) throws JsonProcessingException {
+    response.putHeader("Content-Type", "application/json").end(Buffer.buffer(JSON.writeValueAsBytes(body)));
+  }
+
+  static void text(HttpServerResponse response, int status, String message) {
+    if (response.ended() || response.closed()) return;
+    response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8").end(message + "\n");
+  }
+
+  /**
+   * One {@code /write}: reads the body up to the limit into one array, checks it, hands it to the
+   * bus and answers an empty 200 once durable. A refused body's rest is read and dropped (closing
+   * the connection past one more body's worth), so the client sees the answer.
+   */
+  private final class Write {
+    private final HttpServerRequest request;
+    private byte[] body;
+    private int length;
+    private long holding;
+    private long dropped;
+    private boolean refused;
+
+    Write(HttpServerRequest request) {
+      this.request = request;
+    }
+
+    void start() {
+      String category = request.getParam("category"); // first: a query Vert.x cannot decode throws here
+      request.handler(this::onData);
+      request.endHandler(v -> onEnd());
+      request.exceptionHandler(e -> {
+        refused = true;
+        release();
+      });
+      try {
+        Names.category(category);
+        long declared = declaredLength();
+        if (declared > Messages.MAX_BODY_BYTES) {
+          throw new BusException(413, "body of " + declared + " bytes is larger than the maximum of " + Messages.MAX_BODY_BYTES + " bytes");
+        }
+        int initial = (int) (declared >= 0 ? declared : 64 << 10);
+        if (!hold(initial)) throw new BusException(503, "the bus holds too many request bodies at once; retry later");
+        body = new byte[Math.max(1, initial)];
+      } catch (BusException e) {
+        refuse(e);
+      }
+    }
+
+    private long declaredLength() {
+      String header = request.getHeader("Content-Length");
+      try {
+        return header == null ? -1 : Long.parseLong(header.trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    private boolean hold(long bytes) {
+      if (held.addAndGet(bytes) <= HELD_BYTES_BUDGET) {
+        holding += bytes;
+        return true;
+      }
+      held.addAndGet(-bytes);
+      return false;
+    }
+
+    private void release() {
+      held.addAndGet(-holding);
+      holding = 0;
+    }
+
+    private void onData(Buffer data) {
+      if (refused) {
+        dropped += data.length();
+        if (dropped > Messages.MAX_BODY_BYTES) request.connection().close();
+        return;
+      }
+      if ((long) length + data.length() > Messages.MAX_BODY_BYTES) {
+        refuse(new BusException(413, "body is larger than the maximum of " + Messages.MAX_BODY_BYTES + " bytes"));
+        return;
+      }
+      if (length + data.length() > body.length) {
+        int grown = (int) Math.min(Messages.MAX_BODY_BYTES, Math.max((long) body.length * 2, length + data.length()));
+        if (!hold(grown - body.length)) {
+          refuse(new BusException(503, "the bus holds too many request bodies at once; retry later"));
+          return;
+        }
+        body = java.util.Arrays.copyOf(body, grown);
+      }
+      data.getBytes(0, data.length(), body, length);
+      length += data.length();
+    }
+
+    private void onEnd() {
+      if (refused) return;
+      Context context = vertx.getOrCreateContext();
+      Future.fromCompletionStage(writeBody(), context).onComplete(result -> {
+        release();
+        if (result.succeeded()) {
+          request.response().end();
+        } else {
+          fail(request.response(), result.cause());
+        }
+      });
+    }
+
+    private java.util.concurrent.CompletionStage<Void> writeBody() {
+      try {
+        String category = request.getParam("category");
+        return bus.write(category, body, length);
+      } catch (RuntimeException e) {
+        return java.util.concurrent.CompletableFuture.failedFuture(e);
+      }
+    }
+
+    private void refuse(BusException e) {
+      refused = true;
+      release();
+      if (!request.isEnded() && declaredLength() > Messages.MAX_BODY_BYTES) {
+        request.response().putHeader("Connection", "close");
+        request.response().endHandler(v -> request.connection().close());
+      }
+      text(request.response(), e.status(), e.getMessage());
+    }
+  }
+
+}

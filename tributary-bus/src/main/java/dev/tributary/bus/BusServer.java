@@ -1,0 +1,94 @@
+package dev.tributary.bus;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link Bus} over HTTP at the root of its own port (Chukcha's clients use no path
+ * prefix), on its own Vert.x instance with {@value #EVENT_LOOPS} event loops, one listening
+ * server per loop. It does not own the bus: close the bus after the server.
+ */
+public final class BusServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BusServer.class);
+  static final int EVENT_LOOPS = 2;
+  private static final long START_STOP_SECONDS = 30;
+  private static final int IDLE_SECONDS = 60;
+
+  private final Vertx vertx;
+  private final int port;
+
+  private BusServer(Vertx vertx, int port) {
+    this.vertx = vertx;
+    this.port = port;
+  }
+
+  /** Starts listening on {@code host:port} (port 0: a free one) and returns once it accepts connections. */
+  public static BusServer start(Bus bus, String host, int port) throws IOException {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
+        .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
+    try {
+      BusHandler handler = new BusHandler(bus, vertx);
+      int bound = port != 0 ? port : freePort(host);
+      // A connection silent for a minute (a client gone, or one trickling a body) is closed.
+      HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(bound).setTcpNoDelay(true)
+          .setHttp2ClearTextEnabled(false).setDecompressionSupported(false).setIdleTimeout(IDLE_SECONDS);
+      Future<String> deployed = vertx.deployVerticle(() -> new VerticleBase() {
+        @Override
+        public Future<?> start() {
+          return vertx.createHttpServer(options).requestHandler(handler).listen();
+        }
+      }, new DeploymentOptions().setInstances(EVENT_LOOPS));
+      deployed.toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
+      LOG.info("bus listening on http://{}:{}", host, bound);
+      return new BusServer(vertx, bound);
+    } catch (ExecutionException e) {
+      vertx.close();
+      throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      vertx.close();
+      throw new IOException("the bus did not start listening within " + START_STOP_SECONDS + " s", e);
+    } catch (InterruptedException e) {
+      vertx.close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the bus", e);
+    } catch (IOException | RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Stops listening and closes open connections. */
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("the bus server did not close cleanly", e);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.tributary.server;
+
+import dev.tributary.bus.Bus;
+import dev.tributary.bus.BusConfig;
+import dev.tributary.bus.BusServer;
+import dev.tributary.bus.KafkaBus;
+import dev.tributary.bus.LocalBus;
+import dev.tributary.spool.FsyncPolicy;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tributary bus}: the Chukcha-compatible HTTP event bus on its own port. */
+@Command(name = "bus", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run a Chukcha-compatible HTTP event bus at the root of its own port:",
+        "  POST /write?category=C            body: messages each ending in \\n; empty 200 once durable",
+        "  GET  /read?category=C&chunk=NAME&off=BYTES&max_size=BYTES   whole messages from byte off; empty at the end",
+        "  GET  /listChunks?category=C       [{\"name\",\"complete\",\"size\"}]",
+        "  GET  /listCategories              [\"C\", ...]",
+        "  POST /ack?category=C&chunk=NAME&size=BYTES   delete a complete chunk read to its end",
+        "Add reader=NAME to /read, /listChunks and /ack for acknowledgements of that reader only.",
+        "Chunks are files <data-dir>/<category>/<instance>-chunk<9 digits>; see docs/bus.md.",
+        "SIGTERM/Ctrl-C stops: writes in flight complete, chunks being written are completed."})
+final class BusCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(BusCommand.class);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--port", required = true, description = "HTTP port (0: any free port)") int port;
+  @Option(names = "--data-dir", description = "directory of the categories' chunk files (required without --kafka)") Path dataDir;
+  @Option(names = "--instance", description = "this node's name, the prefix of its chunk names; unique per node (default: from the host name)")
+  String instance;
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
+  @Option(names = "--fsync", defaultValue = "always", description = "always (default: answer after fsync), never, or interval=<ms>")
+  String fsync;
+  @Option(names = "--max-chunk-size", defaultValue = "20MiB", description = "start a new chunk past this size (default 20MiB)") String maxChunkSize;
+  @Option(names = "--rotate-interval", defaultValue = "10m", description = "complete a non-empty chunk after this long (default 10m)") String rotateInterval;
+  @Option(names = "--retention-age", description = "delete complete chunks last written longer ago, read or not (default: keep)") String retentionAge;
+  @Option(names = "--retention-size", description = "per category, delete the oldest complete chunks past this size (default: no limit)")
+  String retentionSize;
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+      description = "serve the same API from Kafka at host:port[,...] instead of local chunk files (see docs/bus.md)") String kafka;
+  @Option(names = "--topic-prefix", defaultValue = "bus.", description = "with --kafka, a category's topic is this plus its name (default bus.)")
+  String topicPrefix;
+  @Option(names = "--records-per-chunk", defaultValue = "100000", description = "with --kafka, Kafka offsets per chunk (default 100000)")
+  long recordsPerChunk;
+
+  @Override
+  public Integer call() throws Exception {
+    if (kafka != null) {
+      KafkaBus.Config config;
+      try {
+        config = new KafkaBus.Config(kafka, topicPrefix, recordsPerChunk, java.util.Map.of());
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("tributary bus: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
+      return serve(KafkaBus.open(config), bind, port);
+    }
+    if (dataDir == null) {
+      spec.commandLine().getErr().println("tributary bus: --data-dir DIR is required (or --kafka BOOTSTRAP to serve from Kafka)");
+      return ExitCodes.USAGE;
+    }
+    BusConfig config;
+    try {
+      config = new BusConfig(dataDir, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),
+          ServeSettings.size(maxChunkSize), ServeSettings.duration(rotateInterval),
+          retentionAge == null ? null : ServeSettings.duration(retentionAge), retentionSize == null ? 0 : ServeSettings.size(retentionSize));
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("tributary bus: " + (e.getMessage() == null ? "invalid size or duration (use 20MiB, 10m, 500ms)"
+          : e.getMessage()));
+      return ExitCodes.USAGE;
+    }
+    LocalBus bus = LocalBus.open(config);
+    return serve(bus, bind, port);
+  }
+
+  /** Serves {@code bus} until SIGTERM/SIGINT, then closes the server and the bus. */
+  private static int serve(Bus bus, String bind, int port) throws Exception {
+    BusServer server;
+    try {
+      server = BusServer.start(bus, bind, port);
+    } catch (Exception e) {
+      bus.close();
+      throw e;
+    }
+    warnIfExposed(bind);
+    log.info("tributary bus: listening on http://{}:{}", bind, server.port());
+    CountDownLatch stopped = new CountDownLatch(1);
+    ShutdownSignals.install(() -> {
+      server.close();
+      bus.close();
+      log.info("bus stopped");
+      stopped.countDown();
+    });
+    stopped.await();
+    return ExitCodes.OK;
+  }
+
+  static void warnIfExposed(String bind) throws java.net.UnknownHostException {
+    if (!InetAddress.getByName(bind).isLoopbackAddress()) {
+      log.warn("the bus listens on {} WITHOUT AUTH, as Chukcha does: anyone who can reach it can write, read and acknowledge", bind);
+    }
+  }
+
+  /** The host name made a valid instance name: chunk names of nodes on different hosts then differ. */
+  static String hostInstance() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "node";
+    }
+    String name = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "_").replaceAll("^[^a-z0-9]+", "");
+    return name.isEmpty() ? "node" : name.substring(0, Math.min(64, name.length()));
+  }
+
+}

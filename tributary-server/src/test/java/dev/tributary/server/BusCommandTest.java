@@ -1,0 +1,93 @@
+package dev.tributary.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code tributary bus} and {@code serve --bus-port} as a user runs them: a real child process over HTTP. */
+class BusCommandTest {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).version(HttpClient.Version.HTTP_1_1).build();
+
+  @TempDir Path dir;
+
+  private static HttpResponse<String> send(URI uri, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+    return HTTP.send(body == null ? request.GET().build() : request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void awaitBus(ServeProcess process, int port) {
+    Awaitility.await("bus on port " + port).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      try {
+        return send(URI.create("http://127.0.0.1:" + port + "/listCategories"), null).statusCode() == 200;
+      } catch (java.io.IOException e) {
+        assertThat(process.output()).doesNotContain("Exception");
+        return false;
+      }
+    });
+  }
+
+  @Test
+  void busWritesReadsAndStopsOnSigterm() throws Exception {
+    int port = ServeProcess.freePort();
+    String base = "http://127.0.0.1:" + port;
+    try (ServeProcess bus = ServeProcess.start(dir.resolve("bus.log"), Map.of(), "bus", "--port", String.valueOf(port),
+        "--data-dir", dir.resolve("data").toString(), "--instance", "n1")) {
+      awaitBus(bus, port);
+      assertThat(send(URI.create(base + "/write?category=orders"), "a\nb\n").statusCode()).isEqualTo(200);
+      assertThat(send(URI.create(base + "/listChunks?category=orders"), null).body())
+          .isEqualTo("[{\"name\":\"n1-chunk000000000\",\"complete\":false,\"size\":4}]");
+      assertThat(send(URI.create(base + "/read?category=orders&chunk=n1-chunk000000000&off=2&max_size=100"), null).body()).isEqualTo("b\n");
+      assertThat(bus.terminate(Duration.ofSeconds(30))).isZero();
+      assertThat(bus.output()).contains("listening on http://127.0.0.1:" + port, "fsync always");
+    }
+    assertThat(dir.resolve("data/orders/n1-chunk000000000")).hasContent("a\nb\n");
+  }
+
+  @Test
+  void serveRunsTheBusBesideCapture() throws Exception {
+    int port = ServeProcess.freePort();
+    int busPort = ServeProcess.freePort();
+    try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(port),
+        "--bus-port", String.valueOf(busPort), "--data-dir", dir.resolve("data").toString())) {
+      serve.awaitReady(port);
+      awaitBus(serve, busPort);
+      assertThat(send(URI.create("http://127.0.0.1:" + busPort + "/write?category=orders"), "a\n").statusCode()).isEqualTo(200);
+      assertThat(send(URI.create("http://127.0.0.1:" + busPort + "/listCategories"), null).body()).isEqualTo("[\"orders\"]");
+      assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+    }
+    assertThat(dir.resolve("data/bus/orders")).isDirectory();
+  }
+
+  @Test
+  void badOptionsAreAUsageErrorThatSaysWhat() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Tributary.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--fsync", "sometimes")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("invalid fsync policy 'sometimes'");
+    assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--instance", "../x")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("invalid instance name '../x'");
+    assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--max-chunk-size", "lots")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("invalid size or duration");
+    assertThat(cli.execute("bus", "--port", "0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--data-dir DIR is required");
+    assertThat(cli.execute("bus", "--port", "0", "--kafka", "127.0.0.1:9", "--records-per-chunk", "0"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("records per chunk must be positive");
+    assertThat(cli.execute("bus", "--data-dir", dir.toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Missing required option: '--port=<port>'");
+  }
+}
