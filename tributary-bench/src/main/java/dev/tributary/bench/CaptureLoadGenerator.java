@@ -94,10 +94,10 @@ public final class CaptureLoadGenerator implements AutoCloseable {
       this.options = options;
       this.client = client;
       this.context = context;
-      this.bodies = new EventBodies(options.eventBytes(), options.eventsPerRequest());
       this.inFlight = new Semaphore(options.maxInFlight());
       int port = options.target().getPort() == -1 ? 80 : options.target().getPort();
       String path = options.target().getRawPath().isEmpty() ? "/" : options.target().getRawPath();
+      this.bodies = new EventBodies(EventBodies.Shape.of(path), options.eventBytes(), options.eventsPerRequest());
       this.request = new RequestOptions().setMethod(HttpMethod.POST)
           .setHost(options.target().getHost()).setPort(port).setURI(path)
           .setConnectTimeout(options.requestTimeout().toMillis())

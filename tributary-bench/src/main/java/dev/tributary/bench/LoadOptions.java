@@ -7,12 +7,14 @@ import java.util.Optional;
 /**
  * One open-loop load against a capture endpoint.
  *
- * @param target the capture URL, e.g. {@code http://127.0.0.1:8080/v1/events}
+ * @param target the capture URL, e.g. {@code http://127.0.0.1:8080/v1/events}; Segment's
+ *     {@code /v1/batch} and PostHog's {@code /batch/} get bodies in their services' shape
  * @param requestsPerSecond the intended request rate; request {@code i} is due at {@code i / rate} seconds
  * @param duration how long the measured part lasts
  * @param warmup how long load runs before measuring starts (same rate, not recorded)
  * @param eventBytes the size of each event's JSON object in bytes
- * @param eventsPerRequest events per request: 1 sends a JSON object, more send NDJSON
+ * @param eventsPerRequest events per request: 1 sends a JSON object, more send NDJSON (or the
+ *     service's batch for Segment and PostHog)
  * @param connections HTTP/1.1 connections to spread requests over
  * @param maxInFlight requests allowed to wait for an answer at once; a due request that finds
  *     no room waits for one (measured late, its latency still counted from when it was due)
@@ -38,8 +40,9 @@ public record LoadOptions(
     if (!(requestsPerSecond > 0)) throw new IllegalArgumentException("rate must be positive, got " + requestsPerSecond);
     if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("duration must be positive, got " + duration);
     if (warmup.isNegative()) throw new IllegalArgumentException("warmup must not be negative, got " + warmup);
-    if (eventBytes < EventBodies.minEventBytes()) {
-      throw new IllegalArgumentException("event size must be at least " + EventBodies.minEventBytes()
+    int minEventBytes = EventBodies.Shape.of(target.getRawPath()).minEventBytes();
+    if (eventBytes < minEventBytes) {
+      throw new IllegalArgumentException("event size must be at least " + minEventBytes
           + " bytes (the JSON of an event with its type and id), got " + eventBytes);
     }
     if (eventsPerRequest < 1) throw new IllegalArgumentException("events per request must be at least 1, got " + eventsPerRequest);

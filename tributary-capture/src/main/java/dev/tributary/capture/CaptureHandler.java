@@ -16,7 +16,10 @@ import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Routes requests: {@code POST /v1/events} to an {@link Ingest}, health and metrics answered here. */
+/**
+ * Routes requests: the ingest paths of each {@link Protocol} to an {@link Ingest}, health and
+ * metrics answered here.
+ */
 final class CaptureHandler implements Handler<HttpServerRequest> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,6 +32,7 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
   final EventParser parser;
   final Vertx vertx;
   private final PrometheusMeterRegistry registry;
+  private final Map<String, Protocol> protocols;
   private volatile boolean draining;
   private final AtomicBoolean spoolFull = new AtomicBoolean();
   private final Map<String, Supplier<?>> readinessDetails = new ConcurrentSkipListMap<>();
@@ -42,7 +46,9 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
     this.registry = registry;
     this.vertx = vertx;
     this.metrics = new CaptureMetrics(registry);
-    this.parser = new EventParser(config.maxEventBytes(), new UuidV7());
+    UuidV7 ids = new UuidV7();
+    this.parser = new EventParser(config.maxEventBytes(), ids);
+    this.protocols = protocols(new SegmentProtocol(config.maxEventBytes(), ids), new PostHogProtocol(config.maxEventBytes(), ids));
     this.heldBytesBudget = BODIES_HELD_AT_ONCE * config.maxRequestBytes();
     Gauge.builder("tributary.capture.held", heldBytes, AtomicLong::get).baseUnit("bytes")
         .description("Bytes of request bodies held in memory by requests not yet answered").register(registry);
@@ -65,26 +71,41 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
-    boolean ingest = request.path().equals("/v1/events") && request.method() == HttpMethod.POST;
+    Protocol protocol = protocols.get(request.path());
+    boolean ingest = protocol != null && request.method() == HttpMethod.POST;
     if (!ingest) {
       RequestDeadline deadline = RequestDeadline.of(request.connection());
       request.endHandler(v -> deadline.bodyRead());
     }
-    switch (request.path()) {
-      case "/v1/events" -> {
-        if (ingest) {
-          new Ingest(this, request).start();
-        } else {
-          metrics.request(405);
-          methodNotAllowed(request, "POST");
-        }
+    if (protocol != null) {
+      if (ingest) {
+        new Ingest(this, protocol, request).start();
+      } else {
+        metrics.request(protocol.name(), 405);
+        methodNotAllowed(request, "POST");
       }
+      return;
+    }
+    switch (request.path()) {
       case "/health/live" -> onlyGet(request, () -> json(request.response(), 200, Map.of("status", "live")));
       case "/health/ready" -> onlyGet(request, () -> ready(request.response()));
       case "/metrics" -> onlyGet(request, () -> metrics(request.response()));
       default -> json(request.response(), 404, Map.of("error", "no such endpoint: " + request.path()
-          + "; events go to POST /v1/events"));
+          + "; events go to POST /v1/events, Segment's /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen,"
+          + " /v1/group, /v1/alias, or PostHog's /batch/, /e/, /capture/, /i/v0/e/, /track/, /engage/ (see docs/ingest-protocols.md)"));
     }
+  }
+
+  /** Every ingest path, with and without the trailing slash PostHog's SDKs add. */
+  private static Map<String, Protocol> protocols(SegmentProtocol segment, PostHogProtocol posthog) {
+    Map<String, Protocol> byPath = new java.util.HashMap<>();
+    byPath.put("/v1/events", EventsProtocol.INSTANCE);
+    for (String path : SegmentProtocol.PATHS) byPath.put(path, segment);
+    for (String path : PostHogProtocol.PATHS) {
+      byPath.put(path, posthog);
+      byPath.put(path + "/", posthog);
+    }
+    return Map.copyOf(byPath);
   }
 
   void drain() {

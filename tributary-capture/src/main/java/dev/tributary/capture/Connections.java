@@ -25,6 +25,6 @@ final class Connections {
       return;
     }
     connection.closeHandler(v -> open.decrementAndGet());
-    RequestDeadline.install(connection, requestTimeoutMillis, () -> metrics.request(408));
+    RequestDeadline.install(connection, requestTimeoutMillis, () -> metrics.request(CaptureMetrics.UNKNOWN_PROTOCOL, 408));
   }
 }

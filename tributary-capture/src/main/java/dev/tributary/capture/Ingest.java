@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@code POST /v1/events}: checks the headers, reads the body up to the limit, parses and
+ * One capture request of any {@link Protocol}: checks the headers, reads the body up to the limit, parses and
  * enriches it, appends all its events as one batch, and answers 200 once they are durable. Any
  * refusal answers at once and stores nothing; the rest of a refused body is read and dropped
  * (up to one more request's worth, then the connection is closed), so the client sees the answer.
@@ -30,18 +29,15 @@ import org.slf4j.LoggerFactory;
 final class Ingest {
 
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
-  /** Bodies up to this size are parsed on the event loop; larger ones on a worker thread. */
-  private static final int INLINE_BYTES = 64 * 1024;
   private static final DateTimeFormatter RECEIVED_AT =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final CaptureHandler capture;
   private final CaptureConfig config;
+  private final Protocol protocol;
   private final HttpServerRequest request;
   private final RequestDeadline deadline;
-  private Tokens.App app;
-  private EventParser.Format format;
-  private boolean gzip;
+  private Protocol.Request head;
   private Buffer body;
   private boolean refused;
   private boolean continued;
@@ -49,9 +45,10 @@ final class Ingest {
   private long dropped;
   private long held;
 
-  Ingest(CaptureHandler capture, HttpServerRequest request) {
+  Ingest(CaptureHandler capture, Protocol protocol, HttpServerRequest request) {
     this.capture = capture;
     this.config = capture.config;
+    this.protocol = protocol;
     this.request = request;
     this.deadline = RequestDeadline.of(request.connection());
   }
@@ -70,7 +67,7 @@ final class Ingest {
       refuse(r);
       return;
     }
-    body = Buffer.buffer((int) Math.min(INLINE_BYTES, contentLength().orElse(1024)));
+    body = Buffer.buffer((int) Math.min(EventsProtocol.INLINE_BYTES, contentLength().orElse(1024)));
     if (expectsContinue()) {
       request.response().writeContinue();
       continued = true;
@@ -86,53 +83,12 @@ final class Ingest {
       throw new Rejection(503, "the server is draining for shutdown; retry, another node may take the request",
           Map.of(), retryAfterSeconds());
     }
-    app = authenticate();
-    format = format(request.getHeader("Content-Type"));
-    gzip = gzip(request.getHeader("Content-Encoding"));
+    head = protocol.open(request, capture);
     long declared = contentLength().orElse(-1);
-    if (declared > config.maxRequestBytes()) {
-      throw new Rejection(413, "Content-Length " + declared + " is over the limit of " + config.maxRequestBytes()
+    if (declared > head.maxBytes()) {
+      throw new Rejection(413, "Content-Length " + declared + " is over the limit of " + head.maxBytes()
           + " bytes per request; send fewer events per request");
     }
-  }
-
-  private Tokens.App authenticate() throws Rejection {
-    if (capture.tokens == null) return new Tokens.App("default", null);
-    String header = request.getHeader("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw new Rejection(401, "missing 'Authorization: Bearer <token>' header");
-    }
-    Tokens.App found = capture.tokens.find(header.substring(7).trim());
-    if (found == null) throw new Rejection(401, "unknown token");
-    return found;
-  }
-
-  private static EventParser.Format format(String contentType) throws Rejection {
-    String[] parts = contentType == null ? new String[] {""} : contentType.split(";");
-    String media = parts[0].trim().toLowerCase(Locale.ROOT);
-    EventParser.Format format = switch (media) {
-      case "application/json" -> EventParser.Format.JSON;
-      case "application/x-ndjson", "application/ndjson" -> EventParser.Format.NDJSON;
-      default -> throw new Rejection(415, (contentType == null ? "missing Content-Type" : "unsupported Content-Type '" + contentType + "'")
-          + "; use application/json (one event object or an array of them) or application/x-ndjson (one event per line)");
-    };
-    for (int i = 1; i < parts.length; i++) {
-      String[] param = parts[i].trim().split("=", 2);
-      if (param[0].trim().equalsIgnoreCase("charset") && param.length == 2
-          && !param[1].trim().replace("\"", "").equalsIgnoreCase("utf-8")) {
-        throw new Rejection(415, "unsupported charset '" + param[1].trim() + "'; events must be UTF-8");
-      }
-    }
-    return format;
-  }
-
-  private static boolean gzip(String contentEncoding) throws Rejection {
-    if (contentEncoding == null) return false;
-    return switch (contentEncoding.trim().toLowerCase(Locale.ROOT)) {
-      case "", "identity" -> false;
-      case "gzip", "x-gzip" -> true;
-      default -> throw new Rejection(415, "unsupported Content-Encoding '" + contentEncoding + "'; use gzip or none");
-    };
   }
 
   private OptionalLong contentLength() {
@@ -147,9 +103,9 @@ final class Ingest {
   private void onChunk(Buffer chunk) {
     if (refused) {
       dropped += chunk.length();
-      if (dropped > config.maxRequestBytes()) request.connection().close();
-    } else if (body.length() + (long) chunk.length() > config.maxRequestBytes()) {
-      refuse(new Rejection(413, "the request body is over the limit of " + config.maxRequestBytes()
+      if (dropped > (head == null ? config.maxRequestBytes() : head.maxBytes())) request.connection().close();
+    } else if (body.length() + (long) chunk.length() > head.maxBytes()) {
+      refuse(new Rejection(413, "the request body is over the limit of " + head.maxBytes()
           + " bytes; send fewer events per request"));
     } else if (!capture.hold(chunk.length())) {
       refuse(new Rejection(503, "the server holds too many request bodies at once; retry later", Map.of(), retryAfterSeconds()));
@@ -165,7 +121,7 @@ final class Ingest {
     String receivedAt = RECEIVED_AT.format(Instant.now());
     Buffer received = body;
     body = null;
-    if (received.length() <= INLINE_BYTES && !gzip) {
+    if (head.parseInline(received)) {
       try {
         append(parse(received, receivedAt));
       } catch (Rejection r) {
@@ -184,18 +140,14 @@ final class Ingest {
     }
   }
 
-  private List<byte[]> parse(Buffer received, String receivedAt) throws Rejection {
+  private Protocol.Parsed parse(Buffer received, String receivedAt) throws Rejection {
     byte[] bytes = received.getBytes();
-    int length = bytes.length;
-    if (gzip) {
-      GzipBody.Inflated inflated = GzipBody.inflate(bytes, length, config.maxRequestBytes());
-      bytes = inflated.bytes();
-      length = inflated.length();
-    }
-    return capture.parser.parse(bytes, length, format, receivedAt, app.name());
+    return head.parse(bytes, bytes.length, receivedAt);
   }
 
-  private void append(List<byte[]> events) {
+  private void append(Protocol.Parsed parsed) {
+    Tokens.App app = parsed.app();
+    List<byte[]> events = parsed.events();
     if (app.limit() != null) {
       long wait = app.limit().take(events.size(), System.nanoTime());
       if (wait > 0) {
@@ -216,9 +168,9 @@ final class Ingest {
     Future.fromCompletionStage(durable, context).onComplete(result -> {
       if (result.succeeded()) {
         capture.metrics.durableAppend.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        capture.metrics.accepted(events.size(), bytes);
+        capture.metrics.accepted(protocol.name(), events.size(), bytes);
         capture.spoolFull(false);
-        answer(200, Map.of("accepted", events.size()), 0);
+        answer(200, protocol.accepted(events.size()), 0);
       } else {
         appendFailed(unwrap(result.cause()));
       }
@@ -238,26 +190,28 @@ final class Ingest {
 
   private void fail(Throwable cause) {
     LOG.error("could not store a request's events", cause);
-    answer(500, Map.of("error", "could not store the events: " + cause), 0);
+    Protocol.Answer failed = protocol.refused(new Rejection(500, "could not store the events: " + cause));
+    answer(failed.status(), failed.body(), 0);
   }
 
   private void refuse(Rejection r) {
     boolean bodyUnread = !request.isEnded();
     refused = true;
     boolean bodyWillNotCome = expectsContinue() && !continued;
-    boolean bodyTooLong = contentLength().orElse(0) > config.maxRequestBytes();
+    boolean bodyTooLong = contentLength().orElse(0) > (head == null ? config.maxRequestBytes() : head.maxBytes());
     if (bodyUnread && (bodyWillNotCome || bodyTooLong)) {
       // Either the client waits for our word before sending the body, or the body is too long to
       // read and drop: close after answering instead of waiting for the rest.
       request.response().putHeader("Connection", "close");
       request.response().endHandler(v -> request.connection().close());
     }
-    answer(r.status, CaptureHandler.error(r.getMessage(), r.details), r.retryAfterSeconds);
+    Protocol.Answer refused = protocol.refused(r);
+    answer(refused.status(), refused.body(), r.retryAfterSeconds);
   }
 
   private void answer(int status, Map<String, Object> json, long retryAfter) {
     HttpServerResponse response = request.response();
-    capture.metrics.request(status);
+    capture.metrics.request(protocol.name(), status);
     finish();
     if (response.closed() || response.ended()) return;
     deadline.answered();

@@ -32,7 +32,10 @@ final class Tokens {
   static final int MIN_TOKEN_CHARS = 16;
   private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
-  record App(String name, TokenBucket limit) {}
+  record App(String name, TokenBucket limit) {
+    /** Every request's app when auth is off. */
+    static final App DEFAULT = new App("default", null);
+  }
 
   private final Map<String, App> appsByDigest;
 
@@ -43,6 +46,18 @@ final class Tokens {
   /** The app the token belongs to, or null for an unknown token. */
   App find(String token) {
     return appsByDigest.get(digest(token));
+  }
+
+  /**
+   * The app of a key that Segment or PostHog SDKs send (write key, project key): with auth off
+   * every request, keyed or not, is app {@code default}; with auth on, the key must be a token.
+   */
+  static App forKey(Tokens tokens, String key, String missing, String unknown) throws Rejection {
+    if (tokens == null) return App.DEFAULT;
+    if (key == null || key.isEmpty()) throw new Rejection(401, missing);
+    App app = tokens.find(key);
+    if (app == null) throw new Rejection(401, unknown);
+    return app;
   }
 
   int size() {

@@ -157,9 +157,9 @@ class CaptureBodiesTest {
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
     assertThat(metrics.body()).contains(
-        "tributary_capture_requests_total{status=\"200\"}",
-        "tributary_capture_requests_total{status=\"400\"}",
-        "tributary_capture_events_accepted_total",
+        "tributary_capture_requests_total{protocol=\"events\",status=\"200\"}",
+        "tributary_capture_requests_total{protocol=\"events\",status=\"400\"}",
+        "tributary_capture_events_accepted_total{protocol=\"events\"}",
         "tributary_capture_accepted_bytes_total",
         "tributary_capture_durable_append_seconds_bucket",
         "tributary_spool_size_bytes",

@@ -64,7 +64,15 @@ final class CaptureFixture implements AutoCloseable {
   }
 
   HttpResponse<String> post(byte[] body, String contentType, String... headers) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/events")).timeout(Duration.ofSeconds(30))
+    return postTo("/v1/events", body, contentType, headers);
+  }
+
+  HttpResponse<String> postTo(String path, String body, String contentType, String... headers) throws IOException, InterruptedException {
+    return postTo(path, body.getBytes(StandardCharsets.UTF_8), contentType, headers);
+  }
+
+  HttpResponse<String> postTo(String path, byte[] body, String contentType, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (contentType != null) request.header("Content-Type", contentType);
     if (headers.length > 0) request.headers(headers);
@@ -114,6 +122,23 @@ final class CaptureFixture implements AutoCloseable {
     }
     return answer.toString();
   }
+
+  static byte[] gzip(byte[] bytes) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+      gz.write(bytes);
+    }
+    return out.toByteArray();
+  }
+
+  /** A tokens file with app {@code web} keyed by {@link #WEB_KEY} and app {@code mobile} by {@link #MOBILE_KEY}. */
+  static java.nio.file.Path tokensFile(java.nio.file.Path dir) throws IOException {
+    return java.nio.file.Files.writeString(dir.resolve("tokens.yaml"),
+        "apps:\n  web:\n    tokens: [\"" + WEB_KEY + "\"]\n  mobile:\n    tokens: [\"" + MOBILE_KEY + "\"]\n");
+  }
+
+  static final String WEB_KEY = "phc_project_key_0123456789abcdef";
+  static final String MOBILE_KEY = "segment_write_key_mobile_9876";
 
   static JsonNode json(HttpResponse<String> response) throws IOException {
     return JSON.readTree(response.body());

@@ -101,7 +101,7 @@ class CaptureLimitsTest {
           .doesNotContain("408").doesNotContain("<timeout>");
 
       assertThat(capture.stored()).isEmpty();
-      assertThat(capture.get("/metrics").body()).contains("tributary_capture_requests_total{status=\"408\"} 2.0");
+      assertThat(capture.get("/metrics").body()).contains("tributary_capture_requests_total{protocol=\"unknown\",status=\"408\"} 2.0");
     }
   }
 

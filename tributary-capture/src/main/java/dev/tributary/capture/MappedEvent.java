@@ -1,0 +1,99 @@
+package dev.tributary.capture;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes one event of a Segment or PostHog message in Tributary's contract: {@code event},
+ * {@code event_id}, {@code distinct_id} and {@code timestamp} first, then the message's own
+ * fields as they came (but those named in {@code replaced} and capture's own), then the extra
+ * fields the mapping keeps (such as the client's original timestamp), then capture's
+ * {@code received_at}, {@code app} and {@code protocol}. One writer serves one request.
+ */
+final class MappedEvent {
+
+  /** Fields only capture sets; a client's are dropped. */
+  static final Set<String> CAPTURE_FIELDS = Set.of("event", "event_id", "distinct_id", "timestamp", "received_at", "app", "protocol");
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+  private final JsonGenerator generator;
+  private final String receivedAt;
+  private final String app;
+  private final String protocol;
+  private final long maxEventBytes;
+
+  MappedEvent(String receivedAt, String app, String protocol, long maxEventBytes) {
+    this.receivedAt = receivedAt;
+    this.app = app;
+    this.protocol = protocol;
+    this.maxEventBytes = maxEventBytes;
+    try {
+      this.generator = JsonMessages.TREES.createGenerator(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    generator.setRootValueSeparator(null);
+  }
+
+  /** Extra fields to write after the message's own, in order; values are strings or JSON nodes. */
+  static Map<String, Object> extras() {
+    return new LinkedHashMap<>();
+  }
+
+  byte[] write(JsonMessages.Message m, String event, String eventId, String distinctId, String timestamp,
+               Set<String> replaced, Map<String, Object> extras) throws Rejection {
+    try {
+      generator.writeStartObject();
+      generator.writeStringField("event", event);
+      generator.writeStringField("event_id", eventId);
+      generator.writeStringField("distinct_id", distinctId);
+      generator.writeStringField("timestamp", timestamp);
+      for (Iterator<Map.Entry<String, JsonNode>> fields = m.node().fields(); fields.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        String name = field.getKey();
+        if (CAPTURE_FIELDS.contains(name) || replaced.contains(name) || extras.containsKey(name)) continue;
+        generator.writeFieldName(name);
+        JsonMessages.TREES.writeTree(generator, field.getValue());
+      }
+      for (Map.Entry<String, Object> extra : extras.entrySet()) {
+        generator.writeFieldName(extra.getKey());
+        if (extra.getValue() instanceof JsonNode node) {
+          JsonMessages.TREES.writeTree(generator, node);
+        } else {
+          generator.writeString(extra.getValue().toString());
+        }
+      }
+      generator.writeStringField("received_at", receivedAt);
+      generator.writeStringField("app", app);
+      generator.writeStringField("protocol", protocol);
+      generator.writeEndObject();
+      generator.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing JSON to memory cannot fail", e);
+    }
+    byte[] stored = out.toByteArray();
+    out.reset();
+    if (stored.length > maxEventBytes) {
+      throw new Rejection(413, "message " + m.index() + " is " + stored.length + " bytes once stored, over the limit of "
+          + maxEventBytes + " bytes per event", m.where());
+    }
+    return stored;
+  }
+
+  /** A client event id: 1 to 128 characters, else refused; null when absent. */
+  static String eventId(JsonMessages.Message m, String id) throws Rejection {
+    if (id == null) return null;
+    int chars = id.codePointCount(0, id.length());
+    if (chars == 0 || chars > EventParser.MAX_EVENT_ID_CHARS) {
+      throw JsonMessages.refuse(m, "the event id must be 1 to " + EventParser.MAX_EVENT_ID_CHARS + " characters, got " + chars);
+    }
+    return id;
+  }
+}

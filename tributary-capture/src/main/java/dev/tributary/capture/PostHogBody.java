@@ -1,0 +1,134 @@
+package dev.tributary.capture;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns a PostHog capture body into its JSON bytes. The encodings PostHog's SDKs send:
+ * <ul>
+ *   <li>JSON ({@code application/json} or {@code text/plain});</li>
+ *   <li>gzip: by {@code Content-Encoding: gzip}, by {@code ?compression=gzip-js}, or by the
+ *       gzip magic bytes {@code 1f 8b} at the start of the body;</li>
+ *   <li>a form ({@code application/x-www-form-urlencoded}) whose {@code data} field is the JSON,
+ *       its base64, or (with {@code compression=lz64} in the form or the query) its LZ-string
+ *       base64; a base64 payload may itself be gzip;</li>
+ *   <li>a raw body of base64, or of LZ-string base64 with {@code ?compression=lz64}.</li>
+ * </ul>
+ * Every step stops at {@code max} bytes of output.
+ */
+final class PostHogBody {
+
+  private PostHogBody() {}
+
+  /** JSON bytes and their length. */
+  record Json(byte[] bytes, int length) {}
+
+  static Json decode(byte[] body, int length, boolean headerGzip, String contentType, String compression, long max) throws Rejection {
+    String scheme = compression(compression);
+    String media = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+    boolean form = media.equals("application/x-www-form-urlencoded") || (!media.contains("json") && startsWith(body, length, "data="));
+    if (form) {
+      Map<String, String> fields = form(new String(body, 0, length, StandardCharsets.UTF_8));
+      String data = fields.get("data");
+      if (data == null) throw new Rejection(400, "failed to decode request: the form has no data= field");
+      String formScheme = fields.containsKey("compression") ? compression(fields.get("compression")) : scheme;
+      return text(data, formScheme, max);
+    }
+    if (headerGzip || scheme.equals("gzip") || gzipMagic(body, length)) {
+      GzipBody.Inflated inflated = GzipBody.inflate(body, length, max);
+      return new Json(inflated.bytes(), inflated.length());
+    }
+    if (scheme.equals("lz64") || scheme.equals("base64") || !startsJson(body, length)) {
+      return text(new String(body, 0, length, StandardCharsets.UTF_8), scheme, max);
+    }
+    return new Json(body, length);
+  }
+
+  /** A payload in text: JSON as is, LZ-string base64, or base64 (of JSON or of gzip). */
+  private static Json text(String data, String scheme, long max) throws Rejection {
+    String trimmed = data.strip();
+    if (scheme.equals("lz64")) {
+      try {
+        byte[] json = LzString.decompressFromBase64(trimmed.replace(' ', '+'), max).getBytes(StandardCharsets.UTF_8);
+        return new Json(json, json.length);
+      } catch (LzString.InvalidInput e) {
+        throw new Rejection(400, "failed to decode request: compression=lz64 but " + e.getMessage());
+      }
+    }
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      byte[] json = trimmed.getBytes(StandardCharsets.UTF_8);
+      return new Json(json, json.length);
+    }
+    byte[] decoded = base64(trimmed.replace(' ', '+'));
+    if (gzipMagic(decoded, decoded.length)) {
+      GzipBody.Inflated inflated = GzipBody.inflate(decoded, decoded.length, max);
+      return new Json(inflated.bytes(), inflated.length());
+    }
+    return new Json(decoded, decoded.length);
+  }
+
+  private static byte[] base64(String text) throws Rejection {
+    String unpadded = text.replace("=", "");
+    try {
+      return Base64.getDecoder().decode(unpadded);
+    } catch (IllegalArgumentException standard) {
+      try {
+        return Base64.getUrlDecoder().decode(unpadded);
+      } catch (IllegalArgumentException e) {
+        throw new Rejection(400, "failed to decode request: the body is neither JSON nor base64 (" + standard.getMessage() + ")");
+      }
+    }
+  }
+
+  /** The compression named by a client: {@code gzip}, {@code lz64}, {@code base64} or none; others refused. */
+  private static String compression(String name) throws Rejection {
+    if (name == null) return "";
+    return switch (name.trim().toLowerCase(Locale.ROOT)) {
+      case "", "none" -> "";
+      case "gzip", "gzip-js" -> "gzip";
+      case "lz64", "lz-string" -> "lz64";
+      case "base64" -> "base64";
+      default -> throw new Rejection(400, "failed to decode request: unsupported compression '" + name
+          + "'; Tributary takes gzip-js, gzip, lz64 or base64");
+    };
+  }
+
+  private static Map<String, String> form(String body) throws Rejection {
+    Map<String, String> fields = new HashMap<>();
+    for (String pair : body.split("&")) {
+      if (pair.isEmpty()) continue;
+      int eq = pair.indexOf('=');
+      try {
+        String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        fields.putIfAbsent(name, value);
+      } catch (IllegalArgumentException e) {
+        throw new Rejection(400, "failed to decode request: the form body is not URL-encoded: " + e.getMessage());
+      }
+    }
+    return fields;
+  }
+
+  static boolean gzipMagic(byte[] body, int length) {
+    return length >= 2 && body[0] == (byte) 0x1f && body[1] == (byte) 0x8b;
+  }
+
+  private static boolean startsJson(byte[] body, int length) {
+    for (int i = 0; i < length; i++) {
+      byte b = body[i];
+      if (b == ' ' || b == '\n' || b == '\r' || b == '\t') continue;
+      return b == '{' || b == '[';
+    }
+    return true; // empty: let the JSON reader say so
+  }
+
+  private static boolean startsWith(byte[] body, int length, String prefix) {
+    if (length < prefix.length()) return false;
+    for (int i = 0; i < prefix.length(); i++) if (body[i] != prefix.charAt(i)) return false;
+    return true;
+  }
+}
