@@ -2,20 +2,26 @@ package dev.tributary.lake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A Parquet file several times larger than the writer's heap: row groups must leave memory as they fill. */
+/**
+ * A Parquet file larger than the writer's whole heap: row groups must leave memory as they fill.
+ * The writer runs without any Hadoop jar on its class path, as the server does.
+ */
 class ParquetHeapTest {
 
-  private static final int EVENTS = 120_000;
-  private static final int HEAP_MIB = 48;
+  private static final int EVENTS = 80_000;
+  private static final int HEAP_MIB = 32;
 
   @TempDir Path tmp;
 
@@ -25,15 +31,15 @@ class ParquetHeapTest {
     System.out.println("ParquetHeapTest seed: -Dseed=" + seed);
     Path file = tmp.resolve("large.parquet");
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + HEAP_MIB + "m",
-        "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        "-cp", classPathWithoutHadoop(),
         ParquetHeapChild.class.getName(), file.toString(), Integer.toString(EVENTS), Long.toString(seed))
         .inheritIO().start();
     assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("child finished").isTrue();
-    assertThat(child.exitValue()).as("child exit code (1 with OutOfMemoryError)").isZero();
+    assertThat(child.exitValue()).as("child exit code (see its output above)").isZero();
 
     assertThat(Files.size(file)).isGreaterThan(HEAP_MIB * 5L / 4 << 20);  // more than the child's whole heap
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement q = db.createStatement()) {
-      assertThat(ParquetEncoderTest.rows(q, "SELECT num_rows, num_row_groups > 2 FROM parquet_file_metadata('" + file + "')"))
+      assertThat(ParquetEncoderTest.rows(q, "SELECT num_rows, num_row_groups > 1 FROM parquet_file_metadata('" + file + "')"))
           .containsExactly(EVENTS + "|true");
       assertThat(ParquetEncoderTest.rows(q, "SELECT max(row_group_compressed_bytes) <= " + (ParquetEncoder.ROW_GROUP_BYTES * 5 / 4)
           + " FROM (SELECT DISTINCT row_group_id, row_group_compressed_bytes FROM parquet_metadata('" + file + "'))"))
@@ -41,5 +47,13 @@ class ParquetHeapTest {
       assertThat(ParquetEncoderTest.rows(q, "SELECT count(DISTINCT event_id), max(length(properties['noise']))"
           + " FROM read_parquet('" + file + "')")).containsExactly(EVENTS + "|700");
     }
+  }
+
+  /** The test class path less Hadoop (only needed to compile the encoder's overrides). */
+  private static String classPathWithoutHadoop() {
+    String all = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> entries = Arrays.stream(all.split(File.pathSeparator)).filter(e -> !e.contains("hadoop-client")).toList();
+    assertThat(entries).hasSizeLessThan(all.split(File.pathSeparator).length);
+    return String.join(File.pathSeparator, entries);
   }
 }
