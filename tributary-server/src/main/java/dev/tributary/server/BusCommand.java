@@ -72,8 +72,8 @@ final class BusCommand implements Callable<Integer> {
     BusConfig config;
     try {
       config = new BusConfig(dataDir, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),
-          ServeSettings.size(maxChunkSize), ServeSettings.duration(rotateInterval),
-          retentionAge == null ? null : ServeSettings.duration(retentionAge), retentionSize == null ? 0 : ServeSettings.size(retentionSize));
+          LayeredSettings.size(maxChunkSize), LayeredSettings.duration(rotateInterval),
+          retentionAge == null ? null : LayeredSettings.duration(retentionAge), retentionSize == null ? 0 : LayeredSettings.size(retentionSize));
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("tributary bus: " + (e.getMessage() == null ? "invalid size or duration (use 20MiB, 10m, 500ms)"
           : e.getMessage()));

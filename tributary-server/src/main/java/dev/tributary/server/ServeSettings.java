@@ -9,45 +9,6 @@ import java.util.Optional;
 /** The settings of {@code serve}, resolved in layers by {@link LayeredSettings}. */
 final class ServeSettings {
 
-  /** One known setting: its YAML key, what it means, its default, and how to read it. */
-  private record Key(String name, String description, String defaultText, Function<String, Object> parser, String accepted) {
-    String env() {
-      return "TRIBUTARY_" + name.toUpperCase(Locale.ROOT);
-    }
-  }
-
-  private record Value(Object value, String text, String source) {}
-
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|TiB)?");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-
-  static final Map<String, Key> KEYS = new LinkedHashMap<>();
-
-  static {
-    key("port", "HTTP port of the capture API", "8080", ServeSettings::port, "an integer 0-65535");
-    key("bind", "address to listen on; anything but loopback needs a tokens file", "127.0.0.1", s -> s, "an IP address or host name");
-    key("data_dir", "where the spool and, by default, the lake live", "./tributary-data", Path::of, "a directory path");
-    key("lake", "lake root directory", "<data_dir>/lake", Path::of, "a directory path");
-    key("fsync", "when an append is durable", "always", FsyncPolicy::parse, "always, never, interval=<milliseconds>");
-    key("tokens_file", "YAML file of tokens and their apps; none = no auth, loopback only", "", s -> s.isEmpty() ? null : Path.of(s), "a file path");
-    key("max_request_bytes", "largest request body after decompression", "4MiB", ServeSettings::size, "a size like 4MiB, 512KiB or 1048576");
-    key("spool_max_bytes", "spool capacity; past it capture answers 503", "10GiB", ServeSettings::size, "a size like 10GiB");
-    key("spool_segment_bytes", "spool segment size", "64MiB", ServeSettings::size, "a size like 64MiB");
-    key("lake_roll_bytes", "a lake file is completed at this many uncompressed bytes", "128MiB", ServeSettings::size, "a size like 128MiB");
-    key("lake_roll_age", "a lake file is completed at this age", "60s", ServeSettings::duration, "a duration like 60s, 5m, 500ms");
-    key("dedup_window", "a retried event_id within this window lands once", "10m", ServeSettings::duration, "a duration like 10m");
-    key("drain_timeout", "on SIGTERM, how long to let the lake (or Kafka) catch up before exiting", "<30s, 60s with kafka>",
-        ServeSettings::duration, "a duration like 30s");
-    key("kafka", "Kafka bootstrap servers; when set the spool is forwarded to Kafka and the lake is off", "",
-        s -> s.isEmpty() ? null : s, "host:port[,host:port...]");
-    key("topic", "Kafka topic, or a template where {event} stands for the event type", "events", s -> s,
-        "a topic name like events, or a template like events.{event}");
-    key("linger", "how long the Kafka producer waits to fill a batch", "20ms", ServeSettings::duration, "a duration like 20ms or 2s");
-    key("bus_port", "HTTP port of the Chukcha-compatible bus beside capture (data in <data_dir>/bus); none = off", "",
-        s -> s.isEmpty() ? null : port(s), "an integer 0-65535");
-    key("embedded_lake", "with kafka set, land events in the local lake as well", "false", ServeSettings::bool, "true or false");
-  }
-
   /** The YAML mapping of Kafka producer properties, passed through as they are. */
   static final String PRODUCER_KEY = "kafka_producer";
 
@@ -71,6 +32,8 @@ final class ServeSettings {
       .key("topic", "Kafka topic, or a template where {event} stands for the event type", "events", s -> s,
           "a topic name like events, or a template like events.{event}")
       .key("linger", "how long the Kafka producer waits to fill a batch", "20ms", LayeredSettings::duration, "a duration like 20ms or 2s")
+      .key("bus_port", "HTTP port of the Chukcha-compatible bus beside capture (data in <data_dir>/bus); none = off", "",
+          s -> s.isEmpty() ? null : LayeredSettings.port(s), "an integer 0-65535")
       .key("embedded_lake", "with kafka set, land events in the local lake as well", "false", LayeredSettings::bool, "true or false");
 
   static final Map<String, LayeredSettings.Key> KEYS = SCHEMA.keys();
@@ -126,7 +89,7 @@ final class ServeSettings {
   /** The local lake runs without Kafka, and with Kafka only when asked for. */
   boolean lakeEnabled() { return kafka().isEmpty() || (boolean) settings.get("embedded_lake"); }
   Path deadLetterDir() { return dataDir().resolve("dead-letters"); }
-  Optional<Integer> busPort() { return Optional.ofNullable(get("bus_port")); }
+  Optional<Integer> busPort() { return Optional.ofNullable(settings.get("bus_port")); }
   Path busDir() { return dataDir().resolve("bus"); }
 
   Map<String, String> producerProperties() { return settings.passthrough(); }
