@@ -55,6 +55,7 @@ final class BusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ShutdownSignals.hold();
     if (kafka != null) {
       KafkaBus.Config config;
       try {

@@ -37,6 +37,7 @@ final class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ShutdownSignals.hold();
     try {
       // Checked before the broker's seconds of start: the real address is only known after.
       ServeCommand.forwarderConfig(ServeSettings.resolve(null, System.getenv(), flags("127.0.0.1:9092")));

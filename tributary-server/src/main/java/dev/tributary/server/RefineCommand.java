@@ -48,6 +48,7 @@ final class RefineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ShutdownSignals.hold();
     RefineSettings settings;
     RefineConfig refine;
     try {

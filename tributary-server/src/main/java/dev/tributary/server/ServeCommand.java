@@ -124,6 +124,7 @@ final class ServeCommand implements Callable<Integer> {
 
   /** Runs the server until a SIGTERM/SIGINT drain ends; returns the exit code. Also the heart of {@code dev}. */
   static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
+    ShutdownSignals.hold();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Spool spool = Spool.open(new SpoolConfig(s.spoolDir(), s.spoolSegmentBytes(), s.spoolMaxBytes(), s.fsync()));
     SpoolLakeSink sink = null;

@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * SIGTERM and SIGINT: the first starts a graceful drain, the second ends the process at once.
@@ -15,21 +14,43 @@ import sun.misc.SignalHandler;
 final class ShutdownSignals {
   private static final Logger log = LoggerFactory.getLogger(ShutdownSignals.class);
   static final int FORCED_EXIT = 143;
+  private static final AtomicInteger received = new AtomicInteger();
+  private static Runnable stop;
+  private static boolean pending;
 
   private ShutdownSignals() {}
 
-  static void install(Runnable drain) {
-    AtomicInteger received = new AtomicInteger();
-    SignalHandler handler = signal -> {
-      if (received.incrementAndGet() == 1) {
-        log.info("SIG{} received: draining (send it again to stop at once; the spool keeps what is not landed)", signal.getName());
-        Thread.ofPlatform().name("tributary-drain").start(drain);
-      } else {
-        log.warn("second SIG{}: stopping now; what is not in the lake yet stays in the spool for the next start", signal.getName());
-        Runtime.getRuntime().halt(FORCED_EXIT);
-      }
-    };
-    Signal.handle(new Signal("TERM"), handler);
-    Signal.handle(new Signal("INT"), handler);
+  /**
+   * Takes the signals from now on, before the command is ready to stop gracefully: a server is
+   * ready (its health check answers) a moment before it has its drain, and a SIGTERM in between
+   * must not kill it. A signal that comes before {@link #install} is acted on there.
+   */
+  static synchronized void hold() {
+    Signal.handle(new Signal("TERM"), ShutdownSignals::received);
+    Signal.handle(new Signal("INT"), ShutdownSignals::received);
+  }
+
+  /** Runs {@code drain} at the first SIGTERM/SIGINT (at once if one came since {@link #hold}). */
+  static synchronized void install(Runnable drain) {
+    hold();
+    stop = drain;
+    if (pending) start(drain);
+  }
+
+  private static synchronized void received(Signal signal) {
+    if (received.incrementAndGet() > 1) {
+      log.warn("second SIG{}: stopping now; what is not landed yet stays where it was for the next start", signal.getName());
+      Runtime.getRuntime().halt(FORCED_EXIT);
+    }
+    log.info("SIG{} received: draining (send it again to stop at once)", signal.getName());
+    if (stop != null) {
+      start(stop);
+    } else {
+      pending = true;
+    }
+  }
+
+  private static void start(Runnable drain) {
+    Thread.ofPlatform().name("tributary-drain").start(drain);
   }
 }

@@ -59,6 +59,7 @@ final class SinkCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ShutdownSignals.hold();
     SinkSettings settings;
     KafkaSinkConfig sinkConfig;
     try {

@@ -23,6 +23,7 @@ final class SteadyClient implements Runnable {
   private final Set<String> acknowledged;
   private final int maxEvents;
   private final double repeatRate;
+  private final int limit;
   private final Random random;
   final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicBoolean stopAfterCurrent = new AtomicBoolean();
@@ -33,15 +34,17 @@ final class SteadyClient implements Runnable {
   final AtomicInteger repeatedRequests = new AtomicInteger();
 
   SteadyClient(URI uri, Set<String> acknowledged) {
-    this(uri, acknowledged, 5, 0, 0);
+    this(uri, acknowledged, 5, 0, 0, Integer.MAX_VALUE);
   }
 
-  SteadyClient(URI uri, Set<String> acknowledged, int maxEvents, double repeatRate, long seed) {
+  /** Stops by itself once {@code limit} events are acknowledged. */
+  SteadyClient(URI uri, Set<String> acknowledged, int maxEvents, double repeatRate, long seed, int limit) {
     this.uri = uri;
     this.acknowledged = acknowledged;
     this.maxEvents = maxEvents;
     this.repeatRate = repeatRate;
     this.random = new Random(seed);
+    this.limit = limit;
   }
 
   void finishCurrentRequestAndStop() {
@@ -51,7 +54,7 @@ final class SteadyClient implements Runnable {
   @Override
   public void run() {
     int seq = 0;
-    while (!stop.get() && !stopAfterCurrent.get()) {
+    while (!stop.get() && !stopAfterCurrent.get() && acknowledged.size() < limit) {
       List<String> ids = new ArrayList<>();
       StringBuilder body = new StringBuilder();
       int events = 1 + seq % maxEvents;
