@@ -36,7 +36,10 @@ class ParquetHeapTest {
         "-cp", classPathWithoutHadoop(),
         ParquetHeapChild.class.getName(), file.toString(), Integer.toString(EVENTS), Long.toString(seed))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("child finished").isTrue();
+    if (!child.waitFor(120, TimeUnit.SECONDS)) {
+      child.destroyForcibly().waitFor();
+      throw new AssertionError("the child did not finish in 120 s; its output:\n" + read(log));
+    }
     assertThat(child.exitValue()).as(() -> "child exit code; its output:\n" + read(log)).isZero();
 
     assertThat(Files.size(file)).isGreaterThan((long) HEAP_MIB << 20);  // more than the child's whole heap
