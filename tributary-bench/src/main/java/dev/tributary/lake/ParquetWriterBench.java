@@ -32,13 +32,14 @@ import java.util.stream.Stream;
  *   <li>{@code parquet-java}: {@link ParquetEncoder} into a {@link FileChannel}, JSON parsed in Java;</li>
  *   <li>{@code duckdb}: the events written as a temporary NDJSON file, then DuckDB (one thread)
  *       {@code COPY}s it to Parquet with the same schema (envelope columns plus the map);</li>
+ *   <li>{@code duckdb-json}: the same, but the other fields as one JSON column instead of the map;</li>
  *   <li>{@code duckdb-typed}: DuckDB's best case for reference, {@code read_json} with columns
  *       detected per file (a schema the lake cannot use: it differs from file to file).</li>
  * </ul>
  * CPU time is the whole process's (DuckDB's native threads included), so events and MB per CPU
  * second are per-core figures even on a busy machine. MB are 10^6 bytes of input JSON.
  *
- * <p>Args: {@code [events (200000)] [event bytes (1024)] [rounds (3)] [writers (parquet-java,duckdb,duckdb-typed)]}.
+ * <p>Args: {@code [events (200000)] [event bytes (1024)] [rounds (3)] [writers (parquet-java,duckdb,duckdb-json,duckdb-typed)]}.
  */
 public final class ParquetWriterBench {
 
@@ -53,6 +54,13 @@ public final class ParquetWriterBench {
                k -> {'key': k, 'value': CASE json_type(json->k) WHEN 'VARCHAR' THEN json->>k
                                           ELSE (json->k)::VARCHAR END})) AS properties
       FROM read_ndjson_objects('%s')""";
+  private static final String DUCKDB_JSON_COLUMN = """
+      SELECT json->>'event' AS event, json->>'event_id' AS event_id,
+             (json->>'received_at')::TIMESTAMPTZ AS received_at, json->>'app' AS app,
+             json->>'distinct_id' AS distinct_id, json->>'timestamp' AS "timestamp",
+             json_merge_patch(json, '{"event":null,"event_id":null,"received_at":null,"app":null,"distinct_id":null,"timestamp":null}')
+               AS properties
+      FROM read_ndjson_objects('%s')""";
 
   private ParquetWriterBench() {}
 
@@ -60,7 +68,7 @@ public final class ParquetWriterBench {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int eventBytes = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    List<String> writers = List.of((args.length > 3 ? args[3] : "parquet-java,duckdb,duckdb-typed").split(","));
+    List<String> writers = List.of((args.length > 3 ? args[3] : "parquet-java,duckdb,duckdb-json,duckdb-typed").split(","));
     List<byte[]> events = events(count, eventBytes, 42);
     long inputBytes = events.stream().mapToLong(e -> e.length).sum();
     System.out.printf("%,d events, %,d bytes of JSON (%d per event)%n", count, inputBytes, inputBytes / count);
@@ -101,8 +109,9 @@ public final class ParquetWriterBench {
         }
       }
       case "duckdb" -> duckDbCopy(events, out, dir, DUCKDB_LAKE_SCHEMA.formatted(ENVELOPE, "%s"));
+      case "duckdb-json" -> duckDbCopy(events, out, dir, DUCKDB_JSON_COLUMN);
       case "duckdb-typed" -> duckDbCopy(events, out, dir, "SELECT * FROM read_json('%s', timestampformat='iso')");
-      default -> throw new IllegalArgumentException("unknown writer " + writer + " (parquet-java, duckdb, duckdb-typed)");
+      default -> throw new IllegalArgumentException("unknown writer " + writer + " (parquet-java, duckdb, duckdb-json, duckdb-typed)");
     }
   }
 

@@ -43,8 +43,8 @@ import org.apache.parquet.io.OutputFile;
  *
  * <p><b>Memory:</b> a row group is held in memory (compressed pages, plus the open page of each
  * column uncompressed, at most about 1 MiB each) until it reaches {@link #ROW_GROUP_BYTES}, then
- * written to the channel. So an open encoder holds at most about {@code ROW_GROUP_BYTES} + 8 MiB,
- * whatever the file's size.
+ * written to the channel. So an open encoder holds about {@code ROW_GROUP_BYTES} plus a few MiB,
+ * whatever the file's size (a JVM with a 48 MiB heap writes files of any size).
  */
 final class ParquetEncoder {
 
