@@ -1,9 +1,16 @@
 package dev.tributary.server;
 
+import dev.tributary.lake.KafkaLakeSink;
+import dev.tributary.lake.KafkaSinkConfig;
+import dev.tributary.refine.RefineConfig;
+import dev.tributary.refine.Refiner;
 import dev.tributary.testkit.KafkaBroker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -15,48 +22,74 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tributary dev}: the whole pipeline on one machine, to try it. A real Kafka broker runs as
- * a child process with its data in {@code <data-dir>/kafka}, and {@code serve} forwards to it in
- * this process. Ctrl-C drains serve into the broker first, then stops the broker.
+ * a child process with its data in {@code <data-dir>/kafka}; {@code serve} forwards to it, refine
+ * deduplicates into {@code <topic>.refined}, and the Kafka lake sink lands that in
+ * {@code <data-dir>/lake}, all in this process. Ctrl-C drains serve into the broker, closes
+ * refine and the sink (each commits what it did), then stops the broker.
  *
- * <p>The broker keeps its topics across runs ({@link KafkaBroker#startOrResume}); delete
+ * <p>The broker keeps its topics across runs ({@link KafkaBroker#startOrResume}), so what refine
+ * or the sink had not reached at a stop is picked up at the next start; delete
  * {@code <data-dir>/kafka} for an empty one.
  */
 @Command(name = "dev", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Try the whole pipeline: start a local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs) and serve forwarding to it.",
-        "Prints the broker's bootstrap address for your consumers. Ctrl-C drains serve into Kafka, then stops both.",
+    description = {"Try the whole pipeline on one machine: a local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs),",
+        "serve forwarding to it, refine (<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake,",
+        "a file completed every 10 s). Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
         "The broker's jars come from the local Maven repository of the build (see docs/kafka.md)."})
 final class DevCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(DevCommand.class);
+  private static final int PARTITIONS = 3;
+  /** Short, so that a demo's events show in the lake quickly; production keeps the sink's 5 minutes. */
+  private static final Duration LAKE_FILE_AGE = Duration.ofSeconds(10);
+  private static final Duration STAGE_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   @Spec CommandSpec spec;
 
   @Option(names = "--port", description = "HTTP port of the capture API (default 8080)") String port;
-  @Option(names = "--data-dir", description = "spool, dead letters and Kafka's data (default ./tributary-dev)") String dataDir = "./tributary-dev";
-  @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
-  @Option(names = "--lake-too", description = "land events in the local lake <data-dir>/lake as well") boolean lakeToo;
+  @Option(names = "--data-dir", description = "spool, Kafka's data, refine's state and the lake (default ./tributary-dev)") String dataDir = "./tributary-dev";
+  @Option(names = "--topic", description = "raw Kafka topic (default events); refine writes <topic>.refined") String topic;
 
   @Override
   public Integer call() throws Exception {
     ShutdownSignals.hold();
     try {
       // Checked before the broker's seconds of start: the real address is only known after.
-      ServeCommand.forwarderConfig(ServeSettings.resolve(null, System.getenv(), flags("127.0.0.1:9092")));
+      ServeSettings s = ServeSettings.resolve(null, System.getenv(), flags("127.0.0.1:9092"));
+      ServeCommand.forwarderConfig(s);
+      if (s.topic().contains("{")) throw new ConfigException("dev refines one topic; topic templates like " + s.topic() + " need serve --kafka");
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("tributary dev: " + e.getMessage());
       return ExitCodes.USAGE;
     }
-    Path kafkaDir = Path.of(dataDir).resolve("kafka").toAbsolutePath().normalize();
-    log.info("starting a Kafka broker in {} (takes a few seconds; delete the directory for an empty broker)", kafkaDir);
-    try (KafkaBroker broker = KafkaBroker.startOrResume(kafkaDir)) {
+    Path dir = Path.of(dataDir).toAbsolutePath().normalize();
+    log.info("starting a Kafka broker in {} (takes a few seconds; delete the directory for an empty broker)", dir.resolve("kafka"));
+    try (KafkaBroker broker = KafkaBroker.startOrResume(dir.resolve("kafka"))) {
       ServeSettings settings = ServeSettings.resolve(null, System.getenv(), flags(broker.bootstrapServers()));
+      broker.createTopicIfMissing(settings.topic(), PARTITIONS);
+      return runPipeline(broker.bootstrapServers(), settings, dir);
+    }
+  }
+
+  private int runPipeline(String bootstrap, ServeSettings settings, Path dir) throws Exception {
+    String refined = settings.topic() + ".refined";
+    SimpleMeterRegistry stages = new SimpleMeterRegistry();
+    Refiner refiner = Refiner.start(RefineConfig.defaults(bootstrap, dir.resolve("refine")).withTopics(List.of(settings.topic()), refined), stages);
+    KafkaLakeSink sink = null;
+    try {
+      sink = KafkaLakeSink.start(KafkaSinkConfig.of(bootstrap, refined, dir.resolve("lake").toString())
+          .withRolls(LAKE_FILE_AGE, KafkaSinkConfig.DEFAULT_MAX_FILE_BYTES, KafkaSinkConfig.DEFAULT_MAX_FILE_RECORDS), stages);
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("Kafka bootstrap: %s   (topic %s, broker log %s)%n", broker.bootstrapServers(), settings.topic(),
-          kafkaDir.resolve("broker.log"));
-      out.printf("Capture API:     http://%s:%d/v1/events   Ctrl-C drains into Kafka and stops both%n", settings.bind(), settings.port());
+      out.printf("Kafka bootstrap: %s   (raw topic %s, refined topic %s, broker log %s)%n", bootstrap, settings.topic(), refined,
+          dir.resolve("kafka").resolve("broker.log"));
+      out.printf("Lake:            %s   (a file completed every %d s)%n", dir.resolve("lake"), LAKE_FILE_AGE.toSeconds());
+      out.printf("Capture API:     http://%s:%d/v1/events   Ctrl-C drains into Kafka and stops everything%n", settings.bind(), settings.port());
       out.flush();
       int code = ServeCommand.serve(settings, ServeCommand.forwarderConfig(settings));
-      log.info("serve stopped (exit {}); stopping the Kafka broker", code);
+      log.info("serve stopped (exit {}); closing refine and the lake sink, then the Kafka broker", code);
       return code;
+    } finally {
+      if (!refiner.close(STAGE_CLOSE_TIMEOUT)) log.warn("refine did not close within {} s; the next start redoes its open work", STAGE_CLOSE_TIMEOUT.toSeconds());
+      if (sink != null && !sink.stop(STAGE_CLOSE_TIMEOUT)) log.warn("the lake sink did not stop within {} s; the next start redoes its open files", STAGE_CLOSE_TIMEOUT.toSeconds());
     }
   }
 
@@ -66,7 +99,6 @@ final class DevCommand implements Callable<Integer> {
     flags.put("kafka", bootstrap);
     if (port != null) flags.put("port", port);
     if (topic != null) flags.put("topic", topic);
-    if (lakeToo) flags.put("embedded_lake", "true");
     return flags;
   }
 }

@@ -20,7 +20,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,6 +205,19 @@ public final class KafkaBroker implements AutoCloseable {
     }
     log.info("Kafka broker {} serving on {} after {} ms", nodeId, bootstrapServers(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  /** Creates {@code topic} with {@code partitions} partitions unless it exists. */
+  public void createTopicIfMissing(String topic, int partitions) {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) throw new IllegalStateException("cannot create topic " + topic, e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException("cannot create topic " + topic, e);
+    }
   }
 
   /** {@code host:port} for clients. */
