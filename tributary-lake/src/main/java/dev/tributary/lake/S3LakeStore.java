@@ -37,12 +37,16 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
   static final int PART_SIZE = 16 << 20;
 
   private final S3Client s3;
+  private final long multipartThreshold;
+  private final int partSize;
   private final String bucket;
   private final String prefix;  // "" or "a/b/"
   private final Path workDir;
 
-  S3LakeStore(S3Client s3, String bucket, String prefix, Path workDir) {
+  S3LakeStore(S3Client s3, String bucket, String prefix, Path workDir, long multipartThreshold, int partSize) {
     this.s3 = s3;
+    this.multipartThreshold = multipartThreshold;
+    this.partSize = partSize;
     this.bucket = bucket;
     this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     this.workDir = workDir;
@@ -50,6 +54,12 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
 
   /** Connects to {@code s3://bucket/prefix}; {@code endpoint} (nullable) overrides AWS's, e.g. for MinIO or S3Proxy. */
   static S3LakeStore connect(URI lake, URI endpoint, boolean pathStyle, Path workDir) {
+    return connect(lake, endpoint, pathStyle, workDir, MULTIPART_THRESHOLD, PART_SIZE);
+  }
+
+  /** As above, with the size from which files go up in parts of {@code partSize} (S3's minimum part is 5 MiB). */
+  static S3LakeStore connect(URI lake, URI endpoint, boolean pathStyle, Path workDir, long multipartThreshold,
+      int partSize) {
     if (!"s3".equals(lake.getScheme()) || lake.getHost() == null) {
       throw new IllegalArgumentException("lake '" + lake + "' is not of the form s3://bucket[/prefix]");
     }
@@ -62,7 +72,7 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     if (endpoint != null) builder.endpointOverride(endpoint);
     String path = lake.getPath() == null ? "" : lake.getPath().replaceFirst("^/+", "");
-    return new S3LakeStore(builder.build(), lake.getHost(), path, workDir);
+    return new S3LakeStore(builder.build(), lake.getHost(), path, workDir, multipartThreshold, partSize);
   }
 
   private static Region region() {
@@ -87,7 +97,7 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
     String key = key(dir, name);
     try {
       long size = Files.size(tmp);
-      if (size <= MULTIPART_THRESHOLD) {
+      if (size <= multipartThreshold) {
         s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromFile(tmp));
       } else {
         uploadInParts(tmp, key, size);
@@ -108,12 +118,12 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
     String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
     try (InputStream in = Files.newInputStream(tmp)) {
       List<CompletedPart> parts = new ArrayList<>();
-      byte[] buffer = new byte[PART_SIZE];
-      for (int number = 1; (long) (number - 1) * PART_SIZE < size; number++) {
-        int n = in.readNBytes(buffer, 0, PART_SIZE);
+      byte[] buffer = new byte[partSize];
+      for (int number = 1; (long) (number - 1) * partSize < size; number++) {
+        int n = in.readNBytes(buffer, 0, partSize);
         int part = number;
         String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part),
-            RequestBody.fromBytes(n == PART_SIZE ? buffer : java.util.Arrays.copyOf(buffer, n))).eTag();
+            RequestBody.fromBytes(n == partSize ? buffer : java.util.Arrays.copyOf(buffer, n))).eTag();
         parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
       }
       s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id).ifNoneMatch("*")

@@ -65,7 +65,7 @@ class KafkaLakeSinkTest {
     SinkTarget.Lake lake = target.lake(tmp, s3, "lake-" + names.incrementAndGet());
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     KafkaSinkConfig config = lake.configure(KafkaSinkConfig.of(kafka.bootstrapServers(), topic, lake.uri())
-        .withGroup("g-" + topic).withFormat(format).withRolls(Duration.ofMinutes(5), 32 * 1024, 500));
+        .withGroup("g-" + topic).withFormat(format).withRolls(Duration.ofMinutes(5), 96 * 1024, 1000));
     try (KafkaLakeSink sink = KafkaLakeSink.start(config, registry)) {
       await().atMost(Duration.ofSeconds(60)).until(() ->
           registry.counter("tributary.sink.events.written").count() + registry.counter("tributary.sink.errors.written").count() >= 3003);

@@ -85,7 +85,7 @@ class KafkaSinkCrashTest {
       boolean killB = b != null && kill == 6;
       Member victim = killB ? b : a;
       victim.awaitAssigned();
-      Thread.sleep(random.nextInt(2000)); // a random moment of its work: reading, writing, publishing, committing
+      Thread.sleep(random.nextInt(1200)); // a random moment of its work: reading, writing, publishing, committing
       victim.process().destroyForcibly().waitFor();  // SIGKILL
       System.out.println("kill " + kill + ": SIGKILLed member " + (killB ? "b (it leaves)" : "a"));
       if (killB) b = null;

@@ -67,6 +67,40 @@ class LakeWriterTest {
   }
 
   @Test
+  void recordRulesCompleteFilesAtTheSameRecordsWhateverTheClock() throws Exception {
+    LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, new LakeFileNamer("t+0"),
+        new LakeWriter.Rolls(1 << 20, 3, Duration.ofMinutes(5), Duration.ofDays(1)), completed);
+    long minute = 60_000;
+    w.append(root.resolve("a"), 0, line("{}"), 0, 0);
+    w.append(root.resolve("b"), 1, line("{}"), 1 * minute, 0);
+    w.append(root.resolve("a"), 2, line("{}"), 2 * minute, 999_000_000_000L); // the clock never completes a file here
+    w.append(root.resolve("a"), 3, line("{}"), 3 * minute, 0);                 // third record of a: complete
+    assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
+        .containsExactly("a/t+0-00000000000000000000-00000000000000000003.ndjson.gz");
+    w.append(root.resolve("a"), 4, line("{}"), 6 * minute, 0);                 // b's first was 5 min before: complete b
+    assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
+        .containsExactly("a/t+0-00000000000000000000-00000000000000000003.ndjson.gz",
+            "b/t+0-00000000000000000001-00000000000000000001.ndjson.gz");
+    assertThat(w.oldestOpenOffset()).isEqualTo(4);
+    w.abandonAll();
+  }
+
+  @Test
+  void errorLinesAreGzipNdjsonWhateverTheEventFormat() throws Exception {
+    LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_ZSTD, new LakeFileNamer("t+0", LakeFormat.NDJSON_ZSTD, "ab12"),
+        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
+    w.append(root.resolve("e"), 0, line("{}"), 0, 0);
+    w.appendError(root.resolve("_errors"), 1, line("{\"reason\":\"x\"}"), 0);
+    assertThat(LakeFiles.temporary(root)).extracting(p -> p.getFileName().toString())
+        .containsExactlyInAnyOrder(".t+0-00000000000000000000.ndjson.zst.ab12.tmp", ".t+0-00000000000000000001.ndjson.gz.ab12.tmp");
+    w.completeAll();
+    assertThat(LakeFiles.lines(root.resolve("_errors/t+0-00000000000000000001-00000000000000000001.ndjson.gz")))
+        .containsExactly("{\"reason\":\"x\"}");
+    assertThat(new LakeFileNamer("t+0", LakeFormat.PARQUET, "").coveredRange("t+0-00000000000000000000-00000000000000000000.ndjson.zst"))
+        .as("offsets are covered whatever the format of the file").isPresent();
+  }
+
+  @Test
   void abandoningDeletesOpenFilesAndKeepsCompletedOnes() throws Exception {
     LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
     w.append(root.resolve("p"), 1, line("{}"), 0);
