@@ -107,7 +107,8 @@ final class RefineCommand implements Callable<Integer> {
             s.closeTimeout().toSeconds());
       }
       exit.complete(closed ? ExitCodes.OK : ExitCodes.FAILURE);
-    });
+    }, "committing and closing Kafka Streams (send it again to stop at once)",
+        "stopping now; the open transaction is aborted and redone by the next owner of its partitions");
     refiner.failure().thenAccept(e -> exit.complete(ExitCodes.FAILURE));
     int code = exit.join();
     status.close();

@@ -19,13 +19,19 @@ final class ShutdownSignals {
   private ShutdownSignals() {}
 
   static void install(Runnable drain) {
+    install(drain, "draining (send it again to stop at once; the spool keeps what is not landed)",
+        "stopping now; what is not in the lake yet stays in the spool for the next start");
+  }
+
+  /** {@code onFirst} and {@code onSecond} say, in the log, what each signal does for this command. */
+  static void install(Runnable drain, String onFirst, String onSecond) {
     AtomicInteger received = new AtomicInteger();
     SignalHandler handler = signal -> {
       if (received.incrementAndGet() == 1) {
-        log.info("SIG{} received: draining (send it again to stop at once; the spool keeps what is not landed)", signal.getName());
+        log.info("SIG{} received: {}", signal.getName(), onFirst);
         Thread.ofPlatform().name("tributary-drain").start(drain);
       } else {
-        log.warn("second SIG{}: stopping now; what is not in the lake yet stays in the spool for the next start", signal.getName());
+        log.warn("second SIG{}: {}", signal.getName(), onSecond);
         Runtime.getRuntime().halt(FORCED_EXIT);
       }
     };
