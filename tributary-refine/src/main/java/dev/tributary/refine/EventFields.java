@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -31,14 +29,10 @@ final class EventFields {
 
   /** {@code received_at} in epoch milliseconds, or -1 when absent or not an ISO-8601 instant. */
   static long receivedAtMillis(Headers headers, byte[] payload) {
-    String text = header(headers, RECEIVED_AT);
-    if (text == null) text = field(payload, RECEIVED_AT);
-    if (text == null) return -1;
-    try {
-      return Instant.parse(text).toEpochMilli();
-    } catch (DateTimeParseException e) {
-      return -1;
-    }
+    Header h = headers.lastHeader(RECEIVED_AT);
+    if (h != null && h.value() != null) return CaptureTime.millis(h.value());
+    String text = field(payload, RECEIVED_AT);
+    return text == null ? -1 : CaptureTime.millis(text.getBytes(StandardCharsets.UTF_8));
   }
 
   static String header(Headers headers, String name) {

@@ -86,13 +86,16 @@ class RefinerTest {
     long base = System.currentTimeMillis();
     List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
     for (int i = 0; i < 400; i++) batch.add(RawEvents.record("ro.raw", null, "r-" + i, "u-" + i, base + i * 5L));
-    Collections.shuffle(batch, random); // 2 s of capture time, arriving in any order: within the 3 s window
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (Refiner refiner = Refiner.start(config("ro.raw", "ro.refined", "ro").withReorderWindow(Duration.ofSeconds(3)), registry);
-         KafkaProducer<byte[], byte[]> p = RawEvents.producer(kafka.bootstrapServers())) {
+    Collections.shuffle(batch, random); // 2 s of capture time, arriving in any order: within the 5 s window
+    try (KafkaProducer<byte[], byte[]> p = RawEvents.producer(kafka.bootstrapServers())) {
       batch.forEach(p::send);
-      p.flush();
-      // Nothing arrives after the batch: only the idle punctuation can let the last 3 s out.
+    }
+    // Produced before refine starts, so that a stall of this loaded machine between records cannot
+    // pass for an idle partition and flush it early (records after such a flush are late, by design).
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Refiner refiner = Refiner.start(config("ro.raw", "ro.refined", "ro").withReorderWindow(Duration.ofSeconds(5)), registry);
+         KafkaProducer<byte[], byte[]> p = RawEvents.producer(kafka.bootstrapServers())) {
+      // The batch spans less than the window: only the idle punctuation can let it out.
       List<ConsumerRecord<byte[], byte[]>> refined = awaitCount("ro.refined", 400);
       for (int partition = 0; partition < 2; partition++) {
         int part = partition;

@@ -19,14 +19,16 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary refine}: the raw topic to a refined one, deduplicated and optionally reordered, on Kafka Streams. */
 @Command(name = "refine", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Read the raw topic(s) and write a refined topic exactly once (Kafka Streams, exactly_once_v2):",
-        "an event_id seen within --dedup-window (by received_at) is dropped; with --reorder, events are held that long",
-        "and written in received_at order per partition (later ones at once, with a 'late: true' header).",
-        "Run several with the same application id to spread the partitions and their state over machines.",
-        "Serves /health/live, /health/ready and /metrics on --port.",
-        "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
-        "SIGTERM/Ctrl-C commits, closes Kafka Streams within close_timeout and exits 0 (1 if it could not close in time;",
-        "nothing is lost either way: an unfinished transaction is aborted and redone)."})
+    description = {"Read the raw topic(s), write a refined topic exactly once (Kafka Streams).",
+        "An event_id seen within --dedup-window of received_at time is dropped.",
+        "With --reorder W, events are held W and written in received_at order per",
+        "partition; one arriving later than that is written at once with a",
+        "'late: true' header, never dropped. Instances with the same application id",
+        "share the partitions and their state. Serves /health/live, /health/ready",
+        "and /metrics on --port (8082). Settings: defaults < --config file <",
+        "TRIBUTARY_* environment < flags; see --print-config.",
+        "SIGTERM/Ctrl-C commits and closes within close_timeout (20s): exit 0;",
+        "1 if it could not (nothing is lost: the transaction is aborted and redone)."})
 final class RefineCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RefineCommand.class);
 
@@ -106,7 +108,8 @@ final class RefineCommand implements Callable<Integer> {
             s.closeTimeout().toSeconds());
       }
       exit.complete(closed ? ExitCodes.OK : ExitCodes.FAILURE);
-    });
+    }, "committing and closing Kafka Streams (send it again to stop at once)",
+        "stopping now; the open transaction is aborted and redone by the next owner of its partitions");
     refiner.failure().thenAccept(e -> exit.complete(ExitCodes.FAILURE));
     int code = exit.join();
     status.close();

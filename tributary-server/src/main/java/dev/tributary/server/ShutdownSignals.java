@@ -16,6 +16,8 @@ final class ShutdownSignals {
   static final int FORCED_EXIT = 143;
   private static final AtomicInteger received = new AtomicInteger();
   private static Runnable stop;
+  private static String onFirst = "draining (send it again to stop at once)";
+  private static String onSecond = "stopping now";
   private static boolean pending;
 
   private ShutdownSignals() {}
@@ -31,18 +33,26 @@ final class ShutdownSignals {
   }
 
   /** Runs {@code drain} at the first SIGTERM/SIGINT (at once if one came since {@link #hold}). */
-  static synchronized void install(Runnable drain) {
+  static void install(Runnable drain) {
+    install(drain, "draining (send it again to stop at once; the spool keeps what is not landed)",
+        "stopping now; what is not in the lake yet stays in the spool for the next start");
+  }
+
+  /** {@code first} and {@code second} say, in the log, what each signal does for this command. */
+  static synchronized void install(Runnable drain, String first, String second) {
     hold();
     stop = drain;
+    onFirst = first;
+    onSecond = second;
     if (pending) start(drain);
   }
 
   private static synchronized void received(Signal signal) {
     if (received.incrementAndGet() > 1) {
-      log.warn("second SIG{}: stopping now; what is not landed yet stays where it was for the next start", signal.getName());
+      log.warn("second SIG{}: {}", signal.getName(), onSecond);
       Runtime.getRuntime().halt(FORCED_EXIT);
     }
-    log.info("SIG{} received: draining (send it again to stop at once)", signal.getName());
+    log.info("SIG{} received: {}", signal.getName(), onFirst);
     if (stop != null) {
       start(stop);
     } else {
