@@ -64,7 +64,7 @@ final class ActionHeader {
     try {
       root = JSON.readTree(header);
     } catch (IOException e) {
-      throw new IllegalArgumentException("header " + NAME + " is not JSON: " + e.getMessage());
+      throw new IllegalArgumentException("header " + NAME + " is not JSON: " + reason(e));
     }
     if (root == null || !root.isObject() || root.size() != 1) {
       throw new IllegalArgumentException("header " + NAME + " must be an object with one action field, was " + root);
@@ -104,5 +104,10 @@ final class ActionHeader {
       throw new IllegalArgumentException("header " + NAME + ": '" + field + "' must be an integer, was " + v);
     }
     return v.asLong();
+  }
+
+  /** Jackson's message without its source-location suffix. */
+  static String reason(IOException e) {
+    return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
   }
 }

@@ -90,7 +90,7 @@ final class EventsCodec {
     try {
       root = JSON.readTree(value);
     } catch (IOException e) {
-      throw new IllegalArgumentException("json payload is not JSON: " + e.getMessage());
+      throw new IllegalArgumentException("json payload is not JSON: " + ActionHeader.reason(e));
     }
     if (root == null || !root.path("events").isArray()) throw new IllegalArgumentException("json payload has no 'events' array");
     List<Event> events = new ArrayList<>();
@@ -175,7 +175,7 @@ final class EventsCodec {
     } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("binary payload is truncated at byte " + in.position() + " of " + value.length);
     } catch (IOException e) {
-      throw new IllegalArgumentException("binary payload's metadata is not JSON: " + e.getMessage());
+      throw new IllegalArgumentException("binary payload's metadata is not JSON: " + ActionHeader.reason(e));
     }
   }
 
@@ -202,7 +202,7 @@ final class EventsCodec {
     try {
       return JSON.readTree(bytes);
     } catch (IOException e) {
-      throw new IllegalArgumentException("binary payload: event " + seqNr + "'s json payload is not JSON: " + e.getMessage());
+      throw new IllegalArgumentException("binary payload: event " + seqNr + "'s json payload is not JSON: " + ActionHeader.reason(e));
     }
   }
 

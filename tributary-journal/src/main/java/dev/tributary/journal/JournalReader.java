@@ -69,10 +69,9 @@ final class JournalReader implements Iterator<Event>, AutoCloseable {
       kafkaDone = true;
       return;
     }
-    var r = kafka.next();
-    if (JournalRecords.action(r) instanceof Action.Append a) {
-      EventsRecord events = EventsCodec.decode(a.payloadType(), r.value());
-      for (Event e : events.events()) offer(e);
+    ActionRecord r = JournalRecords.decode(kafka.next());
+    if (r.action() instanceof Action.Append) {
+      for (Event e : r.events().events()) offer(e);
     }
   }
 

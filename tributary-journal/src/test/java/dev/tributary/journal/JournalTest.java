@@ -5,6 +5,7 @@ import static dev.tributary.journal.JournalWorld.range;
 import static dev.tributary.journal.JournalWorld.seqNrs;
 import static dev.tributary.journal.JournalWorld.texts;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -181,6 +182,8 @@ class JournalTest {
     assertThat(registry.get("journal.replicator.undecodable").tag("partition", String.valueOf(poisoned)).counter().count()).isEqualTo(1);
     assertThat(registry.get("journal.replicator.stopped.partitions").gauge().value()).isEqualTo(1);
 
+    assertThatThrownBy(() -> seqNrs(journals.journal("a"), 1)).as("a read meets the record too, and says where it is")
+        .hasMessageContaining("record " + w.topic + "-" + poisoned + "@").hasMessageContaining("json payload is not JSON");
     try (PostgresStore store = new PostgresStore(w.jdbcUrl, 1)) {
       assertThat(store.meta(new JournalKey(w.topic, "a")).seqNr()).isEqualTo(4);
       await().atMost(Duration.ofSeconds(30)).until(() -> store.meta(new JournalKey(w.topic, healthyId)) != null);
