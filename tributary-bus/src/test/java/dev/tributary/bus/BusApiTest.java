@@ -264,6 +264,18 @@ class BusApiTest {
   }
 
   @Test
+  void everyFsyncPolicyAnswersWritesAndServesThem() throws Exception {
+    for (String policy : List.of("interval=20", "never")) {
+      node.close();
+      Path other = dir.resolve(policy.replace('=', '-'));
+      node = new BusNode(BusConfig.defaults(other, "node1").withFsync(dev.tributary.spool.FsyncPolicy.parse(policy)));
+      for (int i = 0; i < 20; i++) assertThat(node.post("/write?category=events", "m" + i + "\n").statusCode()).as(policy).isEqualTo(200);
+      assertThat(node.get("/read?category=events&chunk=node1-chunk000000000&off=0&max_size=1000").body()).as(policy)
+          .startsWith("m0\nm1\n").endsWith("m19\n");
+    }
+  }
+
+  @Test
   void aSecondProcessCannotOpenTheSameDataDirectory() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalBus.open(BusConfig.defaults(dir, "node2")))
         .isInstanceOf(IOException.class).hasMessageContaining("in use");

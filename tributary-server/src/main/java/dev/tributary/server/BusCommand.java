@@ -20,15 +20,17 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary bus}: the Chukcha-compatible HTTP event bus on its own port. */
 @Command(name = "bus", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run a Chukcha-compatible HTTP event bus at the root of its own port:",
-        "  POST /write?category=C            body: messages each ending in \\n; empty 200 once durable",
-        "  GET  /read?category=C&chunk=NAME&off=BYTES&max_size=BYTES   whole messages from byte off; empty at the end",
-        "  GET  /listChunks?category=C       [{\"name\",\"complete\",\"size\"}]",
-        "  GET  /listCategories              [\"C\", ...]",
-        "  POST /ack?category=C&chunk=NAME&size=BYTES   delete a complete chunk read to its end",
-        "Add reader=NAME to /read, /listChunks and /ack for acknowledgements of that reader only.",
-        "Chunks are files <data-dir>/<category>/<instance>-chunk<9 digits>; see docs/bus.md.",
-        "SIGTERM/Ctrl-C stops: writes in flight complete, chunks being written are completed."})
+    description = {"Run a Chukcha-compatible HTTP event bus at the root of its own port.",
+        "  POST /write?category=C        messages ending in \\n; empty 200 once durable",
+        "  GET  /read?category=C&chunk=NAME&off=BYTES&max_size=BYTES",
+        "                                whole messages from byte off; empty at the end",
+        "  GET  /listChunks?category=C   [{\"name\",\"complete\",\"size\"}, ...]",
+        "  GET  /listCategories          [\"C\", ...]",
+        "  POST /ack?category=C&chunk=NAME&size=BYTES",
+        "                                delete a complete chunk read to its end",
+        "reader=NAME on /read, /listChunks and /ack: that reader's own acknowledgements.",
+        "Chunks: <data-dir>/<category>/<instance>-chunk<9 digits>, see docs/bus.md.",
+        "SIGTERM/Ctrl-C stops: writes in flight complete, open chunks are completed.", ""})
 final class BusCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(BusCommand.class);
 
