@@ -59,4 +59,38 @@ final class ClientClock {
   static String format(Instant instant) {
     return ISO_MILLIS.format(instant);
   }
+
+  /**
+   * One request's reading and writing of times, remembering the last of each: a batch's messages
+   * mostly share their sentAt, and without client times their event time is the time received.
+   */
+  static final class Memo {
+    private String readText;
+    private Instant read;
+    private Instant written;
+    private String writtenText;
+
+    Memo(Instant received, String receivedText) {
+      this.written = received;
+      this.writtenText = receivedText;
+    }
+
+    /** As {@link ClientClock#parse}. */
+    Instant parse(String text) {
+      if (!text.equals(readText)) {
+        read = ClientClock.parse(text);
+        readText = text;
+      }
+      return read;
+    }
+
+    /** As {@link ClientClock#format}. */
+    String format(Instant instant) {
+      if (!instant.equals(written)) {
+        writtenText = ClientClock.format(instant);
+        written = instant;
+      }
+      return writtenText;
+    }
+  }
 }
