@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,11 +39,6 @@ final class MappedEvent {
       throw new UncheckedIOException(e);
     }
     generator.setRootValueSeparator(null);
-  }
-
-  /** Extra fields to write after the message's own, in order; values are strings or JSON nodes. */
-  static Map<String, Object> extras() {
-    return new LinkedHashMap<>();
   }
 
   byte[] write(JsonMessages.Message m, String event, String eventId, String distinctId, String timestamp,
