@@ -56,6 +56,7 @@ final class ClientClock {
     return receivedAt.plus(Duration.between(sentAt, timestamp));
   }
 
+  /** ISO-8601 UTC with milliseconds, as capture stores every time ({@code received_at} too). */
   static String format(Instant instant) {
     return ISO_MILLIS.format(instant);
   }
