@@ -56,7 +56,42 @@ final class ClientClock {
     return receivedAt.plus(Duration.between(sentAt, timestamp));
   }
 
+  /** ISO-8601 UTC with milliseconds, as capture stores every time ({@code received_at} too). */
   static String format(Instant instant) {
     return ISO_MILLIS.format(instant);
+  }
+
+  /**
+   * One request's reading and writing of times, remembering the last of each: a batch's messages
+   * mostly share their sentAt, and without client times their event time is the time received.
+   */
+  static final class Memo {
+    private String readText;
+    private Instant read;
+    private Instant written;
+    private String writtenText;
+
+    Memo(Instant received, String receivedText) {
+      this.written = received;
+      this.writtenText = receivedText;
+    }
+
+    /** As {@link ClientClock#parse}. */
+    Instant parse(String text) {
+      if (!text.equals(readText)) {
+        read = ClientClock.parse(text);
+        readText = text;
+      }
+      return read;
+    }
+
+    /** As {@link ClientClock#format}. */
+    String format(Instant instant) {
+      if (!instant.equals(written)) {
+        writtenText = ClientClock.format(instant);
+        written = instant;
+      }
+      return writtenText;
+    }
   }
 }

@@ -8,8 +8,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -29,8 +27,6 @@ import org.slf4j.LoggerFactory;
 final class Ingest {
 
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
-  private static final DateTimeFormatter RECEIVED_AT =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final CaptureHandler capture;
   private final CaptureConfig config;
@@ -118,7 +114,7 @@ final class Ingest {
   private void onEnd() {
     deadline.bodyRead();
     if (refused) return;
-    String receivedAt = RECEIVED_AT.format(Instant.now());
+    String receivedAt = ClientClock.format(Instant.now());
     Buffer received = body;
     body = null;
     if (head.parseInline(received)) {

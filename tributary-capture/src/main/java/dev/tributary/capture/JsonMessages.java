@@ -6,10 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -28,12 +25,9 @@ import java.util.Map;
  */
 final class JsonMessages {
 
-  static final ObjectMapper TREES = JsonMapper.builder(JsonFactory.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build())
-      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .build();
+  static final JsonFactory JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
   private JsonMessages() {}
 
@@ -55,7 +49,7 @@ final class JsonMessages {
   record Body(ObjectNode envelope, boolean batch, List<Message> messages) {}
 
   static Body read(byte[] body, int length) throws Rejection {
-    try (JsonParser p = TREES.createParser(body, 0, length)) {
+    try (JsonParser p = JSON.createParser(body, 0, length)) {
       JsonToken root = p.nextToken();
       Body read;
       if (root == null) {
@@ -63,7 +57,7 @@ final class JsonMessages {
       } else if (root == JsonToken.START_ARRAY) {
         List<Message> messages = new ArrayList<>();
         readArray(p, messages);
-        read = new Body(TREES.createObjectNode(), true, messages);
+        read = new Body(NODES.objectNode(), true, messages);
       } else if (root == JsonToken.START_OBJECT) {
         read = readObject(p);
       } else {
@@ -84,7 +78,7 @@ final class JsonMessages {
 
   private static Body readObject(JsonParser p) throws IOException, Rejection {
     JsonLocation start = p.currentTokenLocation();
-    ObjectNode top = TREES.createObjectNode();
+    ObjectNode top = NODES.objectNode();
     List<Message> batch = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
@@ -93,12 +87,12 @@ final class JsonMessages {
         batch = new ArrayList<>();
         readArray(p, batch);
       } else {
-        top.set(name, p.readValueAsTree());
+        top.set(name, tree(p));
       }
     }
     if (batch != null) return new Body(top, true, batch);
     int bytes = (int) (p.currentLocation().getByteOffset() - start.getByteOffset());
-    return new Body(TREES.createObjectNode(), false, List.of(new Message(top, bytes, 0, start.getLineNr(), start.getColumnNr())));
+    return new Body(NODES.objectNode(), false, List.of(new Message(top, bytes, 0, start.getLineNr(), start.getColumnNr())));
   }
 
   private static void readArray(JsonParser p, List<Message> messages) throws IOException, Rejection {
@@ -107,10 +101,47 @@ final class JsonMessages {
       if (t != JsonToken.START_OBJECT) {
         throw at(start, "element " + messages.size() + " of the batch is " + describe(t) + ", not an object", messages.size());
       }
-      ObjectNode node = p.readValueAsTree();
+      ObjectNode node = (ObjectNode) tree(p);
       int bytes = (int) (p.currentLocation().getByteOffset() - start.getByteOffset());
       messages.add(new Message(node, bytes, messages.size(), start.getLineNr(), start.getColumnNr()));
     }
+  }
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+  /**
+   * The tree of the value whose first token is current, built here rather than by the
+   * ObjectMapper, which sets up a deserialization context for each call. Floats become exact
+   * BigDecimals, so {@code 1.50} is written back as {@code 1.50}.
+   */
+  private static JsonNode tree(JsonParser p) throws IOException {
+    return switch (p.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode object = NODES.objectNode();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          p.nextToken();
+          object.set(name, tree(p));
+        }
+        yield object;
+      }
+      case START_ARRAY -> {
+        com.fasterxml.jackson.databind.node.ArrayNode array = NODES.arrayNode();
+        while (p.nextToken() != JsonToken.END_ARRAY) array.add(tree(p));
+        yield array;
+      }
+      case VALUE_STRING -> NODES.textNode(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+        case INT -> NODES.numberNode(p.getIntValue());
+        case LONG -> NODES.numberNode(p.getLongValue());
+        default -> NODES.numberNode(p.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
+      case VALUE_TRUE -> NODES.booleanNode(true);
+      case VALUE_FALSE -> NODES.booleanNode(false);
+      case VALUE_NULL -> NODES.nullNode();
+      default -> throw new IllegalStateException("unexpected token " + p.currentToken());
+    };
   }
 
   /** The text of a string field, or null when absent or null; refused when it is not a string. */

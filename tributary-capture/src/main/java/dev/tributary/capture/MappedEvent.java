@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,16 +34,11 @@ final class MappedEvent {
     this.protocol = protocol;
     this.maxEventBytes = maxEventBytes;
     try {
-      this.generator = JsonMessages.TREES.createGenerator(out);
+      this.generator = JsonMessages.JSON.createGenerator(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     generator.setRootValueSeparator(null);
-  }
-
-  /** Extra fields to write after the message's own, in order; values are strings or JSON nodes. */
-  static Map<String, Object> extras() {
-    return new LinkedHashMap<>();
   }
 
   byte[] write(JsonMessages.Message m, String event, String eventId, String distinctId, String timestamp,
@@ -60,12 +54,12 @@ final class MappedEvent {
         String name = field.getKey();
         if (CAPTURE_FIELDS.contains(name) || replaced.contains(name) || extras.containsKey(name)) continue;
         generator.writeFieldName(name);
-        JsonMessages.TREES.writeTree(generator, field.getValue());
+        write(field.getValue());
       }
       for (Map.Entry<String, Object> extra : extras.entrySet()) {
         generator.writeFieldName(extra.getKey());
         if (extra.getValue() instanceof JsonNode node) {
-          JsonMessages.TREES.writeTree(generator, node);
+          write(node);
         } else {
           generator.writeString(extra.getValue().toString());
         }
@@ -85,6 +79,41 @@ final class MappedEvent {
           + maxEventBytes + " bytes per event", m.where());
     }
     return stored;
+  }
+
+  /**
+   * Writes a tree as parsed from JSON straight to the generator: the ObjectMapper would set up a
+   * serializer provider for each call, which costs more than the writing.
+   */
+  private void write(JsonNode node) throws IOException {
+    switch (node.getNodeType()) {
+      case OBJECT -> {
+        generator.writeStartObject();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          generator.writeFieldName(field.getKey());
+          write(field.getValue());
+        }
+        generator.writeEndObject();
+      }
+      case ARRAY -> {
+        generator.writeStartArray();
+        for (JsonNode element : node) write(element);
+        generator.writeEndArray();
+      }
+      case STRING -> generator.writeString(node.textValue());
+      case NUMBER -> {
+        switch (node.numberType()) {
+          case INT -> generator.writeNumber(node.intValue());
+          case LONG -> generator.writeNumber(node.longValue());
+          case BIG_INTEGER -> generator.writeNumber(node.bigIntegerValue());
+          default -> generator.writeNumber(node.decimalValue()); // floats are read as exact BigDecimals
+        }
+      }
+      case BOOLEAN -> generator.writeBoolean(node.booleanValue());
+      case NULL -> generator.writeNull();
+      default -> throw new IllegalStateException("a tree parsed from JSON holds no " + node.getNodeType());
+    }
   }
 
   /** A client event id: 1 to 128 characters, else refused; null when absent. */

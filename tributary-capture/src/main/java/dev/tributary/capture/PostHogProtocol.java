@@ -69,9 +69,10 @@ final class PostHogProtocol implements Protocol {
     Instant received = Instant.parse(receivedAt);
     JsonNode envelopeSentAt = envelope.get("sent_at");
     MappedEvent writer = new MappedEvent(receivedAt, app.name(), name(), maxEventBytes);
+    ClientClock.Memo clock = new ClientClock.Memo(received, receivedAt);
     List<byte[]> events = new ArrayList<>(body.messages().size());
     for (JsonMessages.Message m : body.messages()) {
-      events.add(map(m, engage, envelopeSentAt, querySentAt, received, writer));
+      events.add(map(m, engage, envelopeSentAt, querySentAt, received, clock, writer));
     }
     return new Parsed(app, events);
   }
@@ -102,7 +103,7 @@ final class PostHogProtocol implements Protocol {
   }
 
   private byte[] map(JsonMessages.Message m, boolean engage, JsonNode envelopeSentAt, Instant querySentAt, Instant received,
-                     MappedEvent writer) throws Rejection {
+                     ClientClock.Memo clock, MappedEvent writer) throws Rejection {
     ObjectNode node = m.node();
     String event = JsonMessages.text(m, node, "event");
     if (event == null && engage) event = "$identify";
@@ -118,20 +119,20 @@ final class PostHogProtocol implements Protocol {
     String eventId = MappedEvent.eventId(m, JsonMessages.text(m, node, "uuid"));
     JsonNode timestamp = node.get("timestamp");
     JsonNode sentAtNode = node.hasNonNull("sent_at") ? node.get("sent_at") : envelopeSentAt;
-    Instant sentAt = sentAtNode != null && !sentAtNode.isNull() ? time(m, sentAtNode, "sent_at") : querySentAt;
+    Instant sentAt = sentAtNode != null && !sentAtNode.isNull() ? time(m, clock, sentAtNode, "sent_at") : querySentAt;
     if (properties != null && properties.path("$ignore_sent_at").asBoolean(false)) sentAt = null;
     JsonNode offset = node.get("offset");
     if (offset != null && !offset.isNull() && !offset.isIntegralNumber()) {
       throw refuse(m, "\"offset\" must be a whole number of milliseconds, got " + JsonMessages.describe(offset));
     }
     Instant resolved = ClientClock.posthog(received, offset == null || offset.isNull() ? null : offset.asLong(),
-        time(m, timestamp, "timestamp"), sentAt);
+        time(m, clock, timestamp, "timestamp"), sentAt);
     Map<String, Object> extras = new LinkedHashMap<>();
     if (timestamp != null && !timestamp.isNull()) extras.put("original_timestamp", timestamp);
     if (sentAtNode != null && !sentAtNode.isNull()) extras.put("sent_at", sentAtNode);
-    else if (sentAt != null) extras.put("sent_at", ClientClock.format(sentAt));
+    else if (sentAt != null) extras.put("sent_at", clock.format(sentAt));
     return writer.write(m, event, eventId == null ? ids.next().toString() : eventId, distinctId,
-        ClientClock.format(resolved), REPLACED, extras);
+        clock.format(resolved), REPLACED, extras);
   }
 
   private static String firstId(JsonMessages.Message m, JsonNode node, String field, String alternative) throws Rejection {
@@ -139,9 +140,9 @@ final class PostHogProtocol implements Protocol {
     return id != null ? id : JsonMessages.id(m, node, alternative);
   }
 
-  private static Instant time(JsonMessages.Message m, JsonNode value, String field) throws Rejection {
+  private static Instant time(JsonMessages.Message m, ClientClock.Memo clock, JsonNode value, String field) throws Rejection {
     if (value == null || value.isNull()) return null;
-    Instant parsed = value.isTextual() ? ClientClock.parse(value.asText()) : null;
+    Instant parsed = value.isTextual() ? clock.parse(value.asText()) : null;
     if (parsed == null) throw refuse(m, "\"" + field + "\" must be an ISO-8601 time, got " + value);
     return parsed;
   }

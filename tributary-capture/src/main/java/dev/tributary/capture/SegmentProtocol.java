@@ -83,15 +83,16 @@ final class SegmentProtocol implements Protocol {
     JsonNode batchSentAt = callType == null ? envelope.get("sentAt") : null;
     JsonNode batchContext = callType == null ? envelope.get("context") : null;
     MappedEvent writer = new MappedEvent(receivedAt, app.name(), name(), maxEventBytes);
+    ClientClock.Memo clock = new ClientClock.Memo(received, receivedAt);
     List<byte[]> events = new ArrayList<>(body.messages().size());
     for (JsonMessages.Message m : body.messages()) {
-      events.add(map(m, callType, batchSentAt, batchContext, received, writer));
+      events.add(map(m, callType, batchSentAt, batchContext, received, clock, writer));
     }
     return new Parsed(app, events);
   }
 
   private byte[] map(JsonMessages.Message m, String callType, JsonNode batchSentAt, JsonNode batchContext, Instant received,
-                     MappedEvent writer) throws Rejection {
+                     ClientClock.Memo clock, MappedEvent writer) throws Rejection {
     if (m.bytes() > MAX_MESSAGE_BYTES) {
       throw new Rejection(400, "message " + m.index() + " is " + m.bytes() + " bytes, over Segment's limit of "
           + MAX_MESSAGE_BYTES + " bytes per message", m.where());
@@ -114,7 +115,7 @@ final class SegmentProtocol implements Protocol {
     JsonNode original = node.hasNonNull("originalTimestamp") ? node.get("originalTimestamp") : node.get("timestamp");
     String originalField = node.hasNonNull("originalTimestamp") ? "originalTimestamp" : "timestamp";
     JsonNode sentAt = node.hasNonNull("sentAt") ? node.get("sentAt") : batchSentAt;
-    Instant timestamp = ClientClock.segment(received, time(m, sentAt, "sentAt"), time(m, original, originalField));
+    Instant timestamp = ClientClock.segment(received, time(m, clock, sentAt, "sentAt"), time(m, clock, original, originalField));
     Map<String, Object> extras = new LinkedHashMap<>();
     extras.put("type", type);
     if (original != null && !original.isNull()) extras.put("originalTimestamp", original);
@@ -122,12 +123,12 @@ final class SegmentProtocol implements Protocol {
     JsonNode context = node.hasNonNull("context") ? node.get("context") : batchContext;
     if (context != null && !context.isNull()) extras.put("context", context);
     return writer.write(m, event, eventId == null ? ids.next().toString() : eventId, distinctId,
-        ClientClock.format(timestamp), REPLACED, extras);
+        clock.format(timestamp), REPLACED, extras);
   }
 
-  private static Instant time(JsonMessages.Message m, JsonNode value, String field) throws Rejection {
+  private static Instant time(JsonMessages.Message m, ClientClock.Memo clock, JsonNode value, String field) throws Rejection {
     if (value == null || value.isNull()) return null;
-    Instant parsed = value.isTextual() ? ClientClock.parse(value.asText()) : null;
+    Instant parsed = value.isTextual() ? clock.parse(value.asText()) : null;
     if (parsed == null) throw JsonMessages.refuse(m, "\"" + field + "\" must be an ISO-8601 time, got " + value);
     return parsed;
   }

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,20 +41,24 @@ class IngestSdkTest {
   private static final String POSTHOG_KEY = "phc_project_key_0123456789abcdef";
   private static final int EVENTS = 300;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static Path sdks;
+  private Path sdks;
 
   @TempDir Path dir;
 
-  @BeforeAll
-  static void installedSdks() throws Exception {
+  /** In each test rather than once for the class, so that a skip is reported with its reason. */
+  @BeforeEach
+  void installedSdks() throws Exception {
     sdks = Path.of(System.getProperty("tributary.node.sdks", "target/node-sdks")).toAbsolutePath();
     Path script = Path.of("..", "scripts", "install-node-sdks").toAbsolutePath().normalize();
     Process install = new ProcessBuilder(script.toString(), sdks.toString()).redirectErrorStream(true).start();
     boolean done = install.waitFor(200, TimeUnit.SECONDS);
     String output = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!done) install.destroyForcibly();
-    Assumptions.assumeTrue(done && install.exitValue() == 0,
-        "the Node SDKs of Segment and PostHog could not be installed, so IngestSdkTest is skipped: " + output.strip());
+    if (!done || install.exitValue() != 0) {
+      String reason = "the Node SDKs of Segment and PostHog could not be installed, so IngestSdkTest is skipped: " + output.strip();
+      System.err.println(reason);
+      Assumptions.abort(reason);
+    }
   }
 
   @Test
