@@ -18,13 +18,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,14 +66,14 @@ final class DrainCommand implements Callable<Integer> {
   @Option(names = "--node-id", description = "capture_node header (default: the spool directory's name, or its parent's when it is named 'spool')")
   String nodeId;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
       description = "give up on a spool after this long, e.g. 90s, 10m (default: no limit)")
   Duration drainTimeout;
 
   @Option(names = "--remove", description = "once fully drained, delete the spool's files and its directory when nothing else is in it")
   boolean remove;
 
-  @Option(names = "--scan-interval", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5s",
+  @Option(names = "--scan-interval", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class, defaultValue = "5s",
       description = "with --watch: how often ROOT is scanned (default: ${DEFAULT-VALUE})")
   Duration scanInterval;
 
@@ -189,24 +186,6 @@ final class DrainCommand implements Callable<Integer> {
       if (err == null || !drawn) return;
       err.print("\r" + " ".repeat(100) + "\r");
       err.flush();
-    }
-  }
-
-  /** {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h}. */
-  static final class DurationConverter implements ITypeConverter<Duration> {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-
-    @Override
-    public Duration convert(String value) {
-      Matcher m = DURATION.matcher(value.trim());
-      if (!m.matches()) throw new IllegalArgumentException("'" + value + "' is not a duration like 500ms, 90s, 10m or 2h");
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
     }
   }
 }

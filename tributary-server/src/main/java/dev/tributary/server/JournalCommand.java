@@ -88,7 +88,7 @@ final class JournalCommand implements Runnable {
     @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "consumer group (default: ${DEFAULT-VALUE})")
     String group;
 
-    @Option(names = "--purge-expired-every", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
+    @Option(names = "--purge-expired-every", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
         defaultValue = "60s", description = "how often expired journals are purged, 0s for never (default: ${DEFAULT-VALUE})")
     Duration purgeEvery;
 
@@ -144,7 +144,7 @@ final class JournalCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin Target target;
 
-    @Option(names = "--expire-after", paramLabel = "DURATION", converter = DrainCommand.DurationConverter.class,
+    @Option(names = "--expire-after", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
         description = "purge the journal this long after this append, e.g. 30m, 24h")
     Duration expireAfter;
 

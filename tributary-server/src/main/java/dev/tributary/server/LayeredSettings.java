@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
 
 /**
  * The settings of a command, resolved in layers: built-in defaults, then the YAML config file,
@@ -209,6 +210,18 @@ final class LayeredSettings {
       default -> 0;
     };
     return Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+  }
+
+  /** A picocli flag that takes {@code 500ms}, {@code 90s}, {@code 10m} or {@code 2h}. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return duration(value.trim());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("'" + value + "' is not a duration like 500ms, 90s, 10m or 2h");
+      }
+    }
   }
 
   static Duration duration(String s) {
