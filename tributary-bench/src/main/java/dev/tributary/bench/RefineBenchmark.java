@@ -47,9 +47,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class RefineBenchmark {
   private static final String RAW = "raw";
 
-  record Settings(int events, int partitions, Duration reorder, double liveRate, Duration liveDuration) {
+  /** {@code streams}: Kafka Streams properties for every refine of the run (e.g. the output's compression). */
+  record Settings(int events, int partitions, Duration reorder, double liveRate, Duration liveDuration, Map<String, String> streams) {
     static Settings defaults() {
-      return new Settings(300_000, 4, Duration.ofSeconds(20), 4_000, Duration.ofSeconds(40));
+      return new Settings(300_000, 4, Duration.ofSeconds(20), 4_000, Duration.ofSeconds(40), Map.of("num.stream.threads", "1"));
     }
   }
 
@@ -71,13 +72,21 @@ public final class RefineBenchmark {
     Settings s = Settings.defaults();
     for (int i = 0; i + 1 < args.length; i += 2) {
       s = switch (args[i]) {
-        case "--events" -> new Settings(Integer.parseInt(args[i + 1]), s.partitions(), s.reorder(), s.liveRate(), s.liveDuration());
-        case "--partitions" -> new Settings(s.events(), Integer.parseInt(args[i + 1]), s.reorder(), s.liveRate(), s.liveDuration());
-        case "--reorder" -> new Settings(s.events(), s.partitions(), Duration.ofSeconds(Long.parseLong(args[i + 1])), s.liveRate(), s.liveDuration());
-        case "--rate" -> new Settings(s.events(), s.partitions(), s.reorder(), Double.parseDouble(args[i + 1]), s.liveDuration());
-        case "--seconds" -> new Settings(s.events(), s.partitions(), s.reorder(), s.liveRate(), Duration.ofSeconds(Long.parseLong(args[i + 1])));
-        default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; known: --events N --partitions N --reorder SECONDS --rate EVENTS_PER_S --seconds LIVE_SECONDS");
+        case "--events" -> new Settings(Integer.parseInt(args[i + 1]), s.partitions(), s.reorder(), s.liveRate(), s.liveDuration(), s.streams());
+        case "--partitions" -> new Settings(s.events(), Integer.parseInt(args[i + 1]), s.reorder(), s.liveRate(), s.liveDuration(), s.streams());
+        case "--reorder" -> new Settings(s.events(), s.partitions(), Duration.ofSeconds(Long.parseLong(args[i + 1])), s.liveRate(),
+            s.liveDuration(), s.streams());
+        case "--rate" -> new Settings(s.events(), s.partitions(), s.reorder(), Double.parseDouble(args[i + 1]), s.liveDuration(), s.streams());
+        case "--seconds" -> new Settings(s.events(), s.partitions(), s.reorder(), s.liveRate(), Duration.ofSeconds(Long.parseLong(args[i + 1])),
+            s.streams());
+        case "--streams-property" -> {
+          Map<String, String> streams = new java.util.HashMap<>(s.streams());
+          String[] kv = args[i + 1].split("=", 2);
+          streams.put(kv[0], kv[1]);
+          yield new Settings(s.events(), s.partitions(), s.reorder(), s.liveRate(), s.liveDuration(), streams);
+        }
+        default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --events N --partitions N"
+            + " --reorder SECONDS --rate EVENTS_PER_S --seconds LIVE_SECONDS --streams-property KEY=VALUE");
       };
     }
     new RefineBenchmark(s).run();
@@ -86,7 +95,8 @@ public final class RefineBenchmark {
 
   void run() throws Exception {
     try (ScratchDirectory scratch = ScratchDirectory.create("tributary-refine-bench-")) {
-      System.out.printf("starting a Kafka broker (load average %s, %d cores)%n", loadAverage(), Runtime.getRuntime().availableProcessors());
+      System.out.printf("starting a Kafka broker (load average %s, %d cores); refine with %s%n", loadAverage(),
+        Runtime.getRuntime().availableProcessors(), settings.streams());
       try (KafkaBroker broker = KafkaBroker.start(scratch.resolve("kafka"))) {
         bootstrap = broker.bootstrapServers();
         createTopic(RAW);
@@ -159,7 +169,7 @@ public final class RefineBenchmark {
 
   private RefineConfig config(Path state, List<String> in, String out, Duration reorder) {
     return RefineConfig.defaults(bootstrap, state).withTopics(in, out).withApplicationId("bench-" + out).withReorderWindow(reorder)
-        .withStreamsProperties(Map.of("num.stream.threads", "1"));
+        .withStreamsProperties(settings.streams());
   }
 
   /** Live events at the configured rate; the delay of each as read from the raw and from the refined topic. */

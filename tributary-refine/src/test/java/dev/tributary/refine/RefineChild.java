@@ -12,6 +12,8 @@ final class RefineChild {
     RefineConfig c = RefineConfig.defaults(args[0], Path.of(args[4])).withTopics(List.of(args[1]), args[2])
         .withApplicationId(args[3]).withReorderWindow(Duration.ofMillis(Long.parseLong(args[5])))
         .withStreamsProperties(RawEvents.fastStreams());
+    // A test JVM that dies without killing its children must not leave this one running.
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
     Refiner refiner = Refiner.start(c, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
       refiner.close(Duration.ofSeconds(20));
