@@ -42,7 +42,10 @@ class PipelineCrashTest {
   @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker();
   private static final int EVENTS = 100_000;
   private static final int KILLS_EACH = 2;
-  /** A killed member's partitions move after 6 s instead of the default 45, to keep the test short. */
+  /**
+   * A killed member's partitions move after 6 s instead of the default 45, and a killed refine's
+   * open transaction is aborted after 5 s, to keep the test short.
+   */
   private static final String FAST_SESSION = "session.timeout.ms=6000";
   @TempDir Path dir;
 
@@ -59,7 +62,8 @@ class PipelineCrashTest {
         "--kafka", kafka.bootstrapServers(), "--topic", "events"});
     Component refine = component("refine", port -> new String[] {"refine", "--port", port, "--kafka", kafka.bootstrapServers(),
         "--input", "events", "--output", "events.refined", "--state-dir", dir.resolve("refine").toString(),
-        "--streams-property", FAST_SESSION});
+        "--streams-property", "consumer." + FAST_SESSION, "--streams-property", "consumer.heartbeat.interval.ms=1000",
+        "--streams-property", "producer.transaction.timeout.ms=5000", "--streams-property", "commit.interval.ms=100"});
     Component sink = component("sink", port -> new String[] {"sink", "--port", port, "--kafka", kafka.bootstrapServers(),
         "--topics", "events.refined", "--lake", lake.toString(), "--max-file-age", "5s", "--consumer-property", FAST_SESSION});
     List<Component> kills = new ArrayList<>();
