@@ -242,11 +242,14 @@ public final class KafkaBroker implements AutoCloseable {
   public synchronized void stopGracefully() {
     Process p = process;
     if (p == null || !p.isAlive()) return;
+    long started = System.nanoTime();
     p.destroy();
     if (!waitFor(p, STOP_TIMEOUT)) {
       log.warn("Kafka broker {} did not stop within {} s of SIGTERM; killing it", nodeId, STOP_TIMEOUT.toSeconds());
       kill();
+      return;
     }
+    log.info("Kafka broker {} stopped {} ms after SIGTERM", nodeId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 
   /** SIGKILL: the broker dies at once, as in a crash; what it wrote to its files stays. */
