@@ -18,18 +18,26 @@ import java.util.zip.GZIPOutputStream;
  * are {@link ParquetEncoder}'s (typed envelope columns, the other fields in a map column).
  */
 public enum LakeFormat {
-  NDJSON_GZIP("ndjson", ".ndjson.gz"),
-  NDJSON_ZSTD("ndjson-zstd", ".ndjson.zst"),
-  PARQUET("parquet", ".parquet");
+  NDJSON_GZIP("ndjson", ".ndjson.gz", 256),
+  NDJSON_ZSTD("ndjson-zstd", ".ndjson.zst", 256),
+  /** Fewer open files: each holds a row group of up to 16 MiB in memory, where NDJSON holds a compressor's window. */
+  PARQUET("parquet", ".parquet", 16);
 
   private static final int BUFFER = 64 * 1024;
 
   private final String option;
   private final String extension;
+  private final int maxOpenFiles;
 
-  LakeFormat(String option, String extension) {
+  LakeFormat(String option, String extension, int maxOpenFiles) {
     this.option = option;
     this.extension = extension;
+    this.maxOpenFiles = maxOpenFiles;
+  }
+
+  /** How many files of this format one writer keeps open; opening one more completes the oldest. */
+  int maxOpenFiles() {
+    return maxOpenFiles;
   }
 
   /** The value of {@code --format}: {@code ndjson} (gzip), {@code ndjson-zstd} or {@code parquet}. */

@@ -20,15 +20,13 @@ import org.slf4j.LoggerFactory;
  * <p>A file is completed by rules that depend only on the records (so a replay from the same
  * first offset completes it at the same record): {@link Rolls#bytes} uncompressed bytes,
  * {@link Rolls#records} records, a record of the source whose record time is
- * {@link Rolls#recordAge} past the file's first record time, or a file past the
- * {@value #MAX_OPEN_FILES} open ones (the one with the lowest first offset is completed). The
+ * {@link Rolls#recordAge} past the file's first record time, or a file past the format's
+ * {@link LakeFormat#maxOpenFiles} open ones (the one with the lowest first offset is completed). The
  * wall-clock age ({@link #completeDue}, {@link #nextDeadlineNanos}) is left to the caller, who
  * must make such a completion safe (see docs/lake.md). Used by one thread.
  */
 final class LakeWriter {
 
-  /** Bounds native memory (a compressor per file): opening one more completes the oldest. */
-  static final int MAX_OPEN_FILES = 256;
   /** Error lines are JSON of any payload, so {@code _errors} is NDJSON whatever the format of the events. */
   static final LakeFormat ERROR_FORMAT = LakeFormat.NDJSON_GZIP;
   private static final Logger log = LoggerFactory.getLogger(LakeWriter.class);
@@ -158,7 +156,7 @@ final class LakeWriter {
   }
 
   private LakeFile openFile(Path dir, long offset, long recordMillis, long nowNanos, LakeFormat f) throws IOException {
-    if (open.size() >= MAX_OPEN_FILES) {
+    if (open.size() >= format.maxOpenFiles()) {
       complete(open.values().stream().min(Comparator.comparingLong(LakeFile::firstOffset)).orElseThrow());
     }
     LakeFile file = LakeFile.open(store, f, dir, f == format ? namer : errorNamer, offset, recordMillis, nowNanos);

@@ -116,10 +116,26 @@ class LakeWriterTest {
   @Test
   void openingOneFilePastTheBoundCompletesTheOldest() throws Exception {
     LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
-    for (int i = 0; i <= LakeWriter.MAX_OPEN_FILES; i++) w.append(root.resolve("t" + i), i, line("{}"), i);
-    assertThat(w.openFiles()).isEqualTo(LakeWriter.MAX_OPEN_FILES);
+    for (int i = 0; i <= LakeFormat.NDJSON_GZIP.maxOpenFiles(); i++) w.append(root.resolve("t" + i), i, line("{}"), i);
+    assertThat(w.openFiles()).isEqualTo(LakeFormat.NDJSON_GZIP.maxOpenFiles());
     assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
         .isEqualTo(List.of("t0/part-00000000000000000000-00000000000000000000.ndjson.gz"));
+    w.abandonAll();
+  }
+
+  @Test
+  void parquetKeepsFewerFilesOpenBecauseEachHoldsARowGroupInMemory() throws Exception {
+    LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.PARQUET, namer,
+        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
+    int bound = LakeFormat.PARQUET.maxOpenFiles();
+    for (int i = 0; i <= bound; i++) {
+      w.append(root.resolve("t" + i), i, line("{\"event\":\"e\",\"received_at\":\"2026-11-23T10:00:00.000Z\"}"), i);
+    }
+    assertThat(bound).isLessThan(LakeFormat.NDJSON_GZIP.maxOpenFiles());
+    assertThat(w.openFiles()).isEqualTo(bound);
+    assertThat(LakeFiles.all(root)).extracting(p -> root.relativize(p).toString())
+        .contains("t0/part-00000000000000000000-00000000000000000000.parquet")
+        .noneMatch(name -> name.startsWith("t1/") && name.endsWith(".parquet"));
     w.abandonAll();
   }
 }
