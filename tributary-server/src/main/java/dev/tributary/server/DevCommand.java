@@ -32,9 +32,10 @@ import picocli.CommandLine.Spec;
  * {@code <data-dir>/kafka} for an empty one.
  */
 @Command(name = "dev", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Try the whole pipeline on one machine: a local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs),",
-        "serve forwarding to it, refine (<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake,",
-        "a file completed every 10 s). Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
+    description = {"Try the whole pipeline on one machine: Kafka, serve, refine and the lake sink in one command.",
+        "A local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs), serve forwarding to it, refine",
+        "(<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake, a file completed every 10 s).",
+        "Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
         "The broker's jars come from the local Maven repository of the build (see docs/kafka.md)."})
 final class DevCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(DevCommand.class);

@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary serve}: capture to the spool, and the spool to the local lake and/or Kafka. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the capture API over a local spool and land events in a local lake directory (no Kafka needed),",
-        "or, with --kafka, forward them to Kafka (the local lake then only with --lake-too).",
+    description = {"Run the capture API over a local spool, landing events in a local lake directory or forwarding them to Kafka.",
+        "Without --kafka the lake is local (no Kafka needed); with --kafka the local lake runs only with --lake-too.",
         "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
         "SIGTERM/Ctrl-C drains: new requests get 503, the lake / Kafka catch up, exit 0.",
         "With Kafka, a drain that does not finish within --drain-timeout exits " + ExitCodes.DRAIN_INCOMPLETE
