@@ -167,7 +167,8 @@ final class EventParser {
     return new Rejection(status, message, details);
   }
 
-  private static String describe(JsonToken t) {
+  /** A JSON token in words, for error messages. */
+  static String describe(JsonToken t) {
     return switch (t) {
       case START_OBJECT -> "an object";
       case START_ARRAY -> "an array";

@@ -61,10 +61,10 @@ final class JsonMessages {
       } else if (root == JsonToken.START_OBJECT) {
         read = readObject(p);
       } else {
-        throw at(p.currentTokenLocation(), "the body is " + describe(root) + ", not a JSON object or array", -1);
+        throw at(p.currentTokenLocation(), "the body is " + EventParser.describe(root) + ", not a JSON object or array", -1);
       }
       JsonToken trailing = p.nextToken();
-      if (trailing != null) throw at(p.currentTokenLocation(), "more content (" + describe(trailing) + ") after the JSON value", -1);
+      if (trailing != null) throw at(p.currentTokenLocation(), "more content (" + EventParser.describe(trailing) + ") after the JSON value", -1);
       return read;
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
@@ -99,7 +99,7 @@ final class JsonMessages {
     for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
       JsonLocation start = p.currentTokenLocation();
       if (t != JsonToken.START_OBJECT) {
-        throw at(start, "element " + messages.size() + " of the batch is " + describe(t) + ", not an object", messages.size());
+        throw at(start, "element " + messages.size() + " of the batch is " + EventParser.describe(t) + ", not an object", messages.size());
       }
       ObjectNode node = (ObjectNode) tree(p);
       int bytes = (int) (p.currentLocation().getByteOffset() - start.getByteOffset());
@@ -182,18 +182,6 @@ final class JsonMessages {
       case BOOLEAN -> "a boolean";
       case NULL -> "null";
       default -> value.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
-    };
-  }
-
-  private static String describe(JsonToken t) {
-    return switch (t) {
-      case START_OBJECT -> "an object";
-      case START_ARRAY -> "an array";
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      default -> t.asString() == null ? t.name() : "'" + t.asString() + "'";
     };
   }
 }
