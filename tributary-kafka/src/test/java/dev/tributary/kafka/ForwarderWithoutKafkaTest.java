@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
+import dev.tributary.testkit.TestPorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -18,10 +17,7 @@ class ForwarderWithoutKafkaTest {
 
   @Test
   void withKafkaAbsentDrainFailsTheSpoolStaysIntactAndCloseReturns() throws Exception {
-    String nowhere;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      nowhere = "127.0.0.1:" + s.getLocalPort();
-    }
+    String nowhere = "127.0.0.1:" + TestPorts.unused();
     try (Spool spool = Spool.open(SpoolConfig.defaults(dir.resolve("spool")))) {
       spool.append(SpoolForwarderTest.events(0, 100, "tick")).get();
       SpoolForwarder f = SpoolForwarder.start(spool, ForwarderConfig.defaults(nowhere, dir.resolve("dead")), new SimpleMeterRegistry());

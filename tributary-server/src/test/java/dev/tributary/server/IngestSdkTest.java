@@ -3,6 +3,7 @@ package dev.tributary.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tributary.testkit.RequiredTool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * real {@code tributary serve}; after a SIGTERM DuckDB finds every one of them in the lake, once,
  * with the mapped fields and the SDK's own ids. The SDKs come from the npm registry through
  * {@code scripts/install-node-sdks} into {@code -Dtributary.node.sdks} (default
- * {@code target/node-sdks}); without node or the registry this test is skipped and says why.
+ * {@code target/node-sdks}); without node or the registry this test is skipped and says why
+ * (and fails on CI, see {@link RequiredTool}).
  */
 class IngestSdkTest {
 
@@ -55,9 +56,8 @@ class IngestSdkTest {
     String output = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!done) install.destroyForcibly();
     if (!done || install.exitValue() != 0) {
-      String reason = "the Node SDKs of Segment and PostHog could not be installed, so IngestSdkTest is skipped: " + output.strip();
-      System.err.println(reason);
-      Assumptions.abort(reason);
+      RequiredTool.missing("the Node SDKs of Segment and PostHog could not be installed (scripts/install-node-sdks needs"
+          + " node and npm: apt-get install nodejs npm): " + output.strip());
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.tributary.server;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import dev.tributary.testkit.TestPorts;
 import org.awaitility.Awaitility;
 
 /** A real {@code tributary} child JVM, as a user runs it, for end-to-end and crash tests. */
@@ -47,11 +47,8 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    }
+  static int freePort() {
+    return TestPorts.unused();
   }
 
   void awaitReady(int port) {

@@ -2,8 +2,6 @@ package dev.tributary.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +92,7 @@ public final class KafkaBroker implements AutoCloseable {
   static KafkaBroker create(int nodeId, Path dir) {
     try {
       Files.createDirectories(dir);
-      return new KafkaBroker(nodeId, dir.toAbsolutePath(), freePort(), freePort());
+      return new KafkaBroker(nodeId, dir.toAbsolutePath(), TestPorts.unused(), TestPorts.unused());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -293,12 +291,6 @@ public final class KafkaBroker implements AutoCloseable {
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     } catch (IOException e) {
       return "(no output: " + e.getMessage() + ")";
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 

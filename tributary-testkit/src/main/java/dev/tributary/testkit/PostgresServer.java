@@ -2,8 +2,6 @@ package dev.tributary.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +50,7 @@ public final class PostgresServer implements AutoCloseable {
     try {
       Path dir = Files.createTempDirectory("tributary-postgres-");
       if (root) run(List.of("chown", "postgres:postgres", dir.toString()), dir);
-      PostgresServer server = new PostgresServer(bin, dir, freePort(), root);
+      PostgresServer server = new PostgresServer(bin, dir, TestPorts.unused(), root);
       server.initAndStart();
       return server;
     } catch (IOException e) {
@@ -163,11 +161,5 @@ public final class PostgresServer implements AutoCloseable {
     if (!Files.exists(log)) return "";
     List<String> lines = Files.readAllLines(log);
     return "postgres.log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

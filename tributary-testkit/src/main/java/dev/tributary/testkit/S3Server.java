@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -43,10 +42,7 @@ public final class S3Server implements AutoCloseable {
   public static S3Server start(Path dir) {
     try {
       Files.createDirectories(dir.resolve("buckets"));
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
+      int port = TestPorts.unused();
       Path conf = dir.resolve("s3proxy.conf");
       Files.writeString(conf, String.join("\n",
           "s3proxy.endpoint=http://127.0.0.1:" + port,
