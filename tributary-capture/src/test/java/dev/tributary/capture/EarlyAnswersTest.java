@@ -1,6 +1,7 @@
 package dev.tributary.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tributary.testkit.RealHttpClients;
@@ -106,6 +107,28 @@ class EarlyAnswersTest {
         + CaptureFixture.WEB_KEY + "\r\nContent-Length: 5000\r\n\r\n{\"event\":", Duration.ofSeconds(20));
     assertThat(answer).startsWith("HTTP/1.1 413").contains("Connection: close").doesNotContain("<timeout>");
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  /** A client that stops mid-body after the answer, without closing, is closed at the request timeout. */
+  @Test
+  void aClientThatStallsAfterTheAnswerIsClosedAtTheRequestTimeout() throws Exception {
+    try (CaptureFixture strict = CaptureFixture.start(dir.resolve("strict"), c -> c.withMaxRequestBytes(LIMIT)
+        .withRequestTimeout(Duration.ofMillis(500)), s -> s); Socket socket = new Socket("127.0.0.1", strict.server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{")
+          .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readAnswer(socket.getInputStream())).startsWith("HTTP/1.1 413");
+      long started = System.nanoTime();
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        try {
+          out.write('x'); // still read and dropped while the server lingers; a reset once it has closed
+          return false;
+        } catch (java.io.IOException closed) {
+          return true;
+        }
+      });
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(200));
+    }
   }
 
   private void assertStillTakesEvents() throws Exception {
