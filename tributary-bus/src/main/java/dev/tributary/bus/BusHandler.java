@@ -2,6 +2,7 @@ package dev.tributary.bus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tributary.http.RefusedBody;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -10,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,16 +27,20 @@ final class BusHandler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(BusHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_READ_BYTES = 16 << 20;
-  /** Bodies held in memory by all writes not yet answered, at most: past it, 503. */
-  static final long HELD_BYTES_BUDGET = 32L * Messages.MAX_BODY_BYTES;
+  /** Bodies held in memory by all writes not yet answered, at most this many largest ones: past it, 503. */
+  static final long BODIES_HELD_AT_ONCE = 32;
+  /** How long the rest of a refused body is read and dropped at most. */
+  private static final Duration REFUSED_BODY_LINGER = Duration.ofSeconds(30);
 
   private final Bus bus;
   private final Vertx vertx;
+  private final int maxBodyBytes;
   private final AtomicLong held = new AtomicLong();
 
-  BusHandler(Bus bus, Vertx vertx) {
+  BusHandler(Bus bus, Vertx vertx, int maxBodyBytes) {
     this.bus = bus;
     this.vertx = vertx;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   @Override
@@ -143,23 +149,21 @@ final class BusHandler implements Handler<HttpServerRequest> {
     response.putHeader("Content-Type", "application/json").end(Buffer.buffer(JSON.writeValueAsBytes(body)));
   }
 
-  static void text(HttpServerResponse response, int status, String message) {
-    if (response.ended() || response.closed()) return;
-    response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8").end(message + "\n");
+  static Future<Void> text(HttpServerResponse response, int status, String message) {
+    if (response.ended() || response.closed()) return Future.failedFuture("the connection closed before the answer");
+    return response.setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8").end(message + "\n");
   }
 
   /**
    * One {@code /write}: reads the body up to the limit into one array, checks it, hands it to the
-   * bus and answers an empty 200 once durable. A refused body's rest is read and dropped (closing
-   * the connection past one more body's worth), so the client sees the answer.
+   * bus and answers an empty 200 once durable. A refused body's rest is read and dropped
+   * ({@link RefusedBody}), so a client still sending reads the answer.
    */
   private final class Write {
     private final HttpServerRequest request;
     private byte[] body;
     private int length;
     private long holding;
-    private long dropped;
-    private boolean refused;
 
     Write(HttpServerRequest request) {
       this.request = request;
@@ -169,17 +173,14 @@ final class BusHandler implements Handler<HttpServerRequest> {
       String category = request.getParam("category"); // first: a query Vert.x cannot decode throws here
       request.handler(this::onData);
       request.endHandler(v -> onEnd());
-      request.exceptionHandler(e -> {
-        refused = true;
-        release();
-      });
+      request.exceptionHandler(e -> release());
       try {
         Names.category(category);
         long declared = declaredLength();
-        if (declared > Messages.MAX_BODY_BYTES) {
-          throw new BusException(413, "body of " + declared + " bytes is larger than the maximum of " + Messages.MAX_BODY_BYTES + " bytes");
+        if (declared > maxBodyBytes) {
+          throw new BusException(413, "body of " + declared + " bytes is larger than the maximum of " + maxBodyBytes + " bytes");
         }
-        int initial = (int) (declared >= 0 ? declared : 64 << 10);
+        int initial = (int) (declared >= 0 ? declared : Math.min(64 << 10, maxBodyBytes));
         if (!hold(initial)) throw new BusException(503, "the bus holds too many request bodies at once; retry later");
         body = new byte[Math.max(1, initial)];
       } catch (BusException e) {
@@ -197,7 +198,7 @@ final class BusHandler implements Handler<HttpServerRequest> {
     }
 
     private boolean hold(long bytes) {
-      if (held.addAndGet(bytes) <= HELD_BYTES_BUDGET) {
+      if (held.addAndGet(bytes) <= BODIES_HELD_AT_ONCE * maxBodyBytes) {
         holding += bytes;
         return true;
       }
@@ -211,17 +212,12 @@ final class BusHandler implements Handler<HttpServerRequest> {
     }
 
     private void onData(Buffer data) {
-      if (refused) {
-        dropped += data.length();
-        if (dropped > Messages.MAX_BODY_BYTES) request.connection().close();
-        return;
-      }
-      if ((long) length + data.length() > Messages.MAX_BODY_BYTES) {
-        refuse(new BusException(413, "body is larger than the maximum of " + Messages.MAX_BODY_BYTES + " bytes"));
+      if ((long) length + data.length() > maxBodyBytes) {
+        refuse(new BusException(413, "body is larger than the maximum of " + maxBodyBytes + " bytes"));
         return;
       }
       if (length + data.length() > body.length) {
-        int grown = (int) Math.min(Messages.MAX_BODY_BYTES, Math.max((long) body.length * 2, length + data.length()));
+        int grown = (int) Math.min(maxBodyBytes, Math.max((long) body.length * 2, length + data.length()));
         if (!hold(grown - body.length)) {
           refuse(new BusException(503, "the bus holds too many request bodies at once; retry later"));
           return;
@@ -233,7 +229,6 @@ final class BusHandler implements Handler<HttpServerRequest> {
     }
 
     private void onEnd() {
-      if (refused) return;
       Context context = vertx.getOrCreateContext();
       Future.fromCompletionStage(writeBody(), context).onComplete(result -> {
         release();
@@ -255,13 +250,8 @@ final class BusHandler implements Handler<HttpServerRequest> {
     }
 
     private void refuse(BusException e) {
-      refused = true;
       release();
-      if (!request.isEnded() && declaredLength() > Messages.MAX_BODY_BYTES) {
-        request.response().putHeader("Connection", "close");
-        request.response().endHandler(v -> request.connection().close());
-      }
-      text(request.response(), e.status(), e.getMessage());
+      RefusedBody.answer(request, maxBodyBytes, REFUSED_BODY_LINGER, () -> { }, () -> text(request.response(), e.status(), e.getMessage()));
     }
   }
 

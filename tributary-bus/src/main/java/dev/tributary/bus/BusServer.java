@@ -37,10 +37,15 @@ public final class BusServer implements AutoCloseable {
 
   /** Starts listening on {@code host:port} (port 0: a free one) and returns once it accepts connections. */
   public static BusServer start(Bus bus, String host, int port) throws IOException {
+    return start(bus, host, port, Messages.MAX_BODY_BYTES);
+  }
+
+  /** As {@link #start(Bus, String, int)}, refusing write bodies over {@code maxBodyBytes} (at most {@link Messages#MAX_BODY_BYTES}). */
+  static BusServer start(Bus bus, String host, int port, int maxBodyBytes) throws IOException {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
-      BusHandler handler = new BusHandler(bus, vertx);
+      BusHandler handler = new BusHandler(bus, vertx, Math.min(maxBodyBytes, Messages.MAX_BODY_BYTES));
       int bound = port != 0 ? port : freePort(host);
       // A connection silent for a minute (a client gone, or one trickling a body) is closed.
       HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(bound).setTcpNoDelay(true)

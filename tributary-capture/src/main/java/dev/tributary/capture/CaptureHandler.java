@@ -181,14 +181,14 @@ final class CaptureHandler implements Handler<HttpServerRequest> {
     json(request.response(), 405, Map.of("error", request.method() + " is not allowed on " + request.path() + "; use " + allowed));
   }
 
-  static void json(HttpServerResponse response, int status, Map<String, ?> body) {
+  static io.vertx.core.Future<Void> json(HttpServerResponse response, int status, Map<String, ?> body) {
     byte[] bytes;
     try {
       bytes = JSON.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("maps of strings and numbers always serialize", e);
     }
-    response.setStatusCode(status).putHeader("Content-Type", "application/json")
+    return response.setStatusCode(status).putHeader("Content-Type", "application/json")
         .end(io.vertx.core.buffer.Buffer.buffer(bytes));
   }
 

@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import dev.tributary.http.RefusedBody;
 import dev.tributary.spool.SpoolClosedException;
 import dev.tributary.spool.SpoolFullException;
 import io.vertx.core.Context;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * One capture request of any {@link Protocol}: checks the headers, reads the body up to the limit, parses and
  * enriches it, appends all its events as one batch, and answers 200 once they are durable. Any
  * refusal answers at once and stores nothing; the rest of a refused body is read and dropped
- * (up to one more request's worth, then the connection is closed), so the client sees the answer.
+ * ({@link RefusedBody}), so a client still sending reads the answer.
  */
 final class Ingest {
 
@@ -35,10 +36,7 @@ final class Ingest {
   private final RequestDeadline deadline;
   private Protocol.Request head;
   private Buffer body;
-  private boolean refused;
-  private boolean continued;
   private boolean finished;
-  private long dropped;
   private long held;
 
   Ingest(CaptureHandler capture, Protocol protocol, HttpServerRequest request) {
@@ -53,10 +51,7 @@ final class Ingest {
     capture.metrics.begun();
     request.handler(this::onChunk);
     request.endHandler(v -> onEnd());
-    request.exceptionHandler(e -> { // the client went away mid-body: store nothing
-      refused = true;
-      finish();
-    });
+    request.exceptionHandler(e -> finish()); // the client went away mid-body: store nothing
     try {
       checkHeaders();
     } catch (Rejection r) {
@@ -64,14 +59,7 @@ final class Ingest {
       return;
     }
     body = Buffer.buffer((int) Math.min(EventsProtocol.INLINE_BYTES, contentLength().orElse(1024)));
-    if (expectsContinue()) {
-      request.response().writeContinue();
-      continued = true;
-    }
-  }
-
-  private boolean expectsContinue() {
-    return "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
+    if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) request.response().writeContinue();
   }
 
   private void checkHeaders() throws Rejection {
@@ -97,10 +85,7 @@ final class Ingest {
   }
 
   private void onChunk(Buffer chunk) {
-    if (refused) {
-      dropped += chunk.length();
-      if (dropped > (head == null ? config.maxRequestBytes() : head.maxBytes())) request.connection().close();
-    } else if (body.length() + (long) chunk.length() > head.maxBytes()) {
+    if (body.length() + (long) chunk.length() > head.maxBytes()) {
       refuse(new Rejection(413, "the request body is over the limit of " + head.maxBytes()
           + " bytes; send fewer events per request"));
     } else if (!capture.hold(chunk.length())) {
@@ -113,7 +98,6 @@ final class Ingest {
 
   private void onEnd() {
     deadline.bodyRead();
-    if (refused) return;
     String receivedAt = ClientClock.format(Instant.now());
     Buffer received = body;
     body = null;
@@ -191,28 +175,19 @@ final class Ingest {
   }
 
   private void refuse(Rejection r) {
-    boolean bodyUnread = !request.isEnded();
-    refused = true;
-    boolean bodyWillNotCome = expectsContinue() && !continued;
-    boolean bodyTooLong = contentLength().orElse(0) > (head == null ? config.maxRequestBytes() : head.maxBytes());
-    if (bodyUnread && (bodyWillNotCome || bodyTooLong)) {
-      // Either the client waits for our word before sending the body, or the body is too long to
-      // read and drop: close after answering instead of waiting for the rest.
-      request.response().putHeader("Connection", "close");
-      request.response().endHandler(v -> request.connection().close());
-    }
-    Protocol.Answer refused = protocol.refused(r);
-    answer(refused.status(), refused.body(), r.retryAfterSeconds);
+    Protocol.Answer refusal = protocol.refused(r);
+    RefusedBody.answer(request, config.maxRequestBytes(), config.requestTimeout(), deadline::bodyRead,
+        () -> answer(refusal.status(), refusal.body(), r.retryAfterSeconds));
   }
 
-  private void answer(int status, Map<String, Object> json, long retryAfter) {
+  private Future<Void> answer(int status, Map<String, Object> json, long retryAfter) {
     HttpServerResponse response = request.response();
     capture.metrics.request(protocol.name(), status);
     finish();
-    if (response.closed() || response.ended()) return;
+    if (response.closed() || response.ended()) return Future.failedFuture("the connection closed before the answer");
     deadline.answered();
     if (retryAfter > 0) response.putHeader("Retry-After", Long.toString(retryAfter));
-    CaptureHandler.json(response, status, json);
+    return CaptureHandler.json(response, status, json);
   }
 
   /** The request is answered or abandoned: release what it held. Runs once. */
