@@ -23,4 +23,17 @@ class EventLineTest {
   void saysWhatCaptureWouldRefuse(String line, String problem) {
     assertThat(EventLine.problem(line.strip())).isEqualTo(java.util.Optional.ofNullable(problem));
   }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "{\"event\":\"a\",\"price\":1.50,\"big\":12345678901234567890123} | {\"event_id\":\"id-1\",\"event\":\"a\",\"price\":1.50,\"big\":12345678901234567890123}",
+      "  { \"event\" : \"a\" }                                           |   {\"event_id\":\"id-1\", \"event\" : \"a\" }",
+      "{\"event\":\"a\",\"p\":{\"event_id\":\"nested\"}}             | {\"event_id\":\"id-1\",\"event\":\"a\",\"p\":{\"event_id\":\"nested\"}}",
+      "{\"event\":\"a\",\"event_id\":\"mine\"}                         | {\"event\":\"a\",\"event_id\":\"mine\"}",
+  })
+  void anEventIdGoesInFrontOnlyWhereThereIsNoneAndTheRestStaysAsWritten(String line, String expected) {
+    String withId = EventLine.withEventId(line.stripTrailing(), () -> "id-1");
+    assertThat(withId).isEqualTo(expected.stripTrailing());
+    assertThat(EventLine.problem(withId)).isEmpty();
+  }
 }
