@@ -54,10 +54,7 @@ final class EventParser {
       }
       return batch.events;
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      Map<String, Object> where = at == null ? Map.of() : Map.of("line", at.getLineNr(), "column", at.getColumnNr());
-      String position = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new Rejection(400, "malformed JSON" + position + ": " + e.getOriginalMessage(), where);
+      throw MalformedJson.rejection(e);
     } catch (IOException e) {
       throw new UncheckedIOException("reading JSON from memory cannot fail", e);
     }
@@ -90,10 +87,10 @@ final class EventParser {
     for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
       int line = p.currentTokenLocation().getLineNr();
       if (t != JsonToken.START_OBJECT) {
-        throw at(p, 400, "line " + line + " is " + describe(t) + ", not an event object", batch.events.size());
+        throw onLine(p, line, " is ", describe(t) + ", not an event object", batch.events.size());
       }
       if (line == previousEndLine) {
-        throw at(p, 400, "line " + line + " holds more than one JSON value; NDJSON takes one event per line", batch.events.size());
+        throw onLine(p, line, " holds ", "more than one JSON value; NDJSON takes one event per line", batch.events.size());
       }
       readEvent(p, batch);
       previousEndLine = p.currentLocation().getLineNr();
@@ -119,18 +116,18 @@ final class EventParser {
         case "event" -> {
           if (value != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
             String got = value == JsonToken.VALUE_STRING ? "an empty string" : describe(value);
-            throw at(start, 400, "event " + index + ": \"event\" must be a non-empty string, got " + got, index);
+            throw inEvent(start, 400, index, "\"event\" must be a non-empty string, got " + got);
           }
           hasEvent = true;
         }
         case "event_id" -> {
           if (value != JsonToken.VALUE_STRING) {
-            throw at(start, 400, "event " + index + ": \"event_id\" must be a string, got " + describe(value), index);
+            throw inEvent(start, 400, index, "\"event_id\" must be a string, got " + describe(value));
           }
           String id = p.getText();
           if (id.isEmpty() || id.codePointCount(0, id.length()) > MAX_EVENT_ID_CHARS) {
-            throw at(start, 400, "event " + index + ": \"event_id\" must be 1 to " + MAX_EVENT_ID_CHARS
-                + " characters, got " + id.codePointCount(0, id.length()), index);
+            throw inEvent(start, 400, index, "\"event_id\" must be 1 to " + MAX_EVENT_ID_CHARS
+                + " characters, got " + id.codePointCount(0, id.length()));
           }
           hasEventId = true;
         }
@@ -140,7 +137,7 @@ final class EventParser {
       g.copyCurrentStructureExact(p);
     }
     if (!hasEvent) {
-      throw at(start, 400, "event " + index + ": missing required field \"event\" (the event type, a non-empty string)", index);
+      throw inEvent(start, 400, index, "missing required field \"event\" (the event type, a non-empty string)");
     }
     g.writeStringField("received_at", batch.receivedAt);
     g.writeStringField("app", batch.app);
@@ -160,11 +157,23 @@ final class EventParser {
   }
 
   private static Rejection at(JsonLocation location, int status, String message, int index) {
+    return new Rejection(status, message, where(location, index));
+  }
+
+  private static Rejection inEvent(JsonLocation start, int status, int index, String reason) {
+    return new Rejection(status, "event " + index + ": " + reason, reason, where(start, index), 0);
+  }
+
+  private static Rejection onLine(JsonParser p, int line, String verb, String reason, int index) {
+    return new Rejection(400, "line " + line + verb + reason, reason, where(p.currentTokenLocation(), index), 0);
+  }
+
+  private static Map<String, Object> where(JsonLocation location, int index) {
     Map<String, Object> details = new LinkedHashMap<>();
     if (index >= 0) details.put("index", index);
     details.put("line", location.getLineNr());
     details.put("column", location.getColumnNr());
-    return new Rejection(status, message, details);
+    return details;
   }
 
   /** A JSON token in words, for error messages. */

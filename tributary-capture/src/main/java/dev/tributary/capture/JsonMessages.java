@@ -67,10 +67,7 @@ final class JsonMessages {
       if (trailing != null) throw at(p.currentTokenLocation(), "more content (" + EventParser.describe(trailing) + ") after the JSON value", -1);
       return read;
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      Map<String, Object> where = at == null ? Map.of() : Map.of("line", at.getLineNr(), "column", at.getColumnNr());
-      String position = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new Rejection(400, "malformed JSON" + position + ": " + e.getOriginalMessage(), where);
+      throw MalformedJson.rejection(e);
     } catch (IOException e) {
       throw new UncheckedIOException("reading JSON from memory cannot fail", e);
     }

@@ -9,6 +9,8 @@ import java.util.Map;
 final class Rejection extends Exception {
 
   final int status;
+  /** What is wrong without where it is (no "event 3:" or "line 2" prefix), for a caller that says where itself. */
+  final String reason;
   final Map<String, Object> details;
   /** Seconds for a {@code Retry-After} header, or 0 for none. */
   final long retryAfterSeconds;
@@ -22,8 +24,13 @@ final class Rejection extends Exception {
   }
 
   Rejection(int status, String message, Map<String, Object> details, long retryAfterSeconds) {
+    this(status, message, message, details, retryAfterSeconds);
+  }
+
+  Rejection(int status, String message, String reason, Map<String, Object> details, long retryAfterSeconds) {
     super(message, null, false, false);
     this.status = status;
+    this.reason = reason;
     this.details = details;
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -184,7 +184,8 @@ class PostHogCaptureTest {
     expect(capture.postTo("/batch/", "{\"api_key\":\"" + KEY + "\",\"batch\":[{\"event\":\"\",\"distinct_id\":\"u\"}]}", "application/json"),
         400, "event submitted with an empty event name");
     expect(capture.postTo("/batch/", "{\"api_key\":\"" + KEY + "\",\"batch\":[]}", "application/json"), 400, "request holds no event");
-    expect(capture.postTo("/batch/", "{\"api_key\":\"" + KEY + "\",\"batch\":[" + ok, "application/json"), 400, "malformed JSON");
+    expect(capture.postTo("/batch/", "{\"api_key\":\"" + KEY + "\",\"batch\":[" + ok, "application/json"), 400,
+        "the array that starts at line 1, column");
     expect(capture.postTo("/e/?compression=brotli", ok, "application/json"), 400, "unsupported compression 'brotli'");
     expect(capture.postTo("/e/", "data=" + ok.replace("{", "%ZZ"), "application/x-www-form-urlencoded"), 400, "not URL-encoded");
     expect(capture.postTo("/e/?compression=lz64", "data=BIUw*mD2", "application/x-www-form-urlencoded"), 400, "not LZ-string base64");
@@ -215,7 +216,7 @@ class PostHogCaptureTest {
   private static void expect(HttpResponse<String> response, int status, String detail) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     JsonNode body = CaptureFixture.json(response);
-    assertThat(body.get("detail").asText()).contains(detail);
+    assertThat(body.get("detail").asText()).contains(detail).doesNotContain("Source:", "REDACTED");
     assertThat(body.get("type").asText()).isEqualTo(status == 401 ? "authentication_error" : "validation_error");
   }
 }

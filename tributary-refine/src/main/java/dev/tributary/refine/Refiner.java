@@ -46,6 +46,7 @@ public final class Refiner implements AutoCloseable {
    */
   public static Refiner start(RefineConfig config, MeterRegistry registry) {
     prepareTopics(config);
+    RocksDbLibrary.load(config.stateDirectory());
     RefineMetrics metrics = new RefineMetrics(registry);
     KafkaStreams streams = new KafkaStreams(RefineTopology.build(config, metrics), properties(config));
     Refiner refiner = new Refiner(streams);

@@ -103,7 +103,7 @@ final class BusCommand implements Callable<Integer> {
       bus.close();
       log.info("bus stopped");
       stopped.countDown();
-    });
+    }, "closing the bus (send it again to stop at once)", "stopping now; every write already answered is kept");
     stopped.await();
     return ExitCodes.OK;
   }

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
     description = {"Try the whole pipeline on one machine: Kafka, serve, refine and the lake sink in one command.",
         "A local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs), serve forwarding to it, refine",
         "(<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake, a file completed every 10 s).",
+        "Refine and the sink use their own group ids (tributary-dev-refine, tributary-dev-sink), so a refine or sink started beside dev runs apart from it.",
         "Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
         "The broker's jars come from the local Maven repository of the build (see docs/kafka.md)."})
 final class DevCommand implements Callable<Integer> {
@@ -43,6 +44,13 @@ final class DevCommand implements Callable<Integer> {
   /** Short, so that a demo's events show in the lake quickly; production keeps the sink's 5 minutes. */
   private static final Duration LAKE_FILE_AGE = Duration.ofSeconds(10);
   private static final Duration STAGE_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * dev's own Kafka Streams application id and sink group: with the defaults, a {@code refine} or
+   * {@code sink} started beside dev, as the README shows, joined dev's groups, took half of its
+   * partitions and corrupted its tasks (TaskCorruptedException).
+   */
+  static final String REFINE_APPLICATION_ID = "tributary-dev-refine";
+  static final String SINK_GROUP = "tributary-dev-sink";
 
   @Spec CommandSpec spec;
 
@@ -74,10 +82,11 @@ final class DevCommand implements Callable<Integer> {
   private int runPipeline(String bootstrap, ServeSettings settings, Path dir) throws Exception {
     String refined = settings.topic() + ".refined";
     SimpleMeterRegistry stages = new SimpleMeterRegistry();
-    Refiner refiner = Refiner.start(RefineConfig.defaults(bootstrap, dir.resolve("refine")).withTopics(List.of(settings.topic()), refined), stages);
+    Refiner refiner = Refiner.start(RefineConfig.defaults(bootstrap, dir.resolve("refine")).withTopics(List.of(settings.topic()), refined)
+        .withApplicationId(REFINE_APPLICATION_ID), stages);
     KafkaLakeSink sink = null;
     try {
-      sink = KafkaLakeSink.start(KafkaSinkConfig.of(bootstrap, refined, dir.resolve("lake").toString())
+      sink = KafkaLakeSink.start(KafkaSinkConfig.of(bootstrap, refined, dir.resolve("lake").toString()).withGroup(SINK_GROUP)
           .withRolls(LAKE_FILE_AGE, KafkaSinkConfig.DEFAULT_MAX_FILE_BYTES, KafkaSinkConfig.DEFAULT_MAX_FILE_RECORDS), stages);
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Kafka bootstrap: %s   (raw topic %s, refined topic %s, broker log %s)%n", bootstrap, settings.topic(), refined,

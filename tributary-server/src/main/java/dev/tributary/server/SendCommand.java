@@ -1,24 +1,27 @@
 package dev.tributary.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tributary.capture.EventLine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,15 +30,24 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tributary send}: posts NDJSON events to a capture server in batches. Events without an
- * {@code event_id} get one here, so that a batch retried after a lost answer lands once.
+ * {@code tributary send}: posts NDJSON events to a capture server in batches. Each line is checked
+ * by capture's own rules before it is sent, so a bad line is reported by its line number and
+ * skipped instead of costing the whole batch it would have gone in. Events without an
+ * {@code event_id} get one derived from the file and the line, so that a batch retried after a
+ * lost answer, and a whole re-run of the same file, land once.
  */
 @Command(name = "send", mixinStandardHelpOptions = true,
     description = {"Post NDJSON events (one JSON object per line) from a file or stdin to a capture server, in batches.",
+        "Each line is checked first: a bad line is reported with its line number and skipped, the rest are sent, and the exit code is 1.",
+        "An event without an event_id gets one made from the file's path, the line number and the line, so sending the same file",
+        "again lands nothing twice (from stdin the ids are random: a re-run lands again).",
         "Batches answered 429/503 or lost to a connection error are retried with the same event_ids."})
 final class SendCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_ATTEMPTS = 8;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  /** Bad lines listed one by one; past this only counted, so a wrong file does not flood the terminal. */
+  private static final int BAD_LINES_LISTED = 100;
 
   @Spec CommandSpec spec;
 
@@ -54,61 +66,93 @@ final class SendCommand implements Callable<Integer> {
   @Option(names = "--max-batch-bytes", defaultValue = "3000000", description = "bytes per request at most (default: ${DEFAULT-VALUE}; the server's limit is 4 MiB)")
   int maxBatchBytes;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   private long accepted;
   private long rejected;
   private long lines;
+  private long badLines;
+  /** Whether the server answered once in this run: until then a refused connection is a wrong URL or a server not started. */
+  private boolean reached;
   private final List<String> errors = new ArrayList<>();
+
+  /** The server cannot be reached at all: there is no point in sending the rest. */
+  private static final class Unreachable extends Exception {
+    Unreachable(String message) {
+      super(message, null, false, false);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
     if (batchSize < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batchSize);
     boolean stdin = file == null || file.equals("-");
-    long totalBytes = stdin ? -1 : Files.size(Path.of(file));
-    Progress progress = new Progress(spec.commandLine().getErr(), totalBytes);
+    Path path = stdin ? null : Path.of(file).toAbsolutePath().normalize();
+    InputStream in;
+    try {
+      in = stdin ? System.in : open(path);
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("tributary send: cannot read " + path + ": " + reason(e));
+      return ExitCodes.USAGE;
+    }
+    EventIds ids = stdin ? EventIds.random() : EventIds.of(path.toRealPath());
+    Progress progress = new Progress(spec.commandLine().getErr(), stdin ? -1 : Files.size(path));
     long started = System.nanoTime();
-    try (InputStream in = stdin ? System.in : Files.newInputStream(Path.of(file));
-         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      StringBuilder body = new StringBuilder();
-      int inBatch = 0;
-      long bytesRead = 0;
-      String line;
-      while ((line = reader.readLine()) != null) {
-        bytesRead += line.length() + 1;
-        lines++;
-        if (line.isBlank()) continue;
-        String event = withEventId(line);
-        if (inBatch > 0 && (inBatch == batchSize || body.length() + event.length() + 1 > maxBatchBytes)) {
-          post(body.toString(), inBatch);
-          body.setLength(0);
-          inBatch = 0;
-          progress.update(bytesRead, accepted);
-        }
-        body.append(event).append('\n');
-        inBatch++;
-      }
-      if (inBatch > 0) post(body.toString(), inBatch);
-      progress.done(accepted);
+    try (in; BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      send(reader, ids, progress);
+    } catch (Unreachable e) {
+      spec.commandLine().getErr().println("tributary send: " + e.getMessage());
+      return ExitCodes.FAILURE;
     }
     summarize(System.nanoTime() - started);
-    return rejected == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    return rejected == 0 && badLines == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
   }
 
-  /** Adds an event_id to an event that has none; leaves lines that are not JSON objects to the server to judge. */
-  private static String withEventId(String line) {
-    try {
-      JsonNode node = JSON.readTree(line);
-      if (node instanceof ObjectNode object && !object.has("event_id")) {
-        object.put("event_id", UUID.randomUUID().toString());
-        return JSON.writeValueAsString(object);
+  private static InputStream open(Path path) throws IOException {
+    if (Files.isDirectory(path)) throw new IOException("it is a directory, not a file");
+    return Files.newInputStream(path);
+  }
+
+  private void send(BufferedReader reader, EventIds ids, Progress progress) throws IOException, InterruptedException, Unreachable {
+    StringBuilder body = new StringBuilder();
+    int inBatch = 0;
+    long bytesRead = 0;
+    String line;
+    while ((line = reader.readLine()) != null) {
+      bytesRead += line.length() + 1;
+      lines++;
+      if (line.isBlank()) continue;
+      Optional<String> problem = EventLine.problem(line);
+      if (problem.isPresent()) {
+        badLine(problem.get());
+        continue;
       }
-    } catch (IOException e) {
-      // not JSON: the server answers 400 with the line and column
+      long number = lines;
+      String l = line;
+      String event = EventLine.withEventId(line, () -> ids.id(number, l));
+      if (inBatch > 0 && (inBatch == batchSize || body.length() + event.length() + 1 > maxBatchBytes)) {
+        post(body.toString(), inBatch);
+        body.setLength(0);
+        inBatch = 0;
+        progress.update(bytesRead, accepted);
+      }
+      body.append(event).append('\n');
+      inBatch++;
     }
-    return line;
+    if (inBatch > 0) post(body.toString(), inBatch);
+    progress.done(accepted);
   }
 
-  private void post(String body, int events) throws InterruptedException {
+  private void badLine(String problem) {
+    badLines++;
+    PrintWriter err = spec.commandLine().getErr();
+    if (badLines <= BAD_LINES_LISTED) {
+      err.println("tributary send: " + (file == null || file.equals("-") ? "stdin" : file) + " line " + lines + ": " + problem + " (skipped)");
+    } else if (badLines == BAD_LINES_LISTED + 1) {
+      err.println("tributary send: more bad lines; only the first " + BAD_LINES_LISTED + " are listed, the summary counts them all");
+    }
+  }
+
+  private void post(String body, int events) throws InterruptedException, Unreachable {
     HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve("/v1/events"))
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/x-ndjson")
@@ -117,6 +161,7 @@ final class SendCommand implements Callable<Integer> {
     for (int attempt = 1; ; attempt++) {
       try {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        reached = true;
         int status = response.statusCode();
         if (status == 200) {
           accepted += JSON.readTree(response.body()).path("accepted").asLong(events);
@@ -129,13 +174,26 @@ final class SendCommand implements Callable<Integer> {
         reject(events, "HTTP " + status + ": " + response.body().strip());
         return;
       } catch (IOException e) {
+        String why = "cannot reach " + url + ": " + reason(e);
+        if (!reached && (e instanceof ConnectException || e instanceof HttpConnectTimeoutException)) throw new Unreachable(why + "; is `tributary serve` running?");
         if (attempt >= MAX_ATTEMPTS) {
-          reject(events, "gave up after " + attempt + " attempts: " + e);
+          reject(events, why + " (gave up after " + attempt + " attempts)");
           return;
         }
         Thread.sleep(backoff(attempt).toMillis());
       }
     }
+  }
+
+  /** An I/O failure in words: the JDK leaves the message of a refused connection empty. */
+  private static String reason(IOException e) {
+    return switch (e) {
+      case NoSuchFileException x -> "no such file";
+      case AccessDeniedException x -> "permission denied";
+      case HttpConnectTimeoutException x -> "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s";
+      case ConnectException x -> x.getMessage() == null || x.getMessage().isBlank() ? "connection refused" : x.getMessage();
+      default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    };
   }
 
   private static Duration retryDelay(HttpResponse<?> response, int attempt) {
@@ -162,8 +220,8 @@ final class SendCommand implements Callable<Integer> {
   private void summarize(long nanos) {
     PrintWriter out = spec.commandLine().getOut();
     double seconds = nanos / 1e9;
-    out.printf("sent %d lines: %d events accepted, %d rejected, in %.1f s (%.0f events/s)%n",
-        lines, accepted, rejected, seconds, accepted / Math.max(seconds, 1e-9));
+    out.printf("sent %d lines: %d events accepted, %d rejected, %d bad lines skipped, in %.1f s (%.0f events/s)%n",
+        lines, accepted, rejected, badLines, seconds, accepted / Math.max(seconds, 1e-9));
     errors.forEach(e -> out.println("  rejected: " + e));
   }
 

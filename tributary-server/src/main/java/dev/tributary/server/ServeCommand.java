@@ -161,7 +161,8 @@ final class ServeCommand implements Callable<Integer> {
         s.tokensFile().map(f -> "on (" + f + ")").orElse("off (loopback only)"));
     CountDownLatch stopped = new CountDownLatch(1);
     Drain drain = new Drain(capture, bus, forwarder, sink, spool, s, stopped);
-    ShutdownSignals.install(drain);
+    ShutdownSignals.install(drain, "draining (send it again to stop at once; the spool keeps what is not delivered)",
+        "stopping now; what the spool has not delivered yet is delivered at the next start");
     stopped.await();
     return drain.exitCode;
   }

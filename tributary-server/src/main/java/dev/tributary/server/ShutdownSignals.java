@@ -6,17 +6,17 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * SIGTERM and SIGINT: the first starts a graceful drain, the second ends the process at once.
+ * SIGTERM and SIGINT: the first starts a graceful stop, the second ends the process at once with
+ * the shell's code for a death by that signal (128 + its number: 130 for Ctrl-C, 143 for SIGTERM).
  * Handled as signals rather than a shutdown hook because a JVM ignores further signals once its
- * hooks run, and an operator's second Ctrl-C must work. The spool is durable, so stopping
- * early loses nothing: the next start resumes from the cursors.
+ * hooks run, and an operator's second Ctrl-C must work. Each command says, in the log, what the
+ * first signal does and what stopping at once leaves behind, for it.
  */
 final class ShutdownSignals {
   private static final Logger log = LoggerFactory.getLogger(ShutdownSignals.class);
-  static final int FORCED_EXIT = 143;
   private static final AtomicInteger received = new AtomicInteger();
   private static Runnable stop;
-  private static String onFirst = "draining (send it again to stop at once)";
+  private static String onFirst = "stopping (send it again to stop at once)";
   private static String onSecond = "stopping now";
   private static boolean pending;
 
@@ -32,13 +32,10 @@ final class ShutdownSignals {
     Signal.handle(new Signal("INT"), ShutdownSignals::received);
   }
 
-  /** Runs {@code drain} at the first SIGTERM/SIGINT (at once if one came since {@link #hold}). */
-  static void install(Runnable drain) {
-    install(drain, "draining (send it again to stop at once; the spool keeps what is not landed)",
-        "stopping now; what is not in the lake yet stays in the spool for the next start");
-  }
-
-  /** {@code first} and {@code second} say, in the log, what each signal does for this command. */
+  /**
+   * Runs {@code drain} at the first SIGTERM/SIGINT (at once if one came since {@link #hold});
+   * {@code first} and {@code second} say, in the log, what each signal does for this command.
+   */
   static synchronized void install(Runnable drain, String first, String second) {
     hold();
     stop = drain;
@@ -50,7 +47,7 @@ final class ShutdownSignals {
   private static synchronized void received(Signal signal) {
     if (received.incrementAndGet() > 1) {
       log.warn("second SIG{}: {}", signal.getName(), onSecond);
-      Runtime.getRuntime().halt(FORCED_EXIT);
+      Runtime.getRuntime().halt(exitCode(signal));
     }
     log.info("SIG{} received: {}", signal.getName(), onFirst);
     if (stop != null) {
@@ -58,6 +55,11 @@ final class ShutdownSignals {
     } else {
       pending = true;
     }
+  }
+
+  /** What a shell reports for a process killed by {@code signal}, which is what stopping at once amounts to. */
+  static int exitCode(Signal signal) {
+    return 128 + signal.getNumber();
   }
 
   private static void start(Runnable drain) {

@@ -96,7 +96,8 @@ final class SinkCommand implements Callable<Integer> {
         http.getAddress().getPort());
 
     CountDownLatch signalled = new CountDownLatch(1);
-    ShutdownSignals.install(signalled::countDown);
+    ShutdownSignals.install(signalled::countDown, "closing the open lake files and committing their offsets (send it again to stop at once)",
+        "stopping now; the records of open lake files are read again from Kafka at the next start");
     while (!signalled.await(500, java.util.concurrent.TimeUnit.MILLISECONDS) && sink.running()) {
       // wait for SIGTERM/SIGINT, or for the sink to stop on its own (an unrecoverable error)
     }

@@ -9,9 +9,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -44,6 +48,8 @@ class DevCommandTest {
       assertThat(KafkaTopics.text(r.key())).isEqualTo("u42");
       assertThat(KafkaTopics.text(r.value())).contains("\"event\":\"signup\"");
       assertThat(KafkaTopics.readAll(bootstrap, "events")).as("the raw topic holds the client's retry").hasSize(2);
+      assertThat(consumerGroups(bootstrap)).as("dev's groups, apart from those of a refine or sink started beside it with defaults")
+          .contains("tributary-dev-refine", "tributary-dev-sink").doesNotContain("tributary-refine", "tributary-sink");
       assertThat(dev.terminate(Duration.ofSeconds(120))).as("exit code after SIGTERM; log:\n%s", dev.output()).isZero();
       assertThat(dev.output()).contains("drained: every captured event is in Kafka", "closing refine and the lake sink");
       assertThat(accepts(Integer.parseInt(bootstrap.split(":")[1]))).as("the broker still accepts connections after dev exited").isFalse();
@@ -68,6 +74,12 @@ class DevCommandTest {
     Matcher m = BOOTSTRAP.matcher(dev.output());
     assertThat(m.find()).as("bootstrap address printed:\n%s", dev.output()).isTrue();
     return "127.0.0.1:" + m.group(1);
+  }
+
+  private static List<String> consumerGroups(String bootstrap) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      return admin.listGroups().all().get().stream().map(GroupListing::groupId).toList();
+    }
   }
 
   private static void post(int port, String body) throws Exception {

@@ -75,6 +75,18 @@ final class ServeProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** Sends {@code signal} (INT, TERM) as kill(1) does, without waiting. */
+  void signal(String signal) throws Exception {
+    int code = new ProcessBuilder("kill", "-s", signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    if (code != 0) throw new AssertionError("kill -s " + signal + " " + process.pid() + " exited " + code);
+  }
+
+  /** The exit code, once the process ends within {@code timeout}. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) throw new AssertionError("still running after " + timeout + ":\n" + output());
+    return process.exitValue();
+  }
+
   /** Sends SIGTERM and waits for the exit code. */
   int terminate(Duration timeout) throws InterruptedException {
     process.destroy();
