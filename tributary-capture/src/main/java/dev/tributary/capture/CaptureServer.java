@@ -41,8 +41,7 @@ public final class CaptureServer implements AutoCloseable {
   /** Starts listening and returns once the server accepts connections. */
   public static CaptureServer start(CaptureConfig config, DurableLog log, PrometheusMeterRegistry registry)
       throws CaptureStartException {
-    Tokens tokens = config.tokensFile() == null ? null : Tokens.load(config.tokensFile());
-    if (tokens == null) requireLoopback(config.bindHost());
+    Tokens tokens = tokens(config);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
@@ -60,6 +59,21 @@ public final class CaptureServer implements AutoCloseable {
       vertx.close();
       throw e;
     }
+  }
+
+  /**
+   * What {@link #start} would refuse in the configuration (an unreadable or invalid tokens file, no
+   * tokens beyond loopback), checked without listening, so that a caller can refuse before it
+   * creates anything.
+   */
+  public static void checkConfig(CaptureConfig config) throws CaptureStartException {
+    tokens(config);
+  }
+
+  private static Tokens tokens(CaptureConfig config) throws CaptureStartException {
+    Tokens tokens = config.tokensFile() == null ? null : Tokens.load(config.tokensFile());
+    if (tokens == null) requireLoopback(config.bindHost());
+    return tokens;
   }
 
   /**

@@ -29,11 +29,6 @@ final class CoveredOffsets {
   private final long horizon;
   private final Map<Path, List<OffsetRange>> byPartition = new HashMap<>();
 
-  /** For a lake in a local directory (dirs are absolute or relative to the working directory). */
-  CoveredOffsets(LakeFileNamer namer, long from, long horizon) {
-    this(new FileLakeStore(Path.of("")), namer, from, horizon);
-  }
-
   CoveredOffsets(LakeStore store, LakeFileNamer namer, long from, long horizon) {
     this.store = store;
     this.namer = namer;

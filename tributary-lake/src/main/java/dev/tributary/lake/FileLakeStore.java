@@ -18,12 +18,13 @@ final class FileLakeStore implements LakeStore {
 
   private final Path root;
 
+  /** {@code root} relative to the working directory or absolute; it is made absolute once, here. */
   FileLakeStore(Path root) {
-    this.root = root;
+    this.root = root.toAbsolutePath().normalize();
   }
 
   @Override public Path temporaryFile(Path dir, String tmpName) throws IOException {
-    Path absolute = root.resolve(dir);
+    Path absolute = resolve(dir);
     Fsync.createDirectories(root, absolute);
     return absolute.resolve(tmpName);
   }
@@ -33,7 +34,7 @@ final class FileLakeStore implements LakeStore {
   }
 
   @Override public boolean publish(Path tmp, Path dir, String name) throws IOException {
-    Path absolute = root.resolve(dir);
+    Path absolute = resolve(dir);
     boolean created = true;
     try {
       Files.createLink(absolute.resolve(name), tmp);
@@ -47,7 +48,7 @@ final class FileLakeStore implements LakeStore {
 
   @Override public List<String> list(Path dir) throws IOException {
     List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(root.resolve(dir))) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(resolve(dir))) {
       for (Path f : files) names.add(f.getFileName().toString());
     } catch (NoSuchFileException e) {
       return List.of();
@@ -56,10 +57,20 @@ final class FileLakeStore implements LakeStore {
   }
 
   @Override public void deleteLeftover(Path dir, String name) throws IOException {
-    Files.deleteIfExists(root.resolve(dir).resolve(name));
+    Files.deleteIfExists(resolve(dir).resolve(name));
   }
 
   @Override public String describe(Path dir, String name) {
-    return root.resolve(dir).resolve(name).toString();
+    return resolve(dir).resolve(name).toString();
+  }
+
+  /**
+   * Directories are relative to the root, as in every store. An absolute one would be used as it is
+   * (Path.resolve), while a relative one that already includes the root would name the root twice:
+   * both are a caller's bug, refused here rather than written somewhere unexpected.
+   */
+  private Path resolve(Path dir) {
+    if (dir.isAbsolute()) throw new IllegalArgumentException("lake directory " + dir + " must be relative to " + root);
+    return root.resolve(dir);
   }
 }

@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * Where and how the lake sink writes.
  *
- * @param root the lake directory
+ * @param root the lake directory, relative to the working directory or absolute (kept absolute)
  * @param table the table directory under the root ({@code events})
  * @param rollBytes a file is completed once it holds this many uncompressed bytes
  * @param rollAge a file is completed once it is this old, so data is never staler than this plus a few seconds
@@ -23,6 +23,7 @@ public record LakeConfig(Path root, String table, long rollBytes, Duration rollA
   public static final int DEFAULT_DEDUP_MAX_ENTRIES = 2_000_000;
 
   public LakeConfig {
+    root = root.toAbsolutePath().normalize();
     if (!table.matches("[A-Za-z0-9_][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException("lake table name '" + table + "' must match [A-Za-z0-9_][A-Za-z0-9._-]*");
     }

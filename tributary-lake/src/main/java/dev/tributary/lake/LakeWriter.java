@@ -62,11 +62,6 @@ final class LakeWriter {
     this.filesCompleted = filesCompleted;
   }
 
-  /** Gzip NDJSON files in the directory {@code root}, rolled by size and wall-clock age (the spool sink's writer). */
-  LakeWriter(Path root, LakeFileNamer namer, long rollBytes, Duration rollAge, Counter filesCompleted) {
-    this(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, namer, Rolls.of(rollBytes, rollAge), filesCompleted);
-  }
-
   /** Appends a line without record time (the spool sink's events and error lines). */
   void append(Path dir, long offset, byte[] line, long nowNanos) throws IOException {
     append(dir, offset, line, Long.MAX_VALUE, nowNanos, format);

@@ -10,7 +10,8 @@ import java.time.ZoneOffset;
 import java.util.HexFormat;
 
 /**
- * Where a record lands inside a table directory. Events go to
+ * Where a record lands inside a table directory, as a directory relative to the lake root (the
+ * root of a {@link LakeStore}) when the table directory is. Events go to
  * {@code event_type=<encoded type>/dt=<YYYY-MM-DD>/hour=<HH>} by their {@code received_at} (UTC);
  * records that cannot be placed go to {@code _errors/dt=<YYYY-MM-DD>} by their spool append time.
  *
@@ -32,10 +33,6 @@ final class PartitionPath {
 
   PartitionPath(Path tableDir) {
     this.tableDir = tableDir;
-  }
-
-  Path tableDir() {
-    return tableDir;
   }
 
   Path ofEvent(String eventType, Instant receivedAt) {

@@ -48,7 +48,8 @@ public final class SpoolLakeSink implements AutoCloseable {
   private final SpoolCursor cursor;
   private final LakeConfig config;
   private final LakeFileNamer namer = new LakeFileNamer(FILE_PREFIX);
-  private final PartitionPath partitions;
+  private final LakeStore store;           // rooted at the lake root
+  private final PartitionPath partitions;  // directories relative to it: <table>/event_type=...
   private final LakeWriter writer;
   private final Counter eventsWritten;
   private final Counter duplicatesDropped;
@@ -67,8 +68,9 @@ public final class SpoolLakeSink implements AutoCloseable {
     this.spool = spool;
     this.cursor = cursor;
     this.config = config;
-    this.partitions = new PartitionPath(config.tableDir());
-    this.writer = new LakeWriter(config.tableDir(), namer, config.rollBytes(), config.rollAge(),
+    this.store = new FileLakeStore(config.root());
+    this.partitions = new PartitionPath(Path.of(config.table()));
+    this.writer = new LakeWriter(store, LakeFormat.NDJSON_GZIP, namer, LakeWriter.Rolls.of(config.rollBytes(), config.rollAge()),
         Counter.builder("tributary.lake.files.completed").description("lake files completed (renamed to their final name)")
             .register(registry));
     this.eventsWritten = Counter.builder("tributary.lake.events.written").description("events appended to lake files")
@@ -167,7 +169,7 @@ public final class SpoolLakeSink implements AutoCloseable {
   private void session() throws IOException, InterruptedException {
     cursor.rewind();
     acknowledged = cursor.committed() - 1;
-    covered = new CoveredOffsets(namer, cursor.committed(), spool.nextOffset());
+    covered = new CoveredOffsets(store, namer, cursor.committed(), spool.nextOffset());
     landed = null;
     while (!stopping()) {
       List<SpoolRecord> batch = cursor.poll(MAX_POLL_RECORDS, MAX_POLL_BYTES, pollWait());

@@ -74,4 +74,12 @@ class LakeStoreTest {
         : s3.server().bucketDir(URI.create(where).getHost()).resolve(URI.create(where).getPath().substring(1));
     return Files.readAllBytes(file);
   }
+
+  @org.junit.jupiter.api.Test
+  void aDirectoryIsRelativeToTheRootAndAnAbsoluteOneIsRefused() throws Exception {
+    FileLakeStore store = new FileLakeStore(tmp.resolve("lake"));
+    assertThat(store.temporaryFile(DIR, ".x.tmp")).isEqualTo(tmp.resolve("lake").resolve(DIR).resolve(".x.tmp"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.list(tmp.resolve("lake").resolve(DIR)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be relative to " + tmp.resolve("lake"));
+  }
 }

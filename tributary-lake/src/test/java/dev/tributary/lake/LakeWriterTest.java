@@ -21,12 +21,17 @@ class LakeWriterTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  private LakeWriter writer(long rollBytes, Duration rollAge, Counter filesCompleted) {
+    return new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, namer, LakeWriter.Rolls.of(rollBytes, rollAge),
+        filesCompleted);
+  }
+
   @Test
   void aCompletedFileHoldsExactlyItsRecordsUnderItsOffsetName() throws Exception {
-    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
     Path a = root.resolve("a/dt=2026-11-23/hour=15");
-    w.append(a, 3, line("{\"n\":3}"), 0);
-    w.append(a, 5, line("{\"n\":5}"), 0);
+    w.append(Path.of("a/dt=2026-11-23/hour=15"), 3, line("{\"n\":3}"), 0);
+    w.append(Path.of("a/dt=2026-11-23/hour=15"), 5, line("{\"n\":5}"), 0);
     assertThat(LakeFiles.temporary(root)).containsExactly(a.resolve(".part-00000000000000000003.ndjson.gz.tmp"));
     assertThat(LakeFiles.completed(root)).isEmpty();
     assertThat(w.oldestOpenOffset()).isEqualTo(3);
@@ -42,8 +47,8 @@ class LakeWriterTest {
 
   @Test
   void rollsWhenAFileReachesTheSizeBound() throws Exception {
-    LakeWriter w = new LakeWriter(root, namer, 20, Duration.ofMinutes(1), completed);
-    for (int i = 0; i < 7; i++) w.append(root.resolve("p"), i, line("{\"n\":" + i + "}"), 0); // 8 bytes a line
+    LakeWriter w = writer(20, Duration.ofMinutes(1), completed);
+    for (int i = 0; i < 7; i++) w.append(Path.of("p"), i, line("{\"n\":" + i + "}"), 0); // 8 bytes a line
     assertThat(LakeFiles.completed(root)).extracting(p -> p.getFileName().toString()).containsExactly(
         "part-00000000000000000000-00000000000000000002.ndjson.gz",
         "part-00000000000000000003-00000000000000000005.ndjson.gz");
@@ -53,9 +58,9 @@ class LakeWriterTest {
   @Test
   void completesFilesOnceTheyReachTheAgeBound() throws Exception {
     long second = 1_000_000_000L;
-    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofSeconds(60), completed);
-    w.append(root.resolve("old"), 1, line("{}"), 0);
-    w.append(root.resolve("young"), 2, line("{}"), 30 * second);
+    LakeWriter w = writer(1 << 20, Duration.ofSeconds(60), completed);
+    w.append(Path.of("old"), 1, line("{}"), 0);
+    w.append(Path.of("young"), 2, line("{}"), 30 * second);
     assertThat(w.nextDeadlineNanos()).isEqualTo(60 * second);
     w.completeDue(59 * second);
     assertThat(LakeFiles.completed(root)).isEmpty();
@@ -71,13 +76,13 @@ class LakeWriterTest {
     LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, new LakeFileNamer("t+0"),
         new LakeWriter.Rolls(1 << 20, 3, Duration.ofMinutes(5), Duration.ofDays(1)), completed);
     long minute = 60_000;
-    w.append(root.resolve("a"), 0, line("{}"), 0, 0);
-    w.append(root.resolve("b"), 1, line("{}"), 1 * minute, 0);
-    w.append(root.resolve("a"), 2, line("{}"), 2 * minute, 999_000_000_000L); // the clock never completes a file here
-    w.append(root.resolve("a"), 3, line("{}"), 3 * minute, 0);                 // third record of a: complete
+    w.append(Path.of("a"), 0, line("{}"), 0, 0);
+    w.append(Path.of("b"), 1, line("{}"), 1 * minute, 0);
+    w.append(Path.of("a"), 2, line("{}"), 2 * minute, 999_000_000_000L); // the clock never completes a file here
+    w.append(Path.of("a"), 3, line("{}"), 3 * minute, 0);                 // third record of a: complete
     assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
         .containsExactly("a/t+0-00000000000000000000-00000000000000000003.ndjson.gz");
-    w.append(root.resolve("a"), 4, line("{}"), 6 * minute, 0);                 // b's first was 5 min before: complete b
+    w.append(Path.of("a"), 4, line("{}"), 6 * minute, 0);                 // b's first was 5 min before: complete b
     assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
         .containsExactly("a/t+0-00000000000000000000-00000000000000000003.ndjson.gz",
             "b/t+0-00000000000000000001-00000000000000000001.ndjson.gz");
@@ -89,8 +94,8 @@ class LakeWriterTest {
   void errorLinesAreGzipNdjsonWhateverTheEventFormat() throws Exception {
     LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_ZSTD, new LakeFileNamer("t+0", LakeFormat.NDJSON_ZSTD, "ab12"),
         LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
-    w.append(root.resolve("e"), 0, line("{}"), 0, 0);
-    w.appendError(root.resolve("_errors"), 1, line("{\"reason\":\"x\"}"), 0);
+    w.append(Path.of("e"), 0, line("{}"), 0, 0);
+    w.appendError(Path.of("_errors"), 1, line("{\"reason\":\"x\"}"), 0);
     assertThat(LakeFiles.temporary(root)).extracting(p -> p.getFileName().toString())
         .containsExactlyInAnyOrder(".t+0-00000000000000000000.ndjson.zst.ab12.tmp", ".t+0-00000000000000000001.ndjson.gz.ab12.tmp");
     w.completeAll();
@@ -102,11 +107,11 @@ class LakeWriterTest {
 
   @Test
   void abandoningDeletesOpenFilesAndKeepsCompletedOnes() throws Exception {
-    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
-    w.append(root.resolve("p"), 1, line("{}"), 0);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    w.append(Path.of("p"), 1, line("{}"), 0);
     w.completeAll();
-    w.append(root.resolve("p"), 2, line("{}"), 0);
-    w.append(root.resolve("q"), 3, line("{}"), 0);
+    w.append(Path.of("p"), 2, line("{}"), 0);
+    w.append(Path.of("q"), 3, line("{}"), 0);
     w.abandonAll();
     assertThat(LakeFiles.all(root)).extracting(p -> p.getFileName().toString())
         .containsExactly("part-00000000000000000001-00000000000000000001.ndjson.gz");
@@ -115,8 +120,8 @@ class LakeWriterTest {
 
   @Test
   void openingOneFilePastTheBoundCompletesTheOldest() throws Exception {
-    LakeWriter w = new LakeWriter(root, namer, 1 << 20, Duration.ofMinutes(1), completed);
-    for (int i = 0; i <= LakeFormat.NDJSON_GZIP.maxOpenFiles(); i++) w.append(root.resolve("t" + i), i, line("{}"), i);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    for (int i = 0; i <= LakeFormat.NDJSON_GZIP.maxOpenFiles(); i++) w.append(Path.of("t" + i), i, line("{}"), i);
     assertThat(w.openFiles()).isEqualTo(LakeFormat.NDJSON_GZIP.maxOpenFiles());
     assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
         .isEqualTo(List.of("t0/part-00000000000000000000-00000000000000000000.ndjson.gz"));
@@ -129,7 +134,7 @@ class LakeWriterTest {
         LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
     int bound = LakeFormat.PARQUET.maxOpenFiles();
     for (int i = 0; i <= bound; i++) {
-      w.append(root.resolve("t" + i), i, line("{\"event\":\"e\",\"received_at\":\"2026-11-23T10:00:00.000Z\"}"), i);
+      w.append(Path.of("t" + i), i, line("{\"event\":\"e\",\"received_at\":\"2026-11-23T10:00:00.000Z\"}"), i);
     }
     assertThat(bound).isLessThan(LakeFormat.NDJSON_GZIP.maxOpenFiles());
     assertThat(w.openFiles()).isEqualTo(bound);

@@ -18,8 +18,9 @@ class LandedEventsTest {
 
   @Test
   void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly() throws Exception {
-    PartitionPath partitions = new PartitionPath(table);
-    LakeWriter w = new LakeWriter(table, namer, 1 << 20, Duration.ofMinutes(1), new SimpleMeterRegistry().counter("f"));
+    PartitionPath partitions = new PartitionPath(Path.of(""));  // directories relative to the store's root, the table
+    LakeWriter w = new LakeWriter(new FileLakeStore(table), LakeFormat.NDJSON_GZIP, namer,
+        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), new SimpleMeterRegistry().counter("f"));
     write(w, partitions, 1, "old", "2026-11-23T13:59:00.000Z");     // an hour partition before the window
     write(w, partitions, 2, "edge", "2026-11-23T14:49:59.999Z");    // same hour, just before `since`
     write(w, partitions, 3, "in", "2026-11-23T14:55:00.000Z");

@@ -37,7 +37,8 @@ final class BusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--port", required = true, description = "HTTP port (0: any free port)") int port;
-  @Option(names = "--data-dir", description = "directory of the categories' chunk files (required without --kafka)") Path dataDir;
+  @Option(names = "--data-dir", description = "directory of the categories' chunk files, relative to the working directory or absolute (required without --kafka)")
+  Path dataDir;
   @Option(names = "--instance", description = "this node's name, the prefix of its chunk names; unique per node (default: from the host name)")
   String instance;
   @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
@@ -82,6 +83,12 @@ final class BusCommand implements Callable<Integer> {
           : e.getMessage()));
       return ExitCodes.USAGE;
     }
+    String busy = PortProbe.problem(bind, port, "--port");
+    if (busy != null) {
+      spec.commandLine().getErr().println("tributary bus: " + busy);
+      return ExitCodes.FAILURE;
+    }
+    log.info("tributary bus: chunks in {}", dataDir);
     LocalBus bus = LocalBus.open(config);
     return serve(bus, bind, port);
   }

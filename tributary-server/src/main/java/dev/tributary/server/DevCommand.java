@@ -66,6 +66,8 @@ final class DevCommand implements Callable<Integer> {
       ServeSettings s = ServeSettings.resolve(null, System.getenv(), flags("127.0.0.1:9092"));
       ServeCommand.forwarderConfig(s);
       if (s.topic().contains("{")) throw new ConfigException("dev refines one topic; topic templates like " + s.topic() + " need serve --kafka");
+      Integer refused = ServeCommand.refusal(s, spec.commandLine().getErr(), "dev");
+      if (refused != null) return refused;
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("tributary dev: " + e.getMessage());
       return ExitCodes.USAGE;

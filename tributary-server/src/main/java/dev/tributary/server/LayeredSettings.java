@@ -157,7 +157,8 @@ final class LayeredSettings {
 
   private static Value parse(Key k, String text, String source) {
     try {
-      return new Value(k.parser.apply(text.trim()), text.trim(), source);
+      Object value = k.parser.apply(text.trim());
+      return new Value(value, value instanceof Path p ? p.toString() : text.trim(), source);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + text
           + "'; accepted: " + k.accepted);
@@ -183,6 +184,15 @@ final class LayeredSettings {
     Map<String, String> out = new LinkedHashMap<>();
     passthrough.forEach((k, v) -> out.put(k, v.text()));
     return out;
+  }
+
+  /**
+   * A local path, made absolute against the working directory here, once: every later use (and
+   * every log line) then names the same place, whoever resolves it. Relative to the working
+   * directory whichever layer it comes from, the config file included.
+   */
+  static Path path(String s) {
+    return Path.of(s).toAbsolutePath().normalize();
   }
 
   static Object port(String s) {

@@ -22,7 +22,7 @@ final class RefineSettings {
           RefineSettings::reorder, "off, or a duration like 20s")
       .key("port", "HTTP port of /health/live, /health/ready and /metrics", "8082", LayeredSettings::port, "an integer 0-65535")
       .key("bind", "address the HTTP port listens on (0.0.0.0 for Kubernetes probes)", "127.0.0.1", s -> s, "an IP address or host name")
-      .key("state_dir", "local RocksDB state, a cache of the changelog topics", "./tributary-data/refine", Path::of, "a directory path")
+      .key("state_dir", "local RocksDB state, a cache of the changelog topics", "./tributary-data/refine", LayeredSettings::path, "a directory path")
       .key("application_id", "Kafka Streams application id: the consumer group and the prefix of internal topics; "
           + "every instance of one refine stage shares it", RefineConfig.DEFAULT_APPLICATION_ID, s -> s, "a name")
       .key("close_timeout", "on SIGTERM, how long to let Kafka Streams commit and close (keep it under the grace period)", "20s",

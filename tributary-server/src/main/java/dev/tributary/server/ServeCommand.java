@@ -5,6 +5,7 @@ import dev.tributary.bus.BusServer;
 import dev.tributary.bus.LocalBus;
 import dev.tributary.capture.CaptureConfig;
 import dev.tributary.capture.CaptureServer;
+import dev.tributary.capture.CaptureStartException;
 import dev.tributary.capture.DurableLog;
 import dev.tributary.capture.SpoolGauges;
 import dev.tributary.kafka.ForwarderConfig;
@@ -16,6 +17,7 @@ import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolUsage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.time.Duration;
@@ -84,7 +86,26 @@ final class ServeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("tributary serve: Kafka settings: " + e.getMessage());
       return ExitCodes.USAGE;
     }
-    return serve(settings, forwarding);
+    Integer refused = refusal(settings, spec.commandLine().getErr(), "serve");
+    return refused != null ? refused : serve(settings, forwarding);
+  }
+
+  /**
+   * What would stop the start, found before anything is created: the capture configuration
+   * (exit 2) or a port in use (exit 1). Null when the start may go on. Also {@code dev}'s check.
+   */
+  static Integer refusal(ServeSettings s, PrintWriter err, String command) {
+    try {
+      CaptureServer.checkConfig(captureConfig(s));
+    } catch (CaptureStartException e) {
+      err.println("tributary " + command + ": " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    String busy = PortProbe.problem(s.bind(), s.port(), "--port");
+    if (busy == null && s.busPort().isPresent()) busy = PortProbe.problem(s.bind(), s.busPort().get(), "--bus-port");
+    if (busy == null) return null;
+    err.println("tributary " + command + ": " + busy);
+    return ExitCodes.FAILURE;
   }
 
   static Optional<ForwarderConfig> forwarderConfig(ServeSettings s) {

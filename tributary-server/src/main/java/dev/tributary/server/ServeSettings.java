@@ -15,10 +15,11 @@ final class ServeSettings {
   static final LayeredSettings.Schema SCHEMA = new LayeredSettings.Schema("serve", PRODUCER_KEY, "producer-property")
       .key("port", "HTTP port of the capture API", "8080", LayeredSettings::port, "an integer 0-65535")
       .key("bind", "address to listen on; anything but loopback needs a tokens file", "127.0.0.1", s -> s, "an IP address or host name")
-      .key("data_dir", "where the spool and, by default, the lake live", "./tributary-data", Path::of, "a directory path")
-      .key("lake", "lake root directory", "<data_dir>/lake", Path::of, "a directory path")
+      .key("data_dir", "where the spool and, by default, the lake live", "./tributary-data", LayeredSettings::path, "a directory path")
+      .key("lake", "lake root directory", "<data_dir>/lake", ServeSettings::localLake,
+          "a local directory path (serve does not write to S3 yet: land S3 with tributary sink --lake s3://bucket/prefix)")
       .key("fsync", "when an append is durable", "always", FsyncPolicy::parse, "always, never, interval=<milliseconds>")
-      .key("tokens_file", "YAML file of tokens and their apps; none = no auth, loopback only", "", s -> s.isEmpty() ? null : Path.of(s), "a file path")
+      .key("tokens_file", "YAML file of tokens and their apps; none = no auth, loopback only", "", s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
       .key("max_request_bytes", "largest request body after decompression", "4MiB", LayeredSettings::size, "a size like 4MiB, 512KiB or 1048576")
       .key("spool_max_bytes", "spool capacity; past it capture answers 503", "10GiB", LayeredSettings::size, "a size like 10GiB")
       .key("spool_segment_bytes", "spool segment size", "64MiB", LayeredSettings::size, "a size like 64MiB")
@@ -67,6 +68,12 @@ final class ServeSettings {
           + ") but kafka is not; set kafka (--kafka, TRIBUTARY_KAFKA or 'kafka:' in the config file)");
     }
     return new ServeSettings(s);
+  }
+
+  /** {@code s3://...} would otherwise become a local directory named {@code s3:}. */
+  private static Path localLake(String s) {
+    if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) throw new IllegalArgumentException("a URI, not a local directory");
+    return LayeredSettings.path(s);
   }
 
   int port() { return settings.get("port"); }

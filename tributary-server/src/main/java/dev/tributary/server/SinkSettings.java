@@ -16,7 +16,8 @@ final class SinkSettings {
   static final LayeredSettings.Schema SCHEMA = new LayeredSettings.Schema("sink", CONSUMER_KEY, "consumer-property")
       .key("kafka", "Kafka bootstrap servers", "", s -> s.isEmpty() ? null : s, "host:port[,host:port...]")
       .key("topics", "topics to land: names, comma-separated, or /regex/", "events", s -> s, "events,orders or /events\\..*/")
-      .key("lake", "lake root: a directory, or s3://bucket/prefix", "./tributary-data/lake", s -> s,
+      .key("lake", "lake root: a directory, or s3://bucket/prefix", "./tributary-data/lake",
+          s -> s.startsWith("s3://") ? s : LayeredSettings.path(s).toString(),
           "a directory path or s3://bucket[/prefix]")
       .key("format", "file format", "ndjson", LakeFormat::parse, "ndjson (gzip), ndjson-zstd, parquet (zstd)")
       .key("group", "Kafka consumer group; members of one group share the partitions", KafkaSinkConfig.DEFAULT_GROUP,

@@ -21,6 +21,16 @@ final class SpoolCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** The report, or null after saying why {@code dir} is not a spool. */
+  private static SpoolInspector.Report examine(CommandSpec spec, Path dir) throws java.io.IOException {
+    try {
+      return SpoolInspector.examine(dir);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("tributary spool " + spec.name() + ": " + e.getMessage());
+      return null;
+    }
+  }
+
   @Command(name = "inspect", mixinStandardHelpOptions = true,
       description = "List segments, record counts, offsets, cursors and their lag.")
   static final class Inspect implements Callable<Integer> {
@@ -29,7 +39,8 @@ final class SpoolCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      SpoolInspector.Report report = SpoolInspector.examine(dir);
+      SpoolInspector.Report report = examine(spec, dir);
+      if (report == null) return ExitCodes.USAGE;
       PrintWriter out = spec.commandLine().getOut();
       out.printf("spool %s: %d segments, next offset %d%n", report.directory(), report.segments().size(), report.nextOffset());
       out.printf("%-28s %20s %10s %14s  %s%n", "SEGMENT", "BASE OFFSET", "RECORDS", "BYTES", "PROBLEM");
@@ -52,7 +63,8 @@ final class SpoolCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      SpoolInspector.Report report = SpoolInspector.examine(dir);
+      SpoolInspector.Report report = examine(spec, dir);
+      if (report == null) return ExitCodes.USAGE;
       long records = report.segments().stream().mapToLong(SpoolInspector.SegmentReport::records).sum();
       if (report.problems().isEmpty()) {
         spec.commandLine().getOut().printf("spool %s: OK, %d records in %d segments, %d cursors%n",

@@ -23,6 +23,7 @@ public final class Tributary implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Tributary());
+    cli.registerConverter(java.nio.file.Path.class, LayeredSettings::path);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("tributary " + cmd.getCommandName() + ": " + messageOf(e));
       return ExitCodes.FAILURE;

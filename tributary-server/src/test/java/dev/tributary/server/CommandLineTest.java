@@ -44,7 +44,7 @@ class CommandLineTest {
     assertThat(s.port()).isEqualTo(9000);
     assertThat(s.fsync().toString()).isEqualTo("interval=5");
     assertThat(s.bind()).isEqualTo("127.0.0.4");
-    assertThat(s.lake()).isEqualTo(Path.of("./tributary-data/lake"));
+    assertThat(s.lake()).isEqualTo(Path.of("tributary-data/lake").toAbsolutePath());
     assertThat(s.describe()).contains("fsync: interval=5   # environment variable TRIBUTARY_FSYNC", "port: 9000   # config file");
   }
 
@@ -68,7 +68,7 @@ class CommandLineTest {
     var forwarding = ServeCommand.forwarderConfig(s).orElseThrow();
     assertThat(forwarding.topic()).isEqualTo("events.{event}");
     assertThat(forwarding.linger()).isEqualTo(java.time.Duration.ofSeconds(2));
-    assertThat(forwarding.deadLetterDirectory()).isEqualTo(Path.of("./tributary-data/dead-letters"));
+    assertThat(forwarding.deadLetterDirectory()).isEqualTo(Path.of("tributary-data/dead-letters").toAbsolutePath());
     assertThat(s.describe()).contains("sasl.jaas.config: \"(hidden)\"", "batch.size: 131072   # flag --producer-property")
         .doesNotContain("secret-stuff");
   }
@@ -110,6 +110,74 @@ class CommandLineTest {
         .hasMessageContaining("unknown key 'prot'").hasMessageContaining("port");
     assertThatThrownBy(() -> ServeSettings.resolve(null, Map.of("TRIBUTARY_SPOOL_MAX_BYTES", "lots"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TRIBUTARY_SPOOL_MAX_BYTES").hasMessageContaining("10GiB");
+  }
+
+  @Test
+  void relativePathsFromEveryLayerAreAbsoluteAgainstTheWorkingDirectory() throws Exception {
+    Path file = dir.resolve("t.yaml");
+    Files.writeString(file, "data_dir: from-file\ntokens_file: ./conf/../tokens.yaml\n");
+    ServeSettings s = ServeSettings.resolve(file, Map.of("TRIBUTARY_LAKE", "from-env"), Map.of());
+    Path cwd = Path.of("").toAbsolutePath();
+    assertThat(s.dataDir()).isEqualTo(cwd.resolve("from-file"));
+    assertThat(s.spoolDir()).isEqualTo(cwd.resolve("from-file/spool"));
+    assertThat(s.lake()).isEqualTo(cwd.resolve("from-env"));
+    assertThat(s.tokensFile()).contains(cwd.resolve("tokens.yaml"));
+    assertThat(s.describe()).contains("data_dir: " + cwd.resolve("from-file") + "   # config file");
+    assertThat(ServeSettings.resolve(null, Map.of(), Map.of("data_dir", "d")).lake()).isEqualTo(cwd.resolve("d/lake"));
+    assertThat(RefineSettings.resolve(null, Map.of(), Map.of("kafka", "k:9092", "state_dir", "st"), Map.of()).config().stateDirectory())
+        .isEqualTo(cwd.resolve("st"));
+    assertThat(SinkSettings.resolve(null, Map.of(), Map.of("kafka", "k:9092", "lake", "lk"), Map.of()).sinkConfig().lake())
+        .isEqualTo(cwd.resolve("lk").toString());
+  }
+
+  @Test
+  void serveRefusesAnS3LakeUntilItWritesToS3() {
+    assertThat(run("serve", "--lake", "s3://bucket/prefix", "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'lake'", "s3://bucket/prefix", "tributary sink --lake s3://");
+    assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
+    assertThat(Path.of("s3:")).doesNotExist();
+  }
+
+  @Test
+  void bindingBeyondLoopbackWithoutTokensIsAConfigurationErrorAndCreatesNothing() {
+    assertThat(run("serve", "--bind", "0.0.0.0", "--port", "0", "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("refusing to listen on 0.0.0.0 without auth", "--tokens-file");
+    assertThat(run("serve", "--tokens-file", dir.resolve("missing.yaml").toString(), "--data-dir", dir.resolve("d").toString()))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("cannot read the tokens file " + dir.resolve("missing.yaml"));
+    assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
+  }
+
+  @Test
+  void aPortInUseIsOneLineNamingItAndCreatesNothing() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      String port = String.valueOf(taken.getLocalPort());
+      assertThat(run("serve", "--port", port, "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.FAILURE);
+      assertThat(err.toString()).contains("tributary serve: cannot listen on 127.0.0.1:" + port, "--port").hasLineCount(1);
+      assertThat(run("serve", "--port", "0", "--bus-port", port, "--data-dir", dir.resolve("d").toString()))
+          .isEqualTo(ExitCodes.FAILURE);
+      assertThat(err.toString()).contains("--bus-port");
+      assertThat(run("bus", "--port", port, "--data-dir", dir.resolve("bus").toString())).isEqualTo(ExitCodes.FAILURE);
+      assertThat(err.toString()).contains("tributary bus: cannot listen on 127.0.0.1:" + port);
+      assertThat(run("dev", "--port", port, "--data-dir", dir.resolve("dev").toString())).isEqualTo(ExitCodes.FAILURE);
+      assertThat(err.toString()).contains("tributary dev: cannot listen on 127.0.0.1:" + port);
+    }
+    assertThat(dir).as("nothing was created").isEmptyDirectory();
+  }
+
+  @Test
+  void theSpoolToolsRefuseADirectoryThatIsNotASpoolAndNameTheSpoolInside() throws Exception {
+    Path data = dir.resolve("tributary-data");
+    try (Spool spool = Spool.open(SpoolConfig.defaults(data.resolve("spool")))) {
+      spool.append("{\"event\":\"e\"}".getBytes(StandardCharsets.UTF_8)).get();
+    }
+    for (String tool : new String[] {"inspect", "verify"}) {
+      assertThat(run("spool", tool, data.toString())).as(tool).isEqualTo(ExitCodes.USAGE);
+      assertThat(err.toString()).contains("tributary spool " + tool + ": " + data + " is not a spool directory",
+          "the spool is in " + data.resolve("spool"));
+    }
+    assertThat(run("spool", "verify", Files.createDirectories(dir.resolve("empty")).toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(out.toString()).doesNotContain("OK");
   }
 
   @Test

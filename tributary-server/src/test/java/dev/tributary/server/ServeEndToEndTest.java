@@ -58,7 +58,8 @@ class ServeEndToEndTest {
   void bindingBeyondLoopbackWithoutTokensIsRefused() throws Exception {
     int code = ServeProcess.run(dir.resolve("serve.log"), Map.of(), "serve", "--bind", "0.0.0.0",
         "--port", String.valueOf(ServeProcess.freePort()), "--data-dir", dir.resolve("data").toString());
-    assertThat(code).isNotZero();
+    assertThat(code).as("a configuration error").isEqualTo(ExitCodes.USAGE);
     assertThat(Files.readString(dir.resolve("serve.log"))).containsIgnoringCase("token");
+    assertThat(dir.resolve("data")).as("nothing was created").doesNotExist();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tributary.server;
 
+import dev.tributary.testkit.TestPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import dev.tributary.testkit.TestPorts;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 
 /** A real {@code tributary} child JVM, as a user runs it, for end-to-end and crash tests. */
@@ -27,6 +29,11 @@ final class ServeProcess implements AutoCloseable {
   }
 
   static ServeProcess start(Path log, Map<String, String> env, String... args) throws IOException {
+    return startIn(null, log, env, args);
+  }
+
+  /** As {@link #start}, with {@code workDir} as the working directory (null: this JVM's), as a user's shell has one. */
+  static ServeProcess startIn(Path workDir, Path log, Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx256m");
@@ -35,6 +42,7 @@ final class ServeProcess implements AutoCloseable {
     command.add(Tributary.class.getName());
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    if (workDir != null) pb.directory(workDir.toFile());
     pb.environment().putAll(env);
     return new ServeProcess(pb.start(), log);
   }
@@ -57,6 +65,20 @@ final class ServeProcess implements AutoCloseable {
           if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
           return status(URI.create("http://127.0.0.1:" + port + "/health/ready")) == 200;
         });
+  }
+
+  /** Waits for serve's "listening on" line (it was started with {@code --port 0}), then for readiness; returns the port. */
+  int awaitListening() {
+    Pattern listening = Pattern.compile("tributary serve: listening on http://127\\.0\\.0\\.1:(\\d+)");
+    Awaitility.await("'listening on' in " + log).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
+      return listening.matcher(output()).find();
+    });
+    Matcher m = listening.matcher(output());
+    m.find();
+    int port = Integer.parseInt(m.group(1));
+    awaitReady(port);
+    return port;
   }
 
   private static int status(URI uri) {

@@ -27,8 +27,14 @@ public final class SpoolInspector {
 
   private SpoolInspector() {}
 
+  /**
+   * Examines {@code dir}. A directory that holds no spool (no lock, no segments) is refused with
+   * {@link IllegalArgumentException}, naming the spool beneath it when there is one: an empty
+   * report would read as a healthy, empty spool.
+   */
   public static Report examine(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a spool directory");
+    if (!SpoolFiles.isSpool(dir)) throw new IllegalArgumentException(notASpool(dir));
     List<SegmentReport> segments = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     long next = 0;
@@ -53,6 +59,13 @@ public final class SpoolInspector {
           .forEach(f -> problems.add(f.getFileName() + ": bytes moved aside by an earlier recovery"));
     }
     return new Report(dir, segments, cursors, next, problems);
+  }
+
+  private static String notASpool(Path dir) {
+    String what = dir + " is not a spool directory (it holds no " + SpoolLock.FILE + " and no segment files)";
+    Path inner = dir.resolve("spool");
+    if (Files.isDirectory(inner) && SpoolFiles.isSpool(inner)) return what + "; the spool is in " + inner;
+    return what + "; serve's spool is <data-dir>/spool";
   }
 
   private static String describe(SegmentRecovery.Scan scan) {

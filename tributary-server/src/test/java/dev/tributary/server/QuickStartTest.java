@@ -1,0 +1,224 @@
+package dev.tributary.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's quick start, run as written in an empty working directory: its {@code ./tributary}
+ * command (no path flags, so the relative defaults; port 8080, which its curl uses), its curl's
+ * headers and body, SIGTERM, then its DuckDB query over its glob. Commands, request, answer, glob
+ * and query are all read from README.md, so this test follows the README when it changes. The
+ * command runs as {@code java -cp <test class path> Tributary}, what the launcher's jar runs.
+ * A port 8080 in use on the machine fails the test with serve's "cannot listen" line.
+ */
+class QuickStartTest {
+  private static final Path README = Path.of("..", "README.md").toAbsolutePath().normalize();
+  private static final int README_PORT = 8080;
+  @TempDir Path work;
+
+  @Test
+  void theQuickStartLandsTheCurlsEventWhereTheReadmesQueryFindsIt() throws Exception {
+    String section = section("## Quick start");
+    List<String> serve = tributaryCommand(section, "serve");
+    Curl curl = Curl.parse(codeBlocks(section, "sh").stream().filter(b -> b.contains("curl ")).findFirst().orElseThrow());
+    try (ServeProcess server = ServeProcess.startIn(work, work.resolve("serve.log"), Map.of(), serve.toArray(String[]::new))) {
+      server.awaitReady(README_PORT);
+      curl.sendAndExpectTheReadmesAnswer();
+      assertThat(server.terminate(Duration.ofSeconds(60))).as("exit after SIGTERM:\n%s", server.output()).isZero();
+    }
+    String glob = firstMatch(section, "`\\./([^`]*event_type=<type>[^`]*)`");
+    assertThat(lakeFiles(work)).as("a file where the README says events land: %s", glob)
+        .anyMatch(f -> work.relativize(f).toString().matches(globRegex(glob)));
+    assertThat(readmeQuery(readmeSql(section))).containsExactly(curl.eventType() + " 1");
+  }
+
+  /** "With Kafka": {@code ./tributary dev}, the same curl, and the README's query over {@code ./tributary-dev/lake}. */
+  @Test
+  void theDevPipelineLandsTheCurlsEventInItsDocumentedLake() throws Exception {
+    String quickStart = section("## Quick start");
+    String kafka = section("## With Kafka");
+    List<String> dev = tributaryCommand(kafka, "dev");
+    String lake = firstMatch(kafka, "the lake sink → `\\./([^`]+)`");
+    Curl curl = Curl.parse(codeBlocks(quickStart, "sh").stream().filter(b -> b.contains("curl ")).findFirst().orElseThrow());
+    try (ServeProcess process = ServeProcess.startIn(work, work.resolve("dev.log"), Map.of(), dev.toArray(String[]::new))) {
+      process.awaitReady(README_PORT);
+      curl.sendAndExpectTheReadmesAnswer();
+      Awaitility.await("a lake file in " + lake).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+          .until(() -> !lakeFiles(work.resolve(lake)).isEmpty());
+      assertThat(process.terminate(Duration.ofSeconds(120))).as("exit after SIGTERM:\n%s", process.output()).isZero();
+    }
+    String sql = readmeSql(quickStart);
+    String quickStartLake = firstMatch(sql, "'(tributary-data/lake)/");
+    assertThat(readmeQuery(sql.replace(quickStartLake, lake))).containsExactly(curl.eventType() + " 1");
+  }
+
+  /** The README's query, its relative glob resolved in the scratch directory; rows as "event_type count" (the last column). */
+  private List<String> readmeQuery(String sql) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+      st.execute("SET file_search_path = '" + work + "'");
+      try (ResultSet rs = st.executeQuery(sql.strip().replaceAll(";$", ""))) {
+        while (rs.next()) rows.add(rs.getString("event_type") + " " + rs.getLong(rs.getMetaData().getColumnCount()));
+      }
+    }
+    return rows;
+  }
+
+  private static String readmeSql(String section) {
+    List<String> sql = codeBlocks(section, "sql");
+    assertThat(sql).as("the DuckDB query in the README").hasSize(1);
+    return sql.getFirst();
+  }
+
+  /** The arguments of the README's {@code ./tributary <command>} line, comment dropped. */
+  private static List<String> tributaryCommand(String section, String command) {
+    for (String block : codeBlocks(section, "sh")) {
+      for (String line : block.split("\n")) {
+        List<String> words = Curl.words(line.replaceAll("\\s+#.*$", ""));
+        if (words.size() >= 2 && words.get(0).equals("./tributary") && words.get(1).equals(command)) {
+          return words.subList(1, words.size());
+        }
+      }
+    }
+    throw new AssertionError("no './tributary " + command + "' line in the README section:\n" + section);
+  }
+
+  private static String section(String heading) throws IOException {
+    String readme = Files.readString(README);
+    int start = readme.indexOf("\n" + heading + "\n");
+    assertThat(start).as("'%s' in %s", heading, README).isNotNegative();
+    int end = readme.indexOf("\n## ", start + heading.length() + 1);
+    return readme.substring(start, end < 0 ? readme.length() : end);
+  }
+
+  private static List<String> codeBlocks(String text, String language) {
+    List<String> blocks = new ArrayList<>();
+    Matcher m = Pattern.compile("```" + language + "\n(.*?)```", Pattern.DOTALL).matcher(text);
+    while (m.find()) blocks.add(m.group(1));
+    return blocks;
+  }
+
+  private static String firstMatch(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    assertThat(m.find()).as("%s in:\n%s", regex, text).isTrue();
+    return m.group(1);
+  }
+
+  /** The README's path pattern as a regex: {@code <type>}, {@code <YYYY-MM-DD>} and {@code <HH>} stand for values, {@code *} for a name. */
+  private static String globRegex(String glob) {
+    StringBuilder out = new StringBuilder();
+    Matcher m = Pattern.compile("<type>|<YYYY-MM-DD>|<HH>|\\*").matcher(glob);
+    int last = 0;
+    while (m.find()) {
+      out.append(Pattern.quote(glob.substring(last, m.start()))).append(switch (m.group()) {
+        case "<YYYY-MM-DD>" -> "\\d{4}-\\d{2}-\\d{2}";
+        case "<HH>" -> "\\d{2}";
+        default -> "[^/]+";
+      });
+      last = m.end();
+    }
+    return out.append(Pattern.quote(glob.substring(last))).toString();
+  }
+
+  private static List<Path> lakeFiles(Path dir) throws IOException {
+    if (!Files.exists(dir)) return List.of();
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".ndjson.gz") && !f.getFileName().toString().startsWith("."))
+          .toList();
+    }
+  }
+
+  /** The README's curl command: its headers, body and URL, and the answer the comment under it shows. */
+  private record Curl(Map<String, String> headers, String body, URI url, String answer) {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static Curl parse(String block) {
+      String command = block.replace("\\\n", " ");
+      int at = command.indexOf("curl ");
+      String line = command.substring(at, command.indexOf('\n', at));
+      List<String> words = words(line);
+      Map<String, String> headers = new LinkedHashMap<>();
+      String body = null;
+      URI url = null;
+      for (int i = 1; i < words.size(); i++) {
+        String w = words.get(i);
+        switch (w) {
+          case "-H" -> {
+            String[] h = words.get(++i).split(":\\s*", 2);
+            headers.put(h[0], h[1]);
+          }
+          case "-d" -> body = words.get(++i);
+          case "-s" -> { }
+          default -> {
+            assertThat(w).as("a curl argument this test knows").startsWith("http");
+            url = URI.create(w);
+          }
+        }
+      }
+      Matcher answer = Pattern.compile("\n# (\\{.*})").matcher(command.substring(at));
+      assertThat(answer.find()).as("the answer shown under the curl").isTrue();
+      assertThat(url.getPort()).as("the README's port").isEqualTo(README_PORT);
+      return new Curl(headers, body, url, answer.group(1));
+    }
+
+    void sendAndExpectTheReadmesAnswer() throws Exception {
+      HttpRequest.Builder request = HttpRequest.newBuilder(url).POST(HttpRequest.BodyPublishers.ofString(body));
+      headers.forEach(request::header);
+      HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body().replace(" ", "")).isEqualTo(answer.replace(" ", ""));
+    }
+
+    String eventType() {
+      Matcher m = Pattern.compile("\"event\"\\s*:\\s*\"([^\"]+)\"").matcher(body);
+      assertThat(m.find()).as("an event type in the README's body %s", body).isTrue();
+      return m.group(1);
+    }
+
+    /** Shell words: whitespace-separated, single and double quotes removed (enough for the README's lines). */
+    static List<String> words(String line) {
+      List<String> words = new ArrayList<>();
+      StringBuilder word = null;
+      char quote = 0;
+      for (char c : line.toCharArray()) {
+        if (quote != 0) {
+          if (c == quote) quote = 0;
+          else word.append(c);
+        } else if (c == '\'' || c == '"') {
+          quote = c;
+          if (word == null) word = new StringBuilder();
+        } else if (Character.isWhitespace(c)) {
+          if (word != null) words.add(word.toString());
+          word = null;
+        } else {
+          if (word == null) word = new StringBuilder();
+          word.append(c);
+        }
+      }
+      if (word != null) words.add(word.toString());
+      return words;
+    }
+  }
+}
