@@ -47,6 +47,13 @@ final class ServeProcess implements AutoCloseable {
     return new ServeProcess(pb.start(), log);
   }
 
+  /** Any command (the launcher, say) in {@code workDir}, its output appended to {@code log}. */
+  static ServeProcess command(Path workDir, Path log, List<String> command) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    return new ServeProcess(pb.start(), log);
+  }
+
   /** Runs a command to completion and returns its exit code; output goes to {@code log}. */
   static int run(Path log, Map<String, String> env, String... args) throws Exception {
     try (ServeProcess p = start(log, env, args)) {

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,9 +13,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,14 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's quick start, run as written in an empty working directory: its {@code ./tributary}
- * command (no path flags, so the relative defaults; port 8080, which its curl uses), its curl's
- * headers and body, SIGTERM, then its DuckDB query over its glob. Commands, request, answer, glob
- * and query are all read from README.md, so this test follows the README when it changes. The
- * command runs as {@code java -cp <test class path> Tributary}, what the launcher's jar runs.
- * A port 8080 in use on the machine fails the test with serve's "cannot listen" line.
+ * command through the launcher and the jar that {@code package} built (no path flags, so the
+ * relative defaults; port 8080, which its curl uses), its curl command line through bash and the
+ * real curl, SIGTERM, then its DuckDB query over its glob. Commands, request, answer, glob and
+ * query are all read from README.md, so this test follows the README when it changes. An
+ * integration test (failsafe, after {@code package}) because it runs the executable jar. A port
+ * 8080 in use on the machine fails the test with serve's "cannot listen" line.
  */
-class QuickStartTest {
+class QuickStartIT {
   private static final Path README = Path.of("..", "README.md").toAbsolutePath().normalize();
+  private static final Path LAUNCHER = README.resolveSibling("tributary");
   private static final int README_PORT = 8080;
   @TempDir Path work;
 
@@ -43,9 +41,9 @@ class QuickStartTest {
     String section = section("## Quick start");
     List<String> serve = tributaryCommand(section, "serve");
     Curl curl = Curl.parse(codeBlocks(section, "sh").stream().filter(b -> b.contains("curl ")).findFirst().orElseThrow());
-    try (ServeProcess server = ServeProcess.startIn(work, work.resolve("serve.log"), Map.of(), serve.toArray(String[]::new))) {
+    try (ServeProcess server = ServeProcess.command(work, work.resolve("serve.log"), launcher(serve))) {
       server.awaitReady(README_PORT);
-      curl.sendAndExpectTheReadmesAnswer();
+      curl.sendAndExpectTheReadmesAnswer(work);
       assertThat(server.terminate(Duration.ofSeconds(60))).as("exit after SIGTERM:\n%s", server.output()).isZero();
     }
     String glob = firstMatch(section, "`\\./([^`]*event_type=<type>[^`]*)`");
@@ -62,9 +60,9 @@ class QuickStartTest {
     List<String> dev = tributaryCommand(kafka, "dev");
     String lake = firstMatch(kafka, "the lake sink → `\\./([^`]+)`");
     Curl curl = Curl.parse(codeBlocks(quickStart, "sh").stream().filter(b -> b.contains("curl ")).findFirst().orElseThrow());
-    try (ServeProcess process = ServeProcess.startIn(work, work.resolve("dev.log"), Map.of(), dev.toArray(String[]::new))) {
+    try (ServeProcess process = ServeProcess.command(work, work.resolve("dev.log"), launcher(dev))) {
       process.awaitReady(README_PORT);
-      curl.sendAndExpectTheReadmesAnswer();
+      curl.sendAndExpectTheReadmesAnswer(work);
       Awaitility.await("a lake file in " + lake).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
           .until(() -> !lakeFiles(work.resolve(lake)).isEmpty());
       assertThat(process.terminate(Duration.ofSeconds(120))).as("exit after SIGTERM:\n%s", process.output()).isZero();
@@ -72,6 +70,14 @@ class QuickStartTest {
     String sql = readmeSql(quickStart);
     String quickStartLake = firstMatch(sql, "'(tributary-data/lake)/");
     assertThat(readmeQuery(sql.replace(quickStartLake, lake))).containsExactly(curl.eventType() + " 1");
+  }
+
+  private static List<String> launcher(List<String> arguments) {
+    assertThat(LAUNCHER.resolveSibling("tributary-server/target/tributary.jar"))
+        .as("the executable jar (built by package, before this integration test)").isRegularFile();
+    List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
+    command.addAll(arguments);
+    return command;
   }
 
   /** The README's query, its relative glob resolved in the scratch directory; rows as "event_type count" (the last column). */
@@ -150,25 +156,20 @@ class QuickStartTest {
     }
   }
 
-  /** The README's curl command: its headers, body and URL, and the answer the comment under it shows. */
-  private record Curl(Map<String, String> headers, String body, URI url, String answer) {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** The README's curl command line, its body and URL as curl will send them, and the answer the comment under it shows. */
+  private record Curl(String commandLine, String body, String answer) {
 
     static Curl parse(String block) {
       String command = block.replace("\\\n", " ");
       int at = command.indexOf("curl ");
       String line = command.substring(at, command.indexOf('\n', at));
       List<String> words = words(line);
-      Map<String, String> headers = new LinkedHashMap<>();
       String body = null;
       URI url = null;
       for (int i = 1; i < words.size(); i++) {
         String w = words.get(i);
         switch (w) {
-          case "-H" -> {
-            String[] h = words.get(++i).split(":\\s*", 2);
-            headers.put(h[0], h[1]);
-          }
+          case "-H" -> i++;
           case "-d" -> body = words.get(++i);
           case "-s" -> { }
           default -> {
@@ -180,15 +181,15 @@ class QuickStartTest {
       Matcher answer = Pattern.compile("\n# (\\{.*})").matcher(command.substring(at));
       assertThat(answer.find()).as("the answer shown under the curl").isTrue();
       assertThat(url.getPort()).as("the README's port").isEqualTo(README_PORT);
-      return new Curl(headers, body, url, answer.group(1));
+      return new Curl(line, body, answer.group(1));
     }
 
-    void sendAndExpectTheReadmesAnswer() throws Exception {
-      HttpRequest.Builder request = HttpRequest.newBuilder(url).POST(HttpRequest.BodyPublishers.ofString(body));
-      headers.forEach(request::header);
-      HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      assertThat(r.body().replace(" ", "")).isEqualTo(answer.replace(" ", ""));
+    /** Runs the README's line as a user's shell does, in {@code work}, with the real curl. */
+    void sendAndExpectTheReadmesAnswer(Path work) throws Exception {
+      Process p = new ProcessBuilder("bash", "-c", commandLine).directory(work.toFile()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as("curl's exit code; it printed: %s", out).isZero();
+      assertThat(out.replace(" ", "").strip()).isEqualTo(answer.replace(" ", ""));
     }
 
     String eventType() {
