@@ -24,7 +24,7 @@ public final class Tributary implements Runnable {
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Tributary());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("tributary " + cmd.getCommandName() + ": " + messageOf(e));
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + messageOf(e));
       return ExitCodes.FAILURE;
     });
     return cli;
