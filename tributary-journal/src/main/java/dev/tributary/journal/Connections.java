@@ -52,7 +52,7 @@ final class Connections implements AutoCloseable {
       return result;
     } catch (SQLException e) {
       if (transaction && c != null) rollbackQuietly(c);
-      throw new JournalStoreException("PostgreSQL: " + e.getMessage(), e);
+      throw new JournalStoreException(PostgresUrl.failure(url, e), e);
     } catch (RuntimeException e) {
       if (transaction && c != null) rollbackQuietly(c);
       throw e;

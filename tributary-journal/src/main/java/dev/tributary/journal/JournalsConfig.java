@@ -15,7 +15,7 @@ public record JournalsConfig(String bootstrapServers, String jdbcUrl, String top
 
   public JournalsConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    PostgresUrl.check(jdbcUrl);
     Objects.requireNonNull(topic, "topic");
     if (consumers < 1 || connections < 1) throw new IllegalArgumentException("consumers and connections must be at least 1");
   }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,14 +117,26 @@ public final class Replicator implements AutoCloseable {
       failure = e;
       log.error("journal replicator stopped: {}", e.toString(), e);
     } finally {
+      String committed = "none to commit";
       try {
-        if (!processed.isEmpty()) consumer.commitSync(processed);
+        if (!processed.isEmpty()) {
+          consumer.commitSync(processed);
+          committed = "committed to Kafka " + offsets(processed);
+        }
       } catch (RuntimeException e) {
+        committed = "not committed to Kafka (PostgreSQL has them)";
         log.warn("journal replicator could not commit its last offsets to Kafka (the database has them): {}", e.toString());
       }
       consumer.close(Duration.ofSeconds(5));
       store.close();
+      log.info("journal replicator stopped: {} records applied to PostgreSQL, {} delivered again and skipped; offsets {}",
+          (long) applied.count(), (long) redelivered.count(), committed);
     }
+  }
+
+  private static String offsets(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    return offsets.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.comparing(TopicPartition::toString)))
+        .map(e -> e.getKey() + "@" + e.getValue().offset()).toList().toString();
   }
 
   private void replicate(ConsumerRecords<byte[], byte[]> records) {

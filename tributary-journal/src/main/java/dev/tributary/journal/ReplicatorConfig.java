@@ -11,7 +11,7 @@ public record ReplicatorConfig(String bootstrapServers, String jdbcUrl, String t
 
   public ReplicatorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    PostgresUrl.check(jdbcUrl);
     if (topicPrefix == null || topicPrefix.isEmpty()) throw new IllegalArgumentException("a topic prefix is needed");
     Objects.requireNonNull(groupId, "groupId");
   }

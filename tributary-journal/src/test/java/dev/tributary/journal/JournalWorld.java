@@ -77,10 +77,15 @@ final class JournalWorld implements AutoCloseable {
   /** Per partition with records: how far the store is behind its end (0 = caught up, negative = behind). */
   private Map<Integer, Long> replicatedUpTo() throws Exception {
     Map<Integer, Long> ends = endOffsets();
+    Map<Integer, Long> pointers = pointers();
+    return ends.entrySet().stream().filter(e -> e.getValue() > 0).collect(Collectors.toMap(Map.Entry::getKey,
+        e -> pointers.getOrDefault(e.getKey(), -1L) - (e.getValue() - 1)));
+  }
+
+  /** Per partition, the offset of the last record the store has applied. */
+  Map<Integer, Long> pointers() {
     try (PostgresStore store = new PostgresStore(jdbcUrl, 1)) {
-      Map<Integer, Long> pointers = store.pointers(topic);
-      return ends.entrySet().stream().filter(e -> e.getValue() > 0).collect(Collectors.toMap(Map.Entry::getKey,
-          e -> pointers.getOrDefault(e.getKey(), -1L) - (e.getValue() - 1)));
+      return store.pointers(topic);
     }
   }
 

@@ -1,24 +1,48 @@
 package dev.tributary.journal;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * A replicator in a child JVM for the crash test: after its first database commit it says so on
- * stdout and blocks before committing to Kafka, waiting for the SIGKILL.
- * Arguments: bootstrap servers, JDBC URL, topic prefix, group id.
+ * A replicator in a child JVM for the crash test, to be killed with SIGKILL. Launched ahead of its
+ * round, it warms up (a schema check and a metadata request load Flyway, the driver and the Kafka
+ * client), says "READY", and starts the replicator when a line comes on standard input. It prints
+ * "STORED n" after its n-th database commit; with a positive {@code blockAfter} it then blocks, after
+ * that commit and before its Kafka commit.
+ * Arguments: bootstrap servers, JDBC URL, topic prefix, group id, blockAfter (0: never block).
  */
 public final class ReplicatorChild {
   public static void main(String[] args) throws Exception {
     ReplicatorConfig config = new ReplicatorConfig(args[0], args[1], args[2], args[3]);
+    int blockAfter = Integer.parseInt(args[4]);
+    JournalSchema.migrate(config.jdbcUrl());
+    try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.listTopics();
+    }
+    System.out.println("READY");
+    System.out.flush();
+    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    int[] commits = {0};
     Replicator.start(config, new SimpleMeterRegistry(), () -> {
-      System.out.println("STORED");
+      System.out.println("STORED " + ++commits[0]);
       System.out.flush();
-      try {
-        Thread.sleep(Long.MAX_VALUE);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      if (commits[0] == blockAfter) sleepForever();
     });
-    Thread.sleep(Long.MAX_VALUE);
+    sleepForever();
+  }
+
+  private static void sleepForever() {
+    try {
+      Thread.sleep(Long.MAX_VALUE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

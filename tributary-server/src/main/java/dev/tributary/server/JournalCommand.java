@@ -7,6 +7,7 @@ import dev.tributary.journal.Journal;
 import dev.tributary.journal.Journals;
 import dev.tributary.journal.JournalsConfig;
 import dev.tributary.journal.PartitionOffset;
+import dev.tributary.journal.PostgresUrl;
 import dev.tributary.journal.PurgeExpired;
 import dev.tributary.journal.Replicator;
 import dev.tributary.journal.ReplicatorConfig;
@@ -25,18 +26,22 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
-    description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
-        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it",
-        "(reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
+    description = {"Event-sourcing journals on Kafka with a PostgreSQL read store.",
+        "Kafka records in kafka-journal's wire format. Run 'journal replicate' somewhere to copy the topics into PostgreSQL;"
+            + " the other commands work without it, as reads merge PostgreSQL with the unreplicated Kafka head.",
+        "See docs/journal.md."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -51,9 +56,21 @@ final class JournalCommand implements Runnable {
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", required = true, description = "Kafka bootstrap servers, host:port[,...]")
     String kafka;
 
-    @Option(names = "--postgres", paramLabel = "JDBC_URL", required = true,
+    @Option(names = "--postgres", paramLabel = "JDBC_URL", required = true, converter = PostgresUrlConverter.class,
         description = "the read store, e.g. jdbc:postgresql://localhost:5432/app?user=app&password=secret")
     String postgres;
+  }
+
+  /** Refuses a URL the journal cannot use before anything connects: a usage error, exit 2. */
+  static final class PostgresUrlConverter implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      try {
+        return PostgresUrl.check(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
   }
 
   static final class Target {
@@ -74,9 +91,11 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "replicate", mixinStandardHelpOptions = true,
-      description = {"Copy the journal topics into PostgreSQL (creating its tables), as a consumer group: run several for",
-          "standby or throughput. Also purges journals whose expireAfter has passed. Runs until SIGTERM or Ctrl-C.",
-          "A record that cannot be decoded stops its partition with an error; nothing is skipped."})
+      description = {"Copy the journal topics into PostgreSQL until SIGTERM or Ctrl-C.",
+          "Creates the tables, and runs as a consumer group: run several for standby or throughput."
+              + " Also purges journals whose expireAfter has passed.",
+          "A record that cannot be decoded stops its partition with an error; nothing is skipped.",
+          "SIGTERM or Ctrl-C: finishes the poll in hand, commits it, and exits 0."})
   static final class Replicate implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Connection connection;
@@ -93,53 +112,42 @@ final class JournalCommand implements Runnable {
     Duration purgeEvery;
 
     private final CountDownLatch stop = new CountDownLatch(1);
-    private final CountDownLatch finished = new CountDownLatch(1);
 
+    /** Stops replication as the first SIGTERM or Ctrl-C does. */
     void stop() {
       stop.countDown();
     }
 
-    /** SIGTERM: stop, and hold the JVM's shutdown until the replicator has committed and closed. */
-    private void stopAndWait() {
-      stop();
-      try {
-        finished.await(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
     @Override
     public Integer call() throws InterruptedException {
+      ShutdownSignals.hold();
       ReplicatorConfig config = new ReplicatorConfig(connection.kafka, connection.postgres, prefix, group);
-      Thread hook = Thread.ofPlatform().unstarted(this::stopAndWait);
-      Runtime.getRuntime().addShutdownHook(hook);
+      // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, commits it to
+      // PostgreSQL and Kafka, and logs what it applied.
       try (Replicator replicator = Replicator.start(config, new SimpleMeterRegistry());
            Journals journals = Journals.start(JournalsConfig.of(connection.kafka, connection.postgres));
            PurgeExpired purge = purgeEvery.isZero() ? null : PurgeExpired.schedule(journals, purgeEvery)) {
         spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into PostgreSQL as group " + group);
-        stop.await();
+        ShutdownSignals.install(this::stop, "stopping: the replicator commits what it has (send it again to stop at once)",
+            "stopping now; the next start resumes from what PostgreSQL has");
+        while (!stop.await(500, TimeUnit.MILLISECONDS) && replicator.failure() == null) {
+          // replicate until a signal, or until the replicator fails on its own
+        }
         if (replicator.failure() != null) throw new IllegalStateException("replication failed: " + replicator.failure().getMessage());
         if (!replicator.stoppedPartitions().isEmpty()) {
           spec.commandLine().getErr().println("tributary journal replicate: stopped partitions: " + replicator.stoppedPartitions());
           return ExitCodes.FAILURE;
         }
         return ExitCodes.OK;
-      } finally {
-        finished.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // the JVM is shutting down: the hook is what stopped us
-        }
       }
     }
   }
 
   @Command(name = "append", mixinStandardHelpOptions = true,
-      description = {"Append the events on standard input, one JSON object a line, as ONE atomic Append:",
-          "  {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}   (seqNr optional: it continues the journal;",
-          "  \"payloadType\":\"text\" or \"binary\" (base64) for non-JSON payloads). Prints the partition and offset."})
+      description = {"Append the events on standard input as one atomic Append.",
+          "One JSON object a line:  {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}",
+          "seqNr is optional (it continues the journal); \"payloadType\":\"text\" or \"binary\" (base64) for non-JSON"
+              + " payloads. Prints the partition and offset of the Append."})
   static final class Append implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;
@@ -198,7 +206,8 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "read", mixinStandardHelpOptions = true,
-      description = "Print the journal's events from --from on, one JSON line each: {\"seqNr\":..,\"tags\":[..],\"payload\":..}")
+      description = {"Print the journal's events from --from on, one JSON line each.",
+          "Each line:  {\"seqNr\":..,\"tags\":[..],\"payload\":..}"})
   static final class Read implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;
@@ -218,7 +227,8 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "pointer", mixinStandardHelpOptions = true,
-      description = "Print the journal's last sequence number, or 'none' when it has none (never appended, or purged).")
+      description = {"Print the journal's last sequence number, or 'none'.",
+          "'none' when the journal has no events: never appended, or purged."})
   static final class Pointer implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;
@@ -234,7 +244,7 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true,
-      description = "Delete the journal's events up to --to (never beyond its last one).")
+      description = {"Delete the journal's events up to --to.", "Never beyond its last event."})
   static final class Delete implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;
@@ -254,7 +264,7 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "purge", mixinStandardHelpOptions = true,
-      description = "Remove the whole journal; a later append starts again at sequence number 1.")
+      description = {"Remove the whole journal.", "A later append starts again at sequence number 1."})
   static final class Purge implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;

@@ -25,7 +25,7 @@ public final class Tributary implements Runnable {
     CommandLine cli = new CommandLine(new Tributary());
     cli.registerConverter(java.nio.file.Path.class, LayeredSettings::path);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("tributary " + cmd.getCommandName() + ": " + messageOf(e));
+      cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + messageOf(e));
       return ExitCodes.FAILURE;
     });
     return cli;

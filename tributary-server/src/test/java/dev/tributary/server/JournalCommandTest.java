@@ -5,18 +5,27 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tributary.testkit.KafkaExtension;
 import dev.tributary.testkit.PostgresExtension;
+import dev.tributary.testkit.PostgresServer;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code tributary journal ...} against a real broker and a real PostgreSQL. */
@@ -28,6 +37,16 @@ class JournalCommandTest {
     List<String> lines() {
       return out.lines().toList();
     }
+  }
+
+  /** As {@code tributary ARGS} runs: with the executable's error handling. */
+  static Result runTributary(String... args) {
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    CommandLine cli = Tributary.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute(args);
+    return new Result(exit, out.toString(), err.toString());
   }
 
   static Result run(Object command, String... args) {
@@ -98,6 +117,77 @@ class JournalCommandTest {
     Result missing = run(new Tributary(), "journal", "read", "--kafka", "x:1");
     assertThat(missing.exit()).isEqualTo(ExitCodes.USAGE);
     assertThat(missing.err()).contains("--postgres").contains("--id");
+  }
+
+  @Test
+  void eachSubcommandIsSummedUpInOneWholeSentenceOnOneLine() {
+    List<String> help = run(new Tributary(), "journal", "--help").lines();
+    CommandLine journal = Tributary.commandLine().getSubcommands().get("journal");
+    for (CommandLine sub : journal.getSubcommands().values()) {
+      String summary = sub.getCommandSpec().usageMessage().description()[0];
+      assertThat(summary).as(sub.getCommandName()).endsWith(".");
+      assertThat(help).as("the summary of %s, whole on its line", sub.getCommandName())
+          .anyMatch(l -> l.matches("\\s+" + sub.getCommandName() + "\\s+" + java.util.regex.Pattern.quote(summary)));
+    }
+  }
+
+  @Test
+  void aUrlWithoutJdbcIsAUsageErrorThatSaysWhatTheUrlMustLookLike() {
+    Result bad = runTributary("journal", "pointer", "--kafka", kafka.bootstrapServers(), "--id", "x",
+        "--postgres", "postgresql://127.0.0.1:5432/app?user=app&password=hunter2");
+    assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err()).contains("--postgres").contains("must start with jdbc:postgresql://")
+        .contains("got 'postgresql://127.0.0.1:5432/app?user=app&password=***'")
+        .doesNotContain("hunter2").doesNotContainIgnoringCase("flyway").doesNotContain("http");
+  }
+
+  @Test
+  void aStoppedDatabaseIsReportedWithItsUrlAndPostgresReasonUnderTheSubcommandsName() {
+    PostgresServer stopped = PostgresServer.start();
+    String url = stopped.createDatabase() + "&password=hunter2";
+    stopped.close();
+    String shown = url.replace("password=hunter2", "password=***");
+    String[] connection = {"--kafka", kafka.bootstrapServers(), "--postgres", url};
+    Map<String, String[]> commands = new LinkedHashMap<>();
+    commands.put("replicate", new String[] {"--purge-expired-every", "0s"});
+    commands.put("append", new String[] {"--id", "x"});
+    commands.put("read", new String[] {"--id", "x"});
+    commands.put("pointer", new String[] {"--id", "x"});
+    commands.put("delete", new String[] {"--id", "x", "--to", "1"});
+    commands.put("purge", new String[] {"--id", "x"});
+    commands.forEach((name, args) -> {
+      List<String> argv = new ArrayList<>(List.of("journal", name));
+      argv.addAll(List.of(connection));
+      argv.addAll(List.of(args));
+      Result r = runTributary(argv.toArray(String[]::new));
+      assertThat(r.exit()).as(name).isEqualTo(ExitCodes.FAILURE);
+      assertThat(r.err()).as(name).startsWith("tributary journal " + name + ": cannot connect to PostgreSQL at " + shown + ": ")
+          .contains("refused").doesNotContain("hunter2").doesNotContain("'null'").doesNotContainIgnoringCase("flyway");
+    });
+  }
+
+  @Test
+  void sigtermStopsReplicationCleanlyWithExitZeroAndSaysWhatItDid(@TempDir Path dir) throws Exception {
+    String db = postgres.createDatabase();
+    String topic = "journal-sigterm";
+    String[] target = {"--kafka", kafka.bootstrapServers(), "--postgres", db, "--id", "cart-9", "--topic", topic};
+    assertThat(append("{\"payload\":1}\n{\"payload\":2}\n{\"payload\":3}\n", target).exit()).isZero();
+    try (ChildJvm replicate = ChildJvm.start(dir.resolve("replicate.log"), Tributary.class, "journal", "replicate",
+        "--kafka", kafka.bootstrapServers(), "--postgres", db, "--topics", topic, "--group", "sigterm-test", "--purge-expired-every", "0s");
+         Connection c = DriverManager.getConnection(db)) {
+      replicate.awaitOutput("replicating topics " + topic);
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(c, "SELECT count(*) FROM journal WHERE id = 'cart-9'") == 3);
+      assertThat(replicate.terminate()).as(replicate.output()).isZero();
+      int records = KafkaTopics.readAll(kafka.bootstrapServers(), topic).size(); // the Append, and the Marks of reads
+      assertThat(replicate.output()).contains("SIGTERM received")
+          .contains("journal replicator stopped: " + records + " records applied to PostgreSQL")
+          .contains("offsets committed to Kafka [" + topic + "-0@" + records + "]")
+          .doesNotContain("FlywayExecutor").doesNotContain("DbMigrate").doesNotContain("DbValidate");
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        assertThat(admin.listConsumerGroupOffsets("sigterm-test").partitionsToOffsetAndMetadata().get()
+            .get(new TopicPartition(topic, 0)).offset()).as("the group's committed offset").isEqualTo(records);
+      }
+    }
   }
 
   private static long count(Connection c, String sql) throws Exception {
