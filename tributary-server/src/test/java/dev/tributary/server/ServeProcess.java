@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,16 +77,19 @@ final class ServeProcess implements AutoCloseable {
 
   /** Waits for serve's "listening on" line (it was started with {@code --port 0}), then for readiness; returns the port. */
   int awaitListening() {
-    Pattern listening = Pattern.compile("tributary serve: listening on http://127\\.0\\.0\\.1:(\\d+)");
-    Awaitility.await("'listening on' in " + log).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
-      return listening.matcher(output()).find();
-    });
-    Matcher m = listening.matcher(output());
-    m.find();
-    int port = Integer.parseInt(m.group(1));
+    int port = awaitListeningPort("serve");
     awaitReady(port);
     return port;
+  }
+
+  /** Waits for the "listening on" line of {@code tributary <command>} started with {@code --port 0}; returns the port it chose. */
+  int awaitListeningPort(String command) {
+    Pattern listening = Pattern.compile("tributary " + command + ": listening on http://[^:]+:(\\d+)");
+    return Awaitility.await("'listening on' in " + log).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
+      Matcher m = listening.matcher(output());
+      return m.find() ? Integer.parseInt(m.group(1)) : null;
+    }, Objects::nonNull);
   }
 
   private static int status(URI uri) {
