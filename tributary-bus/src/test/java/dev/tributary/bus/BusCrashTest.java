@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -34,6 +35,8 @@ class BusCrashTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern MESSAGE = Pattern.compile("w(\\d+)-(\\d+)-([0-9a-f]{8})-(x*)");
   private static final int WRITERS = 4;
+  /** Acknowledged writes of each writer before the kill; each write holds 1 to 64 messages. */
+  private static final int WRITES_BEFORE_KILL = 50;
   private static final List<String> UNEXPECTED = java.util.Collections.synchronizedList(new ArrayList<>());
 
   @TempDir Path dir;
@@ -45,24 +48,29 @@ class BusCrashTest {
     Random random = new Random(seed);
     Path data = dir.resolve("data");
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicBoolean killed = new AtomicBoolean();
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     try (ChildJvm child = ChildJvm.start(BusCrashChild.class, dir.resolve("child1.err"), data.toString(), Long.toString(256 << 10))) {
       URI base = URI.create("http://127.0.0.1:" + child.awaitLine("listening ").substring("listening ".length()));
-      CountDownLatch enough = new CountDownLatch(WRITERS * 50);
+      CountDownLatch going = new CountDownLatch(WRITERS);
       List<Thread> writers = new ArrayList<>();
       for (int w = 0; w < WRITERS; w++) {
         int writer = w;
         long writerSeed = random.nextLong();
-        writers.add(Thread.ofPlatform().start(() -> write(http, base, writer, new Random(writerSeed), acknowledged, enough)));
+        writers.add(Thread.ofPlatform().start(() -> write(http, base, writer, new Random(writerSeed), acknowledged, going, killed)));
       }
-      enough.await(60, TimeUnit.SECONDS);
+      boolean allGoing = going.await(60, TimeUnit.SECONDS);
       Thread.sleep(random.nextInt(200)); // kill at a random point of the ongoing writes
+      killed.set(true);
       child.kill();
       for (Thread t : writers) t.join(30_000);
+      assertThat(UNEXPECTED).as("answers other than 200, or failures, before the kill").isEmpty();
+      // Otherwise the kill proves nothing: it must interrupt writers that were in full swing.
+      assertThat(allGoing).as("each of %d writers had %d writes acknowledged within 60 s (%d messages in all)", WRITERS, WRITES_BEFORE_KILL,
+          acknowledged.size()).isTrue();
     }
-    assertThat(UNEXPECTED).as("answers other than 200 before the kill").isEmpty();
-    assertThat(acknowledged).isNotEmpty();
+    assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(WRITERS * WRITES_BEFORE_KILL);
 
     try (ChildJvm child = ChildJvm.start(BusCrashChild.class, dir.resolve("child2.err"), data.toString(), Long.toString(256 << 10))) {
       URI base = URI.create("http://127.0.0.1:" + child.awaitLine("listening ").substring("listening ".length()));
@@ -91,8 +99,9 @@ class BusCrashTest {
     }
   }
 
-  private static void write(HttpClient http, URI base, int writer, Random random, Set<String> acknowledged, CountDownLatch enough) {
-    for (int seq = 0; ; ) {
+  private static void write(HttpClient http, URI base, int writer, Random random, Set<String> acknowledged, CountDownLatch going,
+      AtomicBoolean killed) {
+    for (int seq = 0, writes = 0; ; ) {
       StringBuilder body = new StringBuilder();
       List<String> batch = new ArrayList<>();
       int count = 1 + random.nextInt(64);
@@ -110,12 +119,13 @@ class BusCrashTest {
           return;
         }
       } catch (java.io.IOException e) {
-        return; // the bus was killed
+        if (!killed.get()) UNEXPECTED.add("writer " + writer + ": " + e);
+        return;
       } catch (InterruptedException e) {
         return;
       }
       acknowledged.addAll(batch);
-      enough.countDown();
+      if (++writes == WRITES_BEFORE_KILL) going.countDown();
     }
   }
 
