@@ -36,8 +36,9 @@ final class BusCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--port", required = true, description = "HTTP port (0: any free port)") int port;
-  @Option(names = "--data-dir", description = "directory of the categories' chunk files, relative to the working directory or absolute (required without --kafka)")
+  @Option(names = "--port", defaultValue = "8083", description = "HTTP port (default 8083; 0: any free port)") int port;
+  @Option(names = "--data-dir", defaultValue = "bus-data",
+      description = "where the chunk files go, relative to the working directory or absolute (default ./bus-data)")
   Path dataDir;
   @Option(names = "--instance", description = "this node's name, the prefix of its chunk names; unique per node (default: from the host name)")
   String instance;
@@ -69,13 +70,10 @@ final class BusCommand implements Callable<Integer> {
       }
       return serve(KafkaBus.open(config), bind, port);
     }
-    if (dataDir == null) {
-      spec.commandLine().getErr().println("tributary bus: --data-dir DIR is required (or --kafka BOOTSTRAP to serve from Kafka)");
-      return ExitCodes.USAGE;
-    }
+    Path chunks = dataDir.toAbsolutePath();
     BusConfig config;
     try {
-      config = new BusConfig(dataDir, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),
+      config = new BusConfig(chunks, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),
           LayeredSettings.size(maxChunkSize), LayeredSettings.duration(rotateInterval),
           retentionAge == null ? null : LayeredSettings.duration(retentionAge), retentionSize == null ? 0 : LayeredSettings.size(retentionSize));
     } catch (IllegalArgumentException e) {
@@ -88,7 +86,7 @@ final class BusCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("tributary bus: " + busy);
       return ExitCodes.FAILURE;
     }
-    log.info("tributary bus: chunks in {}", dataDir);
+    log.info("tributary bus: chunks in {}", chunks);
     LocalBus bus = LocalBus.open(config);
     return serve(bus, bind, port);
   }

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -82,12 +83,21 @@ class BusCommandTest {
     assertThat(err.toString()).contains("invalid instance name '../x'");
     assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--max-chunk-size", "lots")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("invalid size or duration");
-    assertThat(cli.execute("bus", "--port", "0")).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("--data-dir DIR is required");
     assertThat(cli.execute("bus", "--port", "0", "--kafka", "127.0.0.1:9", "--records-per-chunk", "0"))
         .isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("records per chunk must be positive");
-    assertThat(cli.execute("bus", "--data-dir", dir.toString())).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("Missing required option: '--port=<port>'");
+  }
+
+  /** Without --data-dir, as in the README: chunks go to ./bus-data of the working directory, logged in full. */
+  @Test
+  void dataDirDefaultsToBusDataInTheWorkingDirectory() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    try (ServeProcess bus = ServeProcess.startIn(work, dir.resolve("bus.log"), Map.of(), "bus", "--port", "0", "--instance", "n1")) {
+      String base = "http://127.0.0.1:" + bus.awaitListeningPort("bus");
+      assertThat(send(URI.create(base + "/write?category=orders"), "a\n").statusCode()).isEqualTo(200);
+      assertThat(bus.terminate(Duration.ofSeconds(30))).isZero();
+      assertThat(bus.output()).contains("bus open at " + work.resolve("bus-data").toAbsolutePath());
+    }
+    assertThat(work.resolve("bus-data/orders/n1-chunk000000000")).hasContent("a\n");
   }
 }
