@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,20 +39,27 @@ class ChukchaHarnessTest {
 
   @TempDir Path dir;
 
-  @BeforeAll
-  static void buildHarness() throws Exception {
+  /** In each test rather than once for the class, so that a skip is reported with its reason; built once. */
+  @BeforeEach
+  void builtHarness() throws Exception {
+    if (harness != null) return;
     String go = System.getProperty("tributary.go", "go");
     Path chukcha = Path.of(System.getProperty("tributary.chukcha", "../../shared/third-party/chukcha")).toAbsolutePath().normalize();
     require(Files.isDirectory(chukcha.resolve("integration")), "Chukcha's vendored source is needed at " + chukcha
         + " (or -Dtributary.chukcha=DIR)");
     require(goVersion(go), "Go is needed to build Chukcha's client, but '" + go + " version' failed: install golang-go");
+    harness = build(go, chukcha);
+  }
+
+  /** Builds the harness's test binary into target/chukcha, offline: vendored modules, no proxy, the build cache in target. */
+  private static Path build(String go, Path chukcha) throws Exception {
     Files.createDirectories(TARGET);
     Path overlay = TARGET.resolve("overlay.json");
     JSON.writeValue(overlay.toFile(), Map.of("Replace", Map.of(chukcha.resolve("integration/tributary_bus_test.go").toString(),
         Path.of("src/test/go/tributary_bus_test.go").toAbsolutePath().toString())));
-    harness = TARGET.resolve("integration.test");
+    Path binary = TARGET.resolve("integration.test");
     Path log = TARGET.resolve("build.log");
-    ProcessBuilder build = new ProcessBuilder(go, "test", "-c", "-vet=off", "-overlay", overlay.toString(), "-o", harness.toString(),
+    ProcessBuilder build = new ProcessBuilder(go, "test", "-c", "-vet=off", "-overlay", overlay.toString(), "-o", binary.toString(),
         "./integration").directory(chukcha.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     build.environment().putAll(Map.of("GOFLAGS", "-mod=vendor", "GOPROXY", "off", "GOTOOLCHAIN", "local", "GOWORK", "off", "GOENV", "off",
         "CGO_ENABLED", "0", "GOCACHE", TARGET.resolve("go-cache").toString(), "GOPATH", TARGET.resolve("go-path").toString()));
@@ -62,6 +69,7 @@ class ChukchaHarnessTest {
       throw new AssertionError("building Chukcha's harness took over 5 minutes:\n" + Files.readString(log));
     }
     assertThat(p.exitValue()).as("go test -c of Chukcha's harness:\n" + Files.readString(log)).isZero();
+    return binary;
   }
 
   private static void require(boolean present, String why) {
