@@ -2,6 +2,7 @@ package dev.tributary.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tributary.testkit.EndlessBody;
 import dev.tributary.testkit.RealHttpClients;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -86,16 +87,7 @@ class BusEarlyAnswersTest {
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
       OutputStream out = socket.getOutputStream();
       out.write("POST /write?category=events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      byte[] chunk = new byte[LIMIT];
-      long sent = 0;
-      try {
-        while (sent < 1_000_000_000L) {
-          out.write(chunk);
-          sent += chunk.length;
-        }
-      } catch (java.io.IOException closed) {
-        // the bus closed the connection: what this test expects
-      }
+      long sent = EndlessBody.sendUntilClosed(out, LIMIT);
       // The socket buffers of both ends, a few MiB, fill before a write fails.
       assertThat(sent).as("bytes sent before the bus closed").isLessThan(32L << 20);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tributary.testkit.EndlessBody;
 import dev.tributary.testkit.RealHttpClients;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -83,16 +84,7 @@ class EarlyAnswersTest {
           + CaptureFixture.WEB_KEY + "\r\nContent-Length: 1000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       String answer = readAnswer(socket.getInputStream());
       assertThat(answer).startsWith("HTTP/1.1 413").contains("Connection: close").contains("Content-Length 1000000000 is " + SIZE_ERROR);
-      byte[] chunk = new byte[LIMIT];
-      long sent = 0;
-      try {
-        while (sent < 1_000_000_000L) {
-          out.write(chunk);
-          sent += chunk.length;
-        }
-      } catch (java.io.IOException closed) {
-        // the server closed the connection: what this test expects
-      }
+      long sent = EndlessBody.sendUntilClosed(out, LIMIT);
       // The socket buffers of both ends, a few MiB, fill before a write fails.
       assertThat(sent).as("bytes sent before the server closed").isLessThan(32L << 20);
     }
