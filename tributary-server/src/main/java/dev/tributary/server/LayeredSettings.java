@@ -16,6 +16,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The settings of a command, resolved in layers: built-in defaults, then the YAML config file,
@@ -67,8 +68,8 @@ final class LayeredSettings {
   /** One or more parts, largest unit first as Go writes them: 2h, 1m30s, 1h30m, 500ms. */
   private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:d|h|ms|m|s))+");
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(d|h|ms|m|s)");
-  /** Used by the launcher script, not by a command's settings. */
-  static final String LAUNCHER_VARIABLE = "TRIBUTARY_JAVA_OPTS";
+  /** Read by the launcher script and by logback.xml, not by a command's settings. */
+  private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL");
 
   private final Schema schema;
   private final Map<String, Value> values;
@@ -182,7 +183,7 @@ final class LayeredSettings {
    */
   static List<String> unknownVariables(Map<String, String> env, Collection<Schema> schemas) {
     String prefix = "TRIBUTARY_";
-    List<String> known = new ArrayList<>(List.of(LAUNCHER_VARIABLE.substring(prefix.length())));
+    List<String> known = new ArrayList<>(OTHER_VARIABLES.stream().map(v -> v.substring(prefix.length())).toList());
     schemas.forEach(schema -> schema.keys.values().forEach(k -> known.add(k.env().substring(prefix.length()))));
     return env.keySet().stream().filter(name -> name.startsWith(prefix) && !known.contains(name.substring(prefix.length())))
         .sorted().map(name -> {
@@ -246,7 +247,7 @@ final class LayeredSettings {
       try {
         return duration(value.trim());
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("'" + value + "' is not a duration like 500ms, 90s, 10m, 1m30s or 2h");
+        throw new TypeConversionException("'" + value + "' is not a duration like 500ms, 90s, 10m, 1m30s or 2h");
       }
     }
   }
@@ -258,7 +259,7 @@ final class LayeredSettings {
       try {
         return size(value.trim());
       } catch (IllegalArgumentException | ArithmeticException e) {
-        throw new IllegalArgumentException("'" + value + "' is not a size like 20MiB, 512KiB, 10GB or 1048576 (bytes)");
+        throw new TypeConversionException("'" + value + "' is not a size like 20MiB, 512KiB, 10GB or 1048576 (bytes)");
       }
     }
   }
