@@ -35,8 +35,7 @@ import picocli.CommandLine.Spec;
 /** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
     description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
-        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it",
-        "(reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
+        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -52,7 +51,7 @@ final class JournalCommand implements Runnable {
     String kafka;
 
     @Option(names = "--postgres", paramLabel = "JDBC_URL", required = true,
-        description = "the read store, e.g. jdbc:postgresql://localhost:5432/app?user=app&password=secret")
+        description = {"the read store, e.g.", "jdbc:postgresql://localhost:5432/app?user=app&password=secret"})
     String postgres;
   }
 
@@ -74,8 +73,8 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "replicate", mixinStandardHelpOptions = true,
-      description = {"Copy the journal topics into PostgreSQL (creating its tables), as a consumer group: run several for",
-          "standby or throughput. Also purges journals whose expireAfter has passed. Runs until SIGTERM or Ctrl-C.",
+      description = {"Copy the journal topics into PostgreSQL (creating its tables), as a consumer group.",
+          "Run several for standby or throughput. Also purges journals whose expireAfter has passed. Runs until SIGTERM or Ctrl-C.",
           "A record that cannot be decoded stops its partition with an error; nothing is skipped."})
   static final class Replicate implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -85,7 +84,7 @@ final class JournalCommand implements Runnable {
         description = "replicate every topic whose name starts with PREFIX (default: ${DEFAULT-VALUE})")
     String prefix;
 
-    @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "consumer group (default: ${DEFAULT-VALUE})")
+    @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "the consumer group (default ${DEFAULT-VALUE})")
     String group;
 
     @Option(names = "--purge-expired-every", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
@@ -137,9 +136,9 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "append", mixinStandardHelpOptions = true,
-      description = {"Append the events on standard input, one JSON object a line, as ONE atomic Append:",
-          "  {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}   (seqNr optional: it continues the journal;",
-          "  \"payloadType\":\"text\" or \"binary\" (base64) for non-JSON payloads). Prints the partition and offset."})
+      description = {"Append the events on standard input, one JSON object a line, as ONE atomic Append.",
+          "A line: {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}; seqNr is optional (it continues the journal);",
+          "\"payloadType\":\"text\" or \"binary\" (base64) for non-JSON payloads. Prints the partition and offset."})
   static final class Append implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;
@@ -198,7 +197,7 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "read", mixinStandardHelpOptions = true,
-      description = "Print the journal's events from --from on, one JSON line each: {\"seqNr\":..,\"tags\":[..],\"payload\":..}")
+      description = {"Print the journal's events from --from on, one JSON line each.", "A line: {\"seqNr\":..,\"tags\":[..],\"payload\":..}"})
   static final class Read implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;

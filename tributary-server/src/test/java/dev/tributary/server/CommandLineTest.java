@@ -11,6 +11,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +122,7 @@ class CommandLineTest {
       spool.cursor("lake").acknowledge(3);
     }
     assertThat(run("spool", "verify", spoolDir.toString())).isZero();
-    assertThat(out.toString()).contains("OK, 10 records in 1 segments, 1 cursors");
+    assertThat(out.toString()).contains("OK, 10 records in 1 segment, 1 cursor");
     assertThat(run("spool", "inspect", spoolDir.toString())).isZero();
     assertThat(out.toString()).contains("00000000000000000000.seg", "lake", "6");
     try (RandomAccessFile f = new RandomAccessFile(spoolDir.resolve("00000000000000000000.seg").toFile(), "rw")) {
@@ -189,9 +191,9 @@ class CommandLineTest {
   @Test
   void anUnknownTributaryVariableIsNamedWithTheClosestKnownOne() throws Exception {
     var schemas = java.util.List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA);
-    assertThat(LayeredSettings.unknownVariables(Map.of("TRIBUTARY_PROT", "1", "TRIBUTARY_JAVA_OPTS", "-Xmx1g",
+    assertThat(LayeredSettings.unknownVariables(Map.of("TRIBUTARY_PROT", "1", "TRIBUTARY_JAVA_OPTS", "-Xmx1g", "TRIBUTARY_LOG_LEVEL", "DEBUG",
         "TRIBUTARY_STATE_DIR", "/s", "TRIBUTARY_MAX_FILE_AGE", "5m", "PATH", "/bin"), schemas))
-        .as("the launcher's variable and other commands' settings are known").containsExactly(
+        .as("the launcher's and logback's variables and other commands' settings are known").containsExactly(
             "tributary: warning: ignoring environment variable TRIBUTARY_PROT, which no setting reads; did you mean TRIBUTARY_PORT?");
     Path log = dir.resolve("serve.log");
     assertThat(ServeProcess.run(log, Map.of("TRIBUTARY_PROT", "9000"), "serve", "--print-config")).isZero();
@@ -203,10 +205,35 @@ class CommandLineTest {
   void aBadBusSizeOrDurationNamesTheFlag() {
     assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--max-chunk-size", "20XB"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("--max-chunk-size", "'20XB' is not a size like 20MiB");
+    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': '20XB' is not a size like 20MiB");
     assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--rotate-interval", "often"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("--rotate-interval", "'often' is not a duration");
+    assertThat(err.toString()).contains("Invalid value for option '--rotate-interval': 'often' is not a duration");
     assertThat(dir.resolve("bus")).as("nothing was created").doesNotExist();
+  }
+
+  @Test
+  void everyHelpReadsWellAt80Columns() {
+    List<String> problems = new ArrayList<>();
+    helpProblems(Tributary.commandLine(), problems);
+    assertThat(problems).isEmpty();
+  }
+
+  /** Lines past 80 columns, a value split where picocli broke a line inside it ("host:" / "port"), a cut summary. */
+  private static void helpProblems(CommandLine cmd, List<String> problems) {
+    String name = cmd.getCommandSpec().qualifiedName();
+    String[] lines = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].length() > 80) problems.add(name + ": longer than 80 columns: " + lines[i]);
+      if (i > 0 && lines[i].matches("\\s+[/:,.)\\]].*")) problems.add(name + ": split value: " + lines[i - 1] + " | " + lines[i]);
+      if (lines[i].matches(".*\\S[:/\\[(]$") && !lines[i].matches("\\S.*:$")) problems.add(name + ": split value: " + lines[i]);
+    }
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      String[] description = sub.getCommandSpec().usageMessage().description();
+      if (description.length > 0 && !description[0].matches(".*[.)]$")) {
+        problems.add(name + ": the summary of " + sub.getCommandName() + " is not a sentence: " + description[0]);
+      }
+      if (sub.getCommandSpec() != cmd.getCommandSpec() && !sub.getCommandName().equals("help")) helpProblems(sub, problems);
+    }
   }
 }
