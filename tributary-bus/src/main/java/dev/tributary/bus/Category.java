@@ -1,6 +1,7 @@
 package dev.tributary.bus;
 
 import dev.tributary.spool.FsyncPolicy;
+import dev.tributary.spool.Quantity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -277,7 +278,7 @@ final class Category {
       total -= c.size;
       deleted++;
     }
-    if (deleted > 0) LOG.info("category {}: retention deleted {} chunks", name, deleted);
+    if (deleted > 0) LOG.info("category {}: retention deleted {}", name, Quantity.of(deleted, "chunk"));
     return deleted;
   }
 

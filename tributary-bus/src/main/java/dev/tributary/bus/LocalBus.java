@@ -1,5 +1,6 @@
 package dev.tributary.bus;
 
+import dev.tributary.spool.Quantity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -53,8 +54,8 @@ public final class LocalBus implements Bus {
         }
       }
       bus.writerThread.start();
-      LOG.info("bus open at {}: instance {}, {} categories, fsync {}, chunks up to {} bytes or {}",
-          config.dataDir(), config.instance(), bus.categories.size(), config.fsync(), config.maxChunkBytes(), config.rotateInterval());
+      LOG.info("bus open at {}: instance {}, {}, fsync {}, chunks up to {} bytes or {}",
+          config.dataDir(), config.instance(), Quantity.of(bus.categories.size(), "category", "categories"), config.fsync(), config.maxChunkBytes(), config.rotateInterval());
       return bus;
     } catch (IOException | RuntimeException e) {
       lock.close();

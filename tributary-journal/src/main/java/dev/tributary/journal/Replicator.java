@@ -1,6 +1,7 @@
 package dev.tributary.journal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,9 +74,12 @@ public final class Replicator implements AutoCloseable {
         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000,
         ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.applied = registry.counter("journal.replicator.records");
-    this.redelivered = registry.counter("journal.replicator.redelivered");
-    registry.gaugeMapSize("journal.replicator.stopped.partitions", List.of(), stopped);
+    this.applied = Counter.builder("journal.replicator.records").description("journal records written to PostgreSQL")
+        .register(registry);
+    this.redelivered = Counter.builder("journal.replicator.redelivered")
+        .description("journal records read again that PostgreSQL already had, skipped").register(registry);
+    Gauge.builder("journal.replicator.stopped.partitions", stopped, Map::size)
+        .description("partitions stopped on a record that cannot be decoded").register(registry);
     this.thread = Thread.ofPlatform().name("journal-replicator").start(this::run);
   }
 
@@ -180,7 +184,8 @@ public final class Replicator implements AutoCloseable {
   private void stop(TopicPartition tp, String error) {
     stopped.put(tp, error);
     consumer.pause(List.of(tp));
-    registry.counter("journal.replicator.undecodable", "topic", tp.topic(), "partition", String.valueOf(tp.partition())).increment();
+    Counter.builder("journal.replicator.undecodable").description("records that cannot be decoded, each stopping its partition")
+        .tags("topic", tp.topic(), "partition", String.valueOf(tp.partition())).register(registry).increment();
     log.error("journal replicator stopped partition {}: {}. Nothing after it is replicated until the record is dealt with.", tp, error);
   }
 

@@ -1,5 +1,6 @@
 package dev.tributary.kafka;
 
+import dev.tributary.spool.Quantity;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,11 +58,11 @@ final class KafkaReachability implements AutoCloseable {
       log.info("Kafka at {} is reachable", bootstrap);
     } else if ((first || was) && !now) {
       lostAtMillis = System.currentTimeMillis();
-      log.warn("Kafka at {} is unreachable ({}); capture goes on, events wait in the spool ({} records behind)",
-          bootstrap, cause, lagRecords.getAsLong());
+      log.warn("Kafka at {} is unreachable ({}); capture goes on, events wait in the spool ({} behind)",
+          bootstrap, cause, Quantity.of(lagRecords.getAsLong(), "record"));
     } else if (!was && now) {
-      log.info("Kafka at {} is reachable again after {} s; forwarding {} records waiting in the spool",
-          bootstrap, (System.currentTimeMillis() - lostAtMillis) / 1000, lagRecords.getAsLong());
+      log.info("Kafka at {} is reachable again after {} s; forwarding {} waiting in the spool",
+          bootstrap, (System.currentTimeMillis() - lostAtMillis) / 1000, Quantity.of(lagRecords.getAsLong(), "record"));
     }
   }
 

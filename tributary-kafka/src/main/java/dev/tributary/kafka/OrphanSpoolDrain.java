@@ -1,5 +1,6 @@
 package dev.tributary.kafka;
 
+import dev.tributary.spool.Quantity;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolFiles;
@@ -156,7 +157,7 @@ public final class OrphanSpoolDrain {
   /** What to do with a fully drained spool: remove it when asked, else say it can go. */
   private String afterDrain(Path dir, List<SpoolUsage.CursorLag> othersBehind) {
     if (!othersBehind.isEmpty()) {
-      return "kept: cursor(s) " + othersBehind.stream().map(c -> c.name() + " (" + c.records() + " records behind)").toList()
+      return "kept: cursor(s) " + othersBehind.stream().map(c -> c.name() + " (" + Quantity.of(c.records(), "record") + " behind)").toList()
           + " still need it";
     }
     if (!remove) return "every cursor is at the end: " + dir + " can be removed (or run again with --remove)";

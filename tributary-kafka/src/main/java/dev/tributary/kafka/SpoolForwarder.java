@@ -103,11 +103,16 @@ public final class SpoolForwarder implements Closeable {
     this.deadLettered = Counter.builder("tributary.forwarder.dead.letters").description("records set aside because Kafka will never take them").register(registry);
     this.resent = Counter.builder("tributary.forwarder.resent").description("unconfirmed records sent again after a producer restart: the only possible duplicates").register(registry);
     this.restarts = Counter.builder("tributary.forwarder.producer.restarts").description("producers closed after a failed send").register(registry);
-    Gauge.builder("tributary.forwarder.lag.records", this, f -> f.lag().records()).register(registry);
-    Gauge.builder("tributary.forwarder.lag.bytes", this, f -> f.lag().bytes()).baseUnit("bytes").register(registry);
-    Gauge.builder("tributary.forwarder.lag.oldest.seconds", this, f -> f.lag().oldestAgeMillis() / 1000.0).register(registry);
-    Gauge.builder("tributary.forwarder.kafka.reachable", this, f -> f.kafkaReachable() ? 1 : 0).register(registry);
-    Gauge.builder("tributary.forwarder.dead.letters.stored", deadLetters, DeadLetters::count).register(registry);
+    Gauge.builder("tributary.forwarder.lag.records", this, f -> f.lag().records())
+        .description("spool records Kafka has not confirmed yet").register(registry);
+    Gauge.builder("tributary.forwarder.lag.bytes", this, f -> f.lag().bytes()).baseUnit("bytes")
+        .description("bytes of spool records Kafka has not confirmed yet").register(registry);
+    Gauge.builder("tributary.forwarder.lag.oldest.seconds", this, f -> f.lag().oldestAgeMillis() / 1000.0)
+        .description("age of the oldest spool record Kafka has not confirmed").register(registry);
+    Gauge.builder("tributary.forwarder.kafka.reachable", this, f -> f.kafkaReachable() ? 1 : 0)
+        .description("1 while Kafka answers, 0 while it does not").register(registry);
+    Gauge.builder("tributary.forwarder.dead.letters.stored", deadLetters, DeadLetters::count)
+        .description("records in the dead-letter spool, waiting for 'tributary dead-letters replay'").register(registry);
     this.thread = Thread.ofPlatform().name("tributary-forwarder").daemon().unstarted(this::run);
   }
 
@@ -268,7 +273,8 @@ public final class SpoolForwarder implements Closeable {
     } else if (neverAccepted(error)) {
       setAside(t, ticket, r, topic, error);
     } else {
-      Counter.builder("tributary.forwarder.errors").tag("error", error.getClass().getSimpleName()).register(registry).increment();
+      Counter.builder("tributary.forwarder.errors").description("failed sends, retried, by error type")
+          .tag("error", error.getClass().getSimpleName()).register(registry).increment();
       t.fail(error);
     }
   }

@@ -1,5 +1,6 @@
 package dev.tributary.lake;
 
+import dev.tributary.spool.Quantity;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,7 +46,8 @@ final class LandedEvents {
     files.sort(Comparator.comparingLong(f -> namer.coveredRange(f.getFileName().toString()).orElseThrow().first()));
     long sinceMillis = since.toEpochMilli();
     for (Path file : files) readInto(window, file, sinceMillis);
-    log.info("dedup window rebuilt from {} lake files: {} event_ids received since {}", files.size(), window.size(), since);
+    log.info("dedup window rebuilt from {}: {} received since {}", Quantity.of(files.size(), "lake file"),
+        Quantity.of(window.size(), "event_id"), since);
     return window;
   }
 

@@ -30,8 +30,8 @@ final class BenchCommand implements Runnable {
   }
 
   @Command(name = "capture", mixinStandardHelpOptions = true, sortOptions = false,
-      description = {"Open-loop load against a capture server: requests are scheduled at fixed times and latency is",
-          "measured from when each was due, so a stall is charged to every request it delayed.",
+      description = {"Open-loop load against a capture server, latency measured from when each request was due.",
+          "Requests are scheduled at fixed times, so a stall is charged to every request it delayed.",
           "With --compare, starts capture over the spool and over a SQLite spool (WAL, synchronous=FULL) in this",
           "process and runs the same loads against both: 500, 4,000, 20,000 single-event req/s, then the highest",
           "sustained rate of 100-event requests."})

@@ -8,6 +8,7 @@ import dev.tributary.bus.LocalBus;
 import dev.tributary.spool.FsyncPolicy;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -45,11 +46,14 @@ final class BusCommand implements Callable<Integer> {
   @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
   @Option(names = "--fsync", defaultValue = "always", description = "always (default: answer after fsync), never, or interval=<ms>")
   String fsync;
-  @Option(names = "--max-chunk-size", defaultValue = "20MiB", description = "start a new chunk past this size (default 20MiB)") String maxChunkSize;
-  @Option(names = "--rotate-interval", defaultValue = "10m", description = "complete a non-empty chunk after this long (default 10m)") String rotateInterval;
-  @Option(names = "--retention-age", description = "delete complete chunks last written longer ago, read or not (default: keep)") String retentionAge;
-  @Option(names = "--retention-size", description = "per category, delete the oldest complete chunks past this size (default: no limit)")
-  String retentionSize;
+  @Option(names = "--max-chunk-size", defaultValue = "20MiB", converter = LayeredSettings.SizeConverter.class,
+      description = "start a new chunk past this size (default 20MiB)") long maxChunkSize;
+  @Option(names = "--rotate-interval", defaultValue = "10m", converter = LayeredSettings.DurationConverter.class,
+      description = "complete a non-empty chunk after this long (default 10m)") Duration rotateInterval;
+  @Option(names = "--retention-age", converter = LayeredSettings.DurationConverter.class,
+      description = "delete complete chunks last written longer ago, read or not (default: keep)") Duration retentionAge;
+  @Option(names = "--retention-size", converter = LayeredSettings.SizeConverter.class,
+      description = "per category, delete the oldest complete chunks past this size (default: no limit)") Long retentionSize;
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
       description = "serve the same API from Kafka at host:port[,...] instead of local chunk files (see docs/bus.md)") String kafka;
   @Option(names = "--topic-prefix", defaultValue = "bus.", description = "with --kafka, a category's topic is this plus its name (default bus.)")
@@ -74,11 +78,9 @@ final class BusCommand implements Callable<Integer> {
     BusConfig config;
     try {
       config = new BusConfig(chunks, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),
-          LayeredSettings.size(maxChunkSize), LayeredSettings.duration(rotateInterval),
-          retentionAge == null ? null : LayeredSettings.duration(retentionAge), retentionSize == null ? 0 : LayeredSettings.size(retentionSize));
+          maxChunkSize, rotateInterval, retentionAge, retentionSize == null ? 0 : retentionSize);
     } catch (IllegalArgumentException e) {
-      spec.commandLine().getErr().println("tributary bus: " + (e.getMessage() == null ? "invalid size or duration (use 20MiB, 10m, 500ms)"
-          : e.getMessage()));
+      spec.commandLine().getErr().println("tributary bus: " + e.getMessage());
       return ExitCodes.USAGE;
     }
     String busy = PortProbe.problem(bind, port, "--port");

@@ -6,6 +6,7 @@ import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
 import dev.tributary.testkit.KafkaBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +34,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dev", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Try the whole pipeline on one machine: Kafka, serve, refine and the lake sink in one command.",
-        "A local Kafka broker (a child JVM, data in <data-dir>/kafka, kept across runs), serve forwarding to it, refine",
-        "(<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake, a file completed every 10 s).",
+        "A local Kafka broker (a child JVM on 127.0.0.1:9092, data in <data-dir>/kafka, kept across runs), serve forwarding to it, "
+            + "refine (<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake, "
+            + "a file completed every 10 s).",
         "Refine and the sink use their own group ids (tributary-dev-refine, tributary-dev-sink), so a refine or sink started beside dev runs apart from it.",
         "Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
         "The broker's jars come from the local Maven repository of the build (see docs/kafka.md)."})
@@ -51,12 +53,16 @@ final class DevCommand implements Callable<Integer> {
    */
   static final String REFINE_APPLICATION_ID = "tributary-dev-refine";
   static final String SINK_GROUP = "tributary-dev-sink";
+  /** Kafka's usual port, so that the README's commands beside dev work as written. */
+  static final int DEFAULT_KAFKA_PORT = 9092;
 
   @Spec CommandSpec spec;
 
   @Option(names = "--port", description = "HTTP port of the capture API (default 8080)") String port;
   @Option(names = "--data-dir", description = "spool, Kafka's data, refine's state and the lake (default ./tributary-dev)") String dataDir = "./tributary-dev";
   @Option(names = "--topic", description = "raw Kafka topic (default events); refine writes <topic>.refined") String topic;
+  @Option(names = "--kafka-port", paramLabel = "PORT",
+      description = "the broker's port on 127.0.0.1 (default 9092, or a free one when 9092 is taken; 0: a free one)") Integer kafkaPort;
 
   @Override
   public Integer call() throws Exception {
@@ -68,18 +74,33 @@ final class DevCommand implements Callable<Integer> {
       if (s.topic().contains("{")) throw new ConfigException("dev refines one topic; topic templates like " + s.topic() + " need serve --kafka");
       Integer refused = ServeCommand.refusal(s, spec.commandLine().getErr(), "dev");
       if (refused != null) return refused;
+      if (kafkaPort != null && (kafkaPort < 0 || kafkaPort > 65535)) throw new ConfigException("--kafka-port must be 0 to 65535, got " + kafkaPort);
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("tributary dev: " + e.getMessage());
       return ExitCodes.USAGE;
     }
+    String busy = kafkaPort == null ? null : PortProbe.problem("127.0.0.1", kafkaPort, "--kafka-port (0: any free port)");
+    if (busy != null) {
+      spec.commandLine().getErr().println("tributary dev: " + busy);
+      return ExitCodes.FAILURE;
+    }
     Path dir = Path.of(dataDir).toAbsolutePath().normalize();
     log.info("starting a Kafka broker in {} (takes a few seconds; delete the directory for an empty broker)", dir.resolve("kafka"));
-    try (KafkaBroker broker = KafkaBroker.startOrResume(dir.resolve("kafka"))) {
+    try (KafkaBroker broker = KafkaBroker.startOrResume(dir.resolve("kafka"), brokerPort())) {
       ServeSettings settings = ServeSettings.resolve(null, System.getenv(), flags(broker.bootstrapServers()));
       broker.createTopicIfMissing(settings.topic(), PARTITIONS);
       return runPipeline(broker.bootstrapServers(), settings, dir);
     }
   }
+
+  private int brokerPort() {
+    if (kafkaPort != null) return kafkaPort;
+    if (PortProbe.problem("127.0.0.1", DEFAULT_KAFKA_PORT, "--kafka-port") == null) return DEFAULT_KAFKA_PORT;
+    log.warn("port {} is in use (another Kafka?): the broker takes a free port, printed below; --kafka-port chooses one",
+        DEFAULT_KAFKA_PORT);
+    return 0;
+  }
+
 
   private int runPipeline(String bootstrap, ServeSettings settings, Path dir) throws Exception {
     String refined = settings.topic() + ".refined";

@@ -56,7 +56,7 @@ final class DrainCommand implements Callable<Integer> {
   String kafka;
 
   @Option(names = "--topic", defaultValue = ForwarderConfig.DEFAULT_TOPIC,
-      description = "topic, or a template like events.{event} (default: ${DEFAULT-VALUE}); use what the node used")
+      description = "topic, or a template like events.{event}; use what the node used (default ${DEFAULT-VALUE})")
   String topic;
 
   @Option(names = "--dead-letters", paramLabel = "DIR",

@@ -38,10 +38,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
-    description = {"Event-sourcing journals on Kafka with a PostgreSQL read store.",
-        "Kafka records in kafka-journal's wire format. Run 'journal replicate' somewhere to copy the topics into PostgreSQL;"
-            + " the other commands work without it, as reads merge PostgreSQL with the unreplicated Kafka head.",
-        "See docs/journal.md."},
+    description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
+        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -57,7 +55,7 @@ final class JournalCommand implements Runnable {
     String kafka;
 
     @Option(names = "--postgres", paramLabel = "JDBC_URL", required = true, converter = PostgresUrlConverter.class,
-        description = "the read store, e.g. jdbc:postgresql://localhost:5432/app?user=app&password=secret")
+        description = {"the read store, e.g.", "jdbc:postgresql://localhost:5432/app?user=app&password=secret"})
     String postgres;
   }
 
@@ -91,9 +89,8 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "replicate", mixinStandardHelpOptions = true,
-      description = {"Copy the journal topics into PostgreSQL until SIGTERM or Ctrl-C.",
-          "Creates the tables, and runs as a consumer group: run several for standby or throughput."
-              + " Also purges journals whose expireAfter has passed.",
+      description = {"Copy the journal topics into PostgreSQL (creating its tables), as a consumer group.",
+          "Run several for standby or throughput. Also purges journals whose expireAfter has passed. Runs until SIGTERM or Ctrl-C.",
           "A record that cannot be decoded stops its partition with an error; nothing is skipped.",
           "SIGTERM or Ctrl-C: finishes the poll in hand, commits it, and exits 0."})
   static final class Replicate implements Callable<Integer> {
@@ -104,7 +101,7 @@ final class JournalCommand implements Runnable {
         description = "replicate every topic whose name starts with PREFIX (default: ${DEFAULT-VALUE})")
     String prefix;
 
-    @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "consumer group (default: ${DEFAULT-VALUE})")
+    @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "the consumer group (default ${DEFAULT-VALUE})")
     String group;
 
     @Option(names = "--purge-expired-every", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
@@ -144,10 +141,9 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "append", mixinStandardHelpOptions = true,
-      description = {"Append the events on standard input as one atomic Append.",
-          "One JSON object a line:  {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}",
-          "seqNr is optional (it continues the journal); \"payloadType\":\"text\" or \"binary\" (base64) for non-JSON"
-              + " payloads. Prints the partition and offset of the Append."})
+      description = {"Append the events on standard input, one JSON object a line, as ONE atomic Append.",
+          "A line: {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}; seqNr is optional (it continues the journal);",
+          "\"payloadType\":\"text\" or \"binary\" (base64) for non-JSON payloads. Prints the partition and offset."})
   static final class Append implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;
@@ -206,8 +202,7 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "read", mixinStandardHelpOptions = true,
-      description = {"Print the journal's events from --from on, one JSON line each.",
-          "Each line:  {\"seqNr\":..,\"tags\":[..],\"payload\":..}"})
+      description = {"Print the journal's events from --from on, one JSON line each.", "A line: {\"seqNr\":..,\"tags\":[..],\"payload\":..}"})
   static final class Read implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Target target;

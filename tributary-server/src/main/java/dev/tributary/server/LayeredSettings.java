@@ -6,13 +6,17 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The settings of a command, resolved in layers: built-in defaults, then the YAML config file,
@@ -59,8 +63,13 @@ final class LayeredSettings {
     }
   }
 
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|TiB)?");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+  /** Binary units (KiB = 1024) and decimal ones (KB = 1000), as Kubernetes reads them; letter case aside. */
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([kmgt])(i)?)?b?", Pattern.CASE_INSENSITIVE);
+  /** One or more parts, largest unit first as Go writes them: 2h, 1m30s, 1h30m, 500ms. */
+  private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:d|h|ms|m|s))+");
+  private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(d|h|ms|m|s)");
+  /** Read by the launcher script and by logback.xml, not by a command's settings. */
+  private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL");
 
   private final Schema schema;
   private final Map<String, Value> values;
@@ -149,8 +158,12 @@ final class LayeredSettings {
   private static Key known(Schema schema, String name, String source) {
     Key k = schema.keys.get(name);
     if (k == null) {
+      List<String> known = new ArrayList<>(schema.keys.keySet());
+      known.add(schema.passthroughKey);
+      List<String> close = CloseNames.of(name, known);
       throw new IllegalArgumentException(source + ": unknown key '" + name + "' for tributary " + schema.command
-          + "; known keys: " + String.join(", ", schema.keys.keySet()) + ", " + schema.passthroughKey);
+          + (close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close) + "?)")
+          + "; known keys: " + String.join(", ", known));
     }
     return k;
   }
@@ -163,6 +176,22 @@ final class LayeredSettings {
       throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + text
           + "'; accepted: " + k.accepted);
     }
+  }
+
+  /**
+   * One warning line for each {@code TRIBUTARY_*} variable that no command reads, naming the
+   * closest known ones: a typo would otherwise leave a default in force without a word.
+   */
+  static List<String> unknownVariables(Map<String, String> env, Collection<Schema> schemas) {
+    String prefix = "TRIBUTARY_";
+    List<String> known = new ArrayList<>(OTHER_VARIABLES.stream().map(v -> v.substring(prefix.length())).toList());
+    schemas.forEach(schema -> schema.keys.values().forEach(k -> known.add(k.env().substring(prefix.length()))));
+    return env.keySet().stream().filter(name -> name.startsWith(prefix) && !known.contains(name.substring(prefix.length())))
+        .sorted().map(name -> {
+          List<String> close = CloseNames.of(name.substring(prefix.length()), known).stream().map(prefix::concat).toList();
+          return "tributary: warning: ignoring environment variable " + name + ", which no setting reads"
+              + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?");
+        }).toList();
   }
 
   @SuppressWarnings("unchecked")
@@ -209,40 +238,74 @@ final class LayeredSettings {
     };
   }
 
+  /** {@code 1048576}, {@code 512KiB}, {@code 64MiB}, {@code 10GB} (10^10 bytes), {@code 10GiB}, {@code 1TB}... */
   static long size(String s) {
     Matcher m = SIZE.matcher(s);
     if (!m.matches()) throw new IllegalArgumentException();
-    int shift = switch (m.group(2) == null ? "B" : m.group(2)) {
-      case "KiB" -> 10;
-      case "MiB" -> 20;
-      case "GiB" -> 30;
-      case "TiB" -> 40;
-      default -> 0;
-    };
-    return Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+    long n = Long.parseLong(m.group(1));
+    if (m.group(2) == null) return n;
+    int power = "kmgt".indexOf(Character.toLowerCase(m.group(2).charAt(0))) + 1;
+    long unit = 1;
+    for (int i = 0; i < power; i++) unit = Math.multiplyExact(unit, m.group(3) == null ? 1000L : 1024L);
+    return Math.multiplyExact(n, unit);
   }
 
-  /** A picocli flag that takes {@code 500ms}, {@code 90s}, {@code 10m} or {@code 2h}. */
+  /** A picocli flag that takes {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1m30s} or {@code 2h}. */
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       try {
         return duration(value.trim());
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("'" + value + "' is not a duration like 500ms, 90s, 10m or 2h");
+        throw new TypeConversionException("'" + value + "' is not a duration like 500ms, 90s, 10m, 1m30s or 2h");
+      }
+    }
+  }
+
+  /** A picocli flag that takes a size like {@code 20MiB}, {@code 10GB} or {@code 1048576}. */
+  static final class SizeConverter implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return size(value.trim());
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw new TypeConversionException("'" + value + "' is not a size like 20MiB, 512KiB, 10GB or 1048576 (bytes)");
       }
     }
   }
 
   static Duration duration(String s) {
-    Matcher m = DURATION.matcher(s);
-    if (!m.matches()) throw new IllegalArgumentException();
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
+    if (!DURATION.matcher(s).matches()) throw new IllegalArgumentException();
+    Duration total = Duration.ZERO;
+    Matcher part = DURATION_PART.matcher(s);
+    while (part.find()) {
+      long n = Long.parseLong(part.group(1));
+      total = total.plus(switch (part.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      });
+    }
+    return total;
+  }
+
+  /** A duration above zero and at most {@code limit}. */
+  static Function<String, Object> durationUpTo(Duration limit) {
+    return s -> {
+      Duration d = duration(s);
+      if (d.isZero() || d.compareTo(limit) > 0) throw new IllegalArgumentException();
+      return d;
+    };
+  }
+
+  /** A size or count of at least 1. */
+  static Function<String, Object> positive(Function<String, ? extends Number> parser) {
+    return s -> {
+      Number n = parser.apply(s);
+      if (n.longValue() < 1) throw new IllegalArgumentException();
+      return n;
     };
   }
 

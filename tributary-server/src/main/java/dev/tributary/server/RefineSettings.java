@@ -17,7 +17,7 @@ final class RefineSettings {
       .key("output", "refined topic to write; created with the input's partition count when missing", RefineConfig.DEFAULT_OUTPUT,
           s -> s, "a topic name")
       .key("dedup_window", "an event_id seen again within this much received_at time is dropped", "24h",
-          LayeredSettings::duration, "a duration like 24h or 30m")
+          LayeredSettings::duration, "a duration like 24h, 30m or 1h30m")
       .key("reorder", "hold events this long and emit them in received_at order per partition; off = no reordering", "off",
           RefineSettings::reorder, "off, or a duration like 20s")
       .key("port", "HTTP port of /health/live, /health/ready and /metrics", "8082", LayeredSettings::port, "an integer 0-65535")

@@ -54,7 +54,7 @@ final class SendCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", arity = "0..1", description = "NDJSON file; stdin when absent or '-'")
   String file;
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "capture server base URL (default: ${DEFAULT-VALUE})")
+  @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = {"capture server base URL", "(default ${DEFAULT-VALUE})"})
   URI url;
 
   @Option(names = "--token", description = "bearer token, when the server has a tokens file")

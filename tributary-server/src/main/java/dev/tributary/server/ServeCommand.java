@@ -12,6 +12,7 @@ import dev.tributary.kafka.ForwarderConfig;
 import dev.tributary.kafka.SpoolForwarder;
 import dev.tributary.lake.LakeConfig;
 import dev.tributary.lake.SpoolLakeSink;
+import dev.tributary.spool.Quantity;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolUsage;
@@ -49,12 +50,12 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--port", description = "HTTP port (default 8080)") String port;
   @Option(names = "--bind", description = "address to listen on (default 127.0.0.1; others need --tokens-file)") String bind;
-  @Option(names = "--data-dir", description = "spool and default lake location (default ./tributary-data)") String dataDir;
+  @Option(names = "--data-dir", description = "spool and lake location (default ./tributary-data)") String dataDir;
   @Option(names = "--lake", description = "lake root directory (default <data-dir>/lake)") String lake;
   @Option(names = "--fsync", description = "always (default), never, or interval=<ms>") String fsync;
   @Option(names = "--tokens-file", description = "YAML file mapping tokens to apps; enables auth") String tokensFile;
   @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake / Kafka to catch up (default 30s, 60s with Kafka)") String drainTimeout;
-  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka at host:port[,host:port...]") String kafka;
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka: host:port[,...]") String kafka;
   @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
   @Option(names = "--linger", description = "Kafka producer linger (default 20ms)") String linger;
   @Option(names = "--lake-too", description = "with --kafka, land events in the local lake as well") boolean lakeToo;
@@ -217,8 +218,9 @@ final class ServeCommand implements Callable<Integer> {
       boolean forwarder = lag.name().equals(SpoolForwarder.CURSOR);
       boolean idle = forwarder ? s.kafka().isEmpty() : !s.lakeEnabled();
       if (idle && lag.records() > 0) {
-        log.warn("cursor '{}' of an earlier run has {} records ({} bytes) it has not taken, and this run does not start it; "
-                + "the spool keeps them (and everything after) until it runs again: {}", lag.name(), lag.records(), lag.bytes(),
+        log.warn("cursor '{}' of an earlier run has {} ({} bytes) it has not taken, and this run does not start it; "
+                + "the spool keeps them (and everything after) until it runs again: {}", lag.name(), Quantity.of(lag.records(), "record"),
+            lag.bytes(),
             forwarder ? "serve --kafka, or 'tributary drain', forwards them" : "serve --lake-too lands them");
       }
     }
@@ -295,9 +297,9 @@ final class ServeCommand implements Callable<Integer> {
         return;
       }
       exitCode = ExitCodes.DRAIN_INCOMPLETE;
-      log.warn("drain timeout of {} s passed with {} records not yet in Kafka (Kafka {}); the spool {} keeps them: "
+      log.warn("drain timeout of {} s passed with {} not yet in Kafka (Kafka {}); the spool {} keeps them: "
               + "exiting with {} so the volume is kept; a restart or 'tributary drain' forwards them",
-          timeout.toSeconds(), forwarder.lag().records(), forwarder.kafkaReachable() ? "reachable" : "unreachable",
+          timeout.toSeconds(), Quantity.of(forwarder.lag().records(), "record"), forwarder.kafkaReachable() ? "reachable" : "unreachable",
           settings.spoolDir().toAbsolutePath().normalize(), ExitCodes.DRAIN_INCOMPLETE);
     }
 

@@ -21,11 +21,11 @@ final class ServeSettings {
       .key("fsync", "when an append is durable", "always", FsyncPolicy::parse, "always, never, interval=<milliseconds>")
       .key("tokens_file", "YAML file of tokens and their apps; none = no auth, loopback only", "", s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
       .key("max_request_bytes", "largest request body after decompression", "4MiB", LayeredSettings::size, "a size like 4MiB, 512KiB or 1048576")
-      .key("spool_max_bytes", "spool capacity; past it capture answers 503", "10GiB", LayeredSettings::size, "a size like 10GiB")
-      .key("spool_segment_bytes", "spool segment size", "64MiB", LayeredSettings::size, "a size like 64MiB")
-      .key("lake_roll_bytes", "a lake file is completed at this many uncompressed bytes", "128MiB", LayeredSettings::size, "a size like 128MiB")
-      .key("lake_roll_age", "a lake file is completed at this age", "60s", LayeredSettings::duration, "a duration like 60s, 5m, 500ms")
-      .key("dedup_window", "a retried event_id within this window lands once", "10m", LayeredSettings::duration, "a duration like 10m")
+      .key("spool_max_bytes", "spool capacity; past it capture answers 503", "10GiB", LayeredSettings::size, "a size like 10GiB, 10GB or 1048576 (bytes)")
+      .key("spool_segment_bytes", "spool segment size", "64MiB", LayeredSettings::size, "a size like 64MiB, 64MB or 1048576 (bytes)")
+      .key("lake_roll_bytes", "a lake file is completed at this many uncompressed bytes", "128MiB", LayeredSettings::size, "a size like 128MiB, 128MB or 1048576 (bytes)")
+      .key("lake_roll_age", "a lake file is completed at this age", "60s", LayeredSettings::duration, "a duration like 60s, 5m, 1m30s or 500ms")
+      .key("dedup_window", "a retried event_id within this window lands once", "10m", LayeredSettings::duration, "a duration like 10m, 1h or 1m30s")
       .key("drain_timeout", "on SIGTERM, how long to let the lake (or Kafka) catch up before exiting", "<30s, 60s with kafka>",
           LayeredSettings::duration, "a duration like 30s")
       .key("kafka", "Kafka bootstrap servers; when set the spool is forwarded to Kafka and the lake is off", "",

@@ -27,9 +27,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary sink}: Kafka to the lake (a directory or S3), exactly once, as a member of a consumer group. */
 @Command(name = "sink", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Land Kafka topics in the lake, each record exactly once, as a member of a consumer group",
-        "(run more members with the same --group to share the partitions). Files are named after topic, partition",
-        "and offsets, under events/event_type=<type>/dt=<day>/hour=<hh>/ (bad records under events/_errors/).",
+    description = {"Land Kafka topics in the lake, each record exactly once, as a member of a consumer group.",
+        "Run more members with the same --group to share the partitions.",
+        "Files are named after topic, partition and offsets, under events/event_type=<type>/dt=<day>/hour=<hh>/ (bad records under events/_errors/).",
         "Offsets are committed only once the files holding the records below them are published.",
         "S3 uses the AWS SDK's standard credential and region chains (AWS_ACCESS_KEY_ID, ~/.aws, instance roles).",
         "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
@@ -42,7 +42,7 @@ final class SinkCommand implements Callable<Integer> {
 
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers host:port[,...] (required)") String kafka;
   @Option(names = "--topics", description = "topic names, comma-separated, or /regex/ (default events)") String topics;
-  @Option(names = "--lake", description = "a directory or s3://bucket/prefix (default ./tributary-data/lake)") String lake;
+  @Option(names = "--lake", description = {"a directory or s3://bucket/prefix", "(default ./tributary-data/lake)"}) String lake;
   @Option(names = "--format", description = "ndjson (gzip, default), ndjson-zstd or parquet") String format;
   @Option(names = "--group", description = "consumer group (default " + KafkaSinkConfig.DEFAULT_GROUP + ")") String group;
   @Option(names = "--max-file-age", description = "complete files at this received_at span or age (default 5m, at most 1h)") String maxFileAge;

@@ -23,11 +23,11 @@ final class SinkSettings {
       .key("group", "Kafka consumer group; members of one group share the partitions", KafkaSinkConfig.DEFAULT_GROUP,
           s -> s, "a group id")
       .key("max_file_age", "a file is completed once its received_at spans this, or it is this old (at most 1h)", "5m",
-          LayeredSettings::duration, "a duration like 5m, 30s, 1h")
-      .key("max_file_bytes", "a file is completed at this many uncompressed bytes", "128MiB", LayeredSettings::size,
-          "a size like 128MiB")
+          LayeredSettings.durationUpTo(KafkaSinkConfig.MAX_FILE_AGE_LIMIT), "a duration above 0 and at most 1h, like 5m, 1m30s or 1h")
+      .key("max_file_bytes", "a file is completed at this many uncompressed bytes", "128MiB", LayeredSettings.positive(LayeredSettings::size),
+          "a size above 0 like 128MiB, 100MB or 1048576 (bytes)")
       .key("max_file_records", "a file is completed at this many records", Integer.toString(KafkaSinkConfig.DEFAULT_MAX_FILE_RECORDS),
-          Integer::parseInt, "a positive integer")
+          LayeredSettings.positive(Integer::parseInt), "a positive integer")
       .key("s3_endpoint", "an S3-compatible endpoint instead of AWS's (MinIO, S3Proxy, ...)", "",
           s -> s.isEmpty() ? null : URI.create(s), "a URL like http://127.0.0.1:9000")
       .key("s3_path_style", "address buckets as endpoint/bucket (most S3-compatible stores need it)", "<true with s3_endpoint>",

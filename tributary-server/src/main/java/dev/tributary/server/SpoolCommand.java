@@ -1,5 +1,6 @@
 package dev.tributary.server;
 
+import dev.tributary.spool.Quantity;
 import dev.tributary.spool.SpoolInspector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -42,7 +43,8 @@ final class SpoolCommand implements Runnable {
       SpoolInspector.Report report = examine(spec, dir);
       if (report == null) return ExitCodes.USAGE;
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("spool %s: %d segments, next offset %d%n", report.directory(), report.segments().size(), report.nextOffset());
+      out.printf("spool %s: %s, next offset %d%n", report.directory(), Quantity.of(report.segments().size(), "segment"),
+          report.nextOffset());
       out.printf("%-28s %20s %10s %14s  %s%n", "SEGMENT", "BASE OFFSET", "RECORDS", "BYTES", "PROBLEM");
       for (SpoolInspector.SegmentReport s : report.segments()) {
         out.printf("%-28s %20d %10d %14d  %s%n", s.file(), s.baseOffset(), s.records(), s.bytes(), s.problem() == null ? "" : s.problem());
@@ -67,8 +69,8 @@ final class SpoolCommand implements Runnable {
       if (report == null) return ExitCodes.USAGE;
       long records = report.segments().stream().mapToLong(SpoolInspector.SegmentReport::records).sum();
       if (report.problems().isEmpty()) {
-        spec.commandLine().getOut().printf("spool %s: OK, %d records in %d segments, %d cursors%n",
-            dir, records, report.segments().size(), report.cursors().size());
+        spec.commandLine().getOut().printf("spool %s: OK, %s in %s, %s%n", dir, Quantity.of(records, "record"),
+            Quantity.of(report.segments().size(), "segment"), Quantity.of(report.cursors().size(), "cursor"));
         return ExitCodes.OK;
       }
       PrintWriter err = spec.commandLine().getErr();

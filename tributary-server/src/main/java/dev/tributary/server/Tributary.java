@@ -1,7 +1,12 @@
 package dev.tributary.server;
 
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The one executable. Each subcommand wires components together; none holds pipeline logic. */
 @Command(
@@ -14,6 +19,8 @@ import picocli.CommandLine.Command;
         BenchCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Quick start:  tributary serve   then   curl -H 'Content-Type: application/json' -d '{\"event\":\"signup\"}' http://127.0.0.1:8080/v1/events"})
 public final class Tributary implements Runnable {
+  /** The settings of every command that reads {@code TRIBUTARY_*} variables. */
+  private static final List<LayeredSettings.Schema> SETTINGS = List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -28,7 +35,43 @@ public final class Tributary implements Runnable {
       cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + messageOf(e));
       return ExitCodes.FAILURE;
     });
+    cli.setParameterExceptionHandler(Tributary::badUsage);
+    cli.setExecutionStrategy(parsed -> {
+      LayeredSettings.unknownVariables(System.getenv(), SETTINGS).forEach(cli.getErr()::println);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cli;
+  }
+
+  /**
+   * Picocli's own suggestions rank by shared letter pairs, so {@code --prot} got
+   * {@code --producer-property} and not {@code --port}; these rank by edits. Without a suggestion,
+   * a pointer to the help rather than the whole usage, which would push the message off the screen.
+   */
+  private static int badUsage(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println(e.getMessage());
+    List<String> close = e instanceof UnmatchedArgumentException u ? closeNames(cmd, u.getUnmatched()) : List.of();
+    if (close.isEmpty()) {
+      err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+    } else {
+      err.println("Did you mean: " + String.join(", ", close) + "?");
+    }
+    err.flush();
+    return ExitCodes.USAGE;
+  }
+
+  private static List<String> closeNames(CommandLine cmd, List<String> unmatched) {
+    List<String> close = new ArrayList<>();
+    for (String arg : unmatched) {
+      boolean option = arg.startsWith("-");
+      var known = option ? cmd.getCommandSpec().optionsMap().keySet() : cmd.getSubcommands().keySet();
+      for (String name : CloseNames.of(option ? arg.split("=", 2)[0] : arg, known)) {
+        if (!close.contains(name)) close.add(name);
+      }
+    }
+    return close;
   }
 
   private static String messageOf(Throwable e) {

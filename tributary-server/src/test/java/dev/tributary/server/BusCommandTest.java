@@ -82,7 +82,7 @@ class BusCommandTest {
     assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--instance", "../x")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("invalid instance name '../x'");
     assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--max-chunk-size", "lots")).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("invalid size or duration");
+    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': 'lots' is not a size like 20MiB");
     assertThat(cli.execute("bus", "--port", "0", "--kafka", "127.0.0.1:9", "--records-per-chunk", "0"))
         .isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("records per chunk must be positive");

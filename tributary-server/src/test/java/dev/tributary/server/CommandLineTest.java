@@ -11,6 +11,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -188,7 +190,7 @@ class CommandLineTest {
       spool.cursor("lake").acknowledge(3);
     }
     assertThat(run("spool", "verify", spoolDir.toString())).isZero();
-    assertThat(out.toString()).contains("OK, 10 records in 1 segments, 1 cursors");
+    assertThat(out.toString()).contains("OK, 10 records in 1 segment, 1 cursor");
     assertThat(run("spool", "inspect", spoolDir.toString())).isZero();
     assertThat(out.toString()).contains("00000000000000000000.seg", "lake", "6");
     try (RandomAccessFile f = new RandomAccessFile(spoolDir.resolve("00000000000000000000.seg").toFile(), "rw")) {
@@ -199,5 +201,107 @@ class CommandLineTest {
     }
     assertThat(run("spool", "verify", spoolDir.toString())).isEqualTo(ExitCodes.FAILURE);
     assertThat(err.toString()).contains("corrupt record at position 40");
+  }
+
+  @Test
+  void aMistypedFlagSuggestsTheClosestOneFirst() {
+    assertThat(run("serve", "--prot", "9000")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Unknown options: '--prot'").contains("Did you mean: --port?\n");
+    assertThat(run("sink", "--max-file-ag", "5m")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Did you mean: --max-file-age?");
+    assertThat(run("serv")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Did you mean: serve?");
+    assertThat(run("serve", "--zzzzzz")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("See 'tributary serve --help'.");
+  }
+
+  @Test
+  void durationsAndSizesAreReadInTheirUsualForms() throws Exception {
+    Path file = dir.resolve("t.yaml");
+    Files.writeString(file, "kafka: k:9092\nmax_file_age: 1m30s\nmax_file_bytes: 10GB\n");
+    var sink = SinkSettings.resolve(file, Map.of(), Map.of(), Map.of()).sinkConfig();
+    assertThat(sink.maxFileAge()).isEqualTo(java.time.Duration.ofSeconds(90));
+    assertThat(sink.maxFileBytes()).isEqualTo(10_000_000_000L);
+    Files.writeString(file, "max_file_age: 1h\n");
+    assertThat(SinkSettings.resolve(file, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of(), Map.of()).sinkConfig().maxFileAge())
+        .isEqualTo(java.time.Duration.ofHours(1));
+    ServeSettings serve = ServeSettings.resolve(null, Map.of("TRIBUTARY_SPOOL_MAX_BYTES", "10GiB", "TRIBUTARY_DEDUP_WINDOW", "2h"),
+        Map.of("lake_roll_age", "1m30s", "spool_segment_bytes", "64mb"));
+    assertThat(serve.spoolMaxBytes()).isEqualTo(10L << 30);
+    assertThat(serve.spoolSegmentBytes()).isEqualTo(64_000_000L);
+    assertThat(serve.dedupWindow()).isEqualTo(java.time.Duration.ofHours(2));
+    assertThat(serve.lakeRollAge()).isEqualTo(java.time.Duration.ofSeconds(90));
+    assertThat(RefineSettings.resolve(null, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of("dedup_window", "1d12h"), Map.of())
+        .config().dedupWindow()).isEqualTo(java.time.Duration.ofHours(36));
+  }
+
+  @Test
+  void aFileAgeTooLongOrNotADurationNamesTheKeyTheFileAndTheAcceptedForms() throws Exception {
+    Path file = dir.resolve("sink.yaml");
+    for (String value : new String[] {"2h", "soon", "0s"}) {
+      Files.writeString(file, "max_file_age: " + value + "\n");
+      assertThat(run("sink", "--kafka", "k:9092", "--config", file.toString())).as(value).isEqualTo(ExitCodes.USAGE);
+      assertThat(err.toString()).contains("setting 'max_file_age' from config file " + file + ": invalid value '" + value + "'",
+          "accepted: a duration above 0 and at most 1h, like 5m, 1m30s or 1h");
+    }
+    assertThat(run("sink", "--kafka", "k:9092", "--max-file-records", "0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("setting 'max_file_records' from flag --max-file-records");
+  }
+
+  @Test
+  void aMistypedKeyInTheFileSuggestsTheKnownOne() throws Exception {
+    Path file = dir.resolve("t.yaml");
+    Files.writeString(file, "max_file_aeg: 5m\n");
+    assertThatThrownBy(() -> SinkSettings.resolve(file, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of(), Map.of()))
+        .hasMessageContaining("unknown key 'max_file_aeg' for tributary sink (did you mean max_file_age?)");
+  }
+
+  @Test
+  void anUnknownTributaryVariableIsNamedWithTheClosestKnownOne() throws Exception {
+    var schemas = java.util.List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA);
+    assertThat(LayeredSettings.unknownVariables(Map.of("TRIBUTARY_PROT", "1", "TRIBUTARY_JAVA_OPTS", "-Xmx1g", "TRIBUTARY_LOG_LEVEL", "DEBUG",
+        "TRIBUTARY_STATE_DIR", "/s", "TRIBUTARY_MAX_FILE_AGE", "5m", "PATH", "/bin"), schemas))
+        .as("the launcher's and logback's variables and other commands' settings are known").containsExactly(
+            "tributary: warning: ignoring environment variable TRIBUTARY_PROT, which no setting reads; did you mean TRIBUTARY_PORT?");
+    Path log = dir.resolve("serve.log");
+    assertThat(ServeProcess.run(log, Map.of("TRIBUTARY_PROT", "9000"), "serve", "--print-config")).isZero();
+    assertThat(Files.readString(log)).contains("TRIBUTARY_PROT, which no setting reads; did you mean TRIBUTARY_PORT?")
+        .contains("port: 8080   # default");
+  }
+
+  @Test
+  void aBadBusSizeOrDurationNamesTheFlag() {
+    assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--max-chunk-size", "20XB"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': '20XB' is not a size like 20MiB");
+    assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--rotate-interval", "often"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Invalid value for option '--rotate-interval': 'often' is not a duration");
+    assertThat(dir.resolve("bus")).as("nothing was created").doesNotExist();
+  }
+
+  @Test
+  void everyHelpReadsWellAt80Columns() {
+    List<String> problems = new ArrayList<>();
+    helpProblems(Tributary.commandLine(), problems);
+    assertThat(problems).isEmpty();
+  }
+
+  /** Lines past 80 columns, a value split where picocli broke a line inside it ("host:" / "port"), a cut summary. */
+  private static void helpProblems(CommandLine cmd, List<String> problems) {
+    String name = cmd.getCommandSpec().qualifiedName();
+    String[] lines = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].length() > 80) problems.add(name + ": longer than 80 columns: " + lines[i]);
+      if (i > 0 && lines[i].matches("\\s+[/:,.)\\]].*")) problems.add(name + ": split value: " + lines[i - 1] + " | " + lines[i]);
+      if (lines[i].matches(".*\\S[:/\\[(]$") && !lines[i].matches("\\S.*:$")) problems.add(name + ": split value: " + lines[i]);
+    }
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      String[] description = sub.getCommandSpec().usageMessage().description();
+      if (description.length > 0 && !description[0].matches(".*[.)]$")) {
+        problems.add(name + ": the summary of " + sub.getCommandName() + " is not a sentence: " + description[0]);
+      }
+      if (sub.getCommandSpec() != cmd.getCommandSpec() && !sub.getCommandName().equals("help")) helpProblems(sub, problems);
+    }
   }
 }

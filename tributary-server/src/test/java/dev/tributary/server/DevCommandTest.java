@@ -40,6 +40,10 @@ class DevCommandTest {
       dev.awaitReady(port);
       String bootstrap = bootstrap(dev);
       firstBootstrap = bootstrap;
+      if (!bootstrap.equals("127.0.0.1:" + DevCommand.DEFAULT_KAFKA_PORT)) {
+        assertThat(dev.output()).as("only when another process holds 9092 does dev take another port, saying so")
+            .contains("port 9092 is in use (another Kafka?): the broker takes a free port");
+      }
       post(port, "{\"event\":\"signup\",\"distinct_id\":\"u42\",\"event_id\":\"first\"}");
       post(port, "{\"event\":\"signup\",\"distinct_id\":\"u42\",\"event_id\":\"first\"}");
       Awaitility.await("the event in the lake").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
@@ -57,10 +61,10 @@ class DevCommandTest {
     assertThat(LakeFiles.eventIdCounts(data.resolve("lake"))).as("the retried event once in the lake").containsEntry("first", 1);
 
     try (ServeProcess dev = ServeProcess.start(dir.resolve("dev2.log"), Map.of(), "dev", "--port", String.valueOf(port),
-        "--data-dir", data.toString())) {
+        "--data-dir", data.toString(), "--kafka-port", "0")) {
       dev.awaitReady(port);
       String bootstrap = bootstrap(dev);
-      assertThat(bootstrap).isNotEqualTo(firstBootstrap);
+      assertThat(bootstrap).as("--kafka-port 0: another port, the same topics").isNotEqualTo(firstBootstrap);
       assertThat(KafkaTopics.readAll(bootstrap, "events")).as("the raw topic of the first run, kept").hasSize(2);
       post(port, "{\"event\":\"login\",\"event_id\":\"second\"}");
       Awaitility.await("the second run's event in the lake").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))

@@ -60,7 +60,8 @@ class RefineCommandTest {
             "tributary_refine_streams_state{state=\"RUNNING\"} 1.0", "tributary_refine_end_to_end_delay_seconds_count 200");
         assertThat(get(refinePort, "/health/live")).contains("RUNNING");
         assertThat(refine.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isZero();
-        assertThat(refine.output()).contains("dedup window 3600 s", "refine closed");
+        assertThat(refine.output()).contains("dedup window 3600 s", "refine closed")
+            .as("Kafka Streams' advice at every start is taken").doesNotContain("Processing exception handler is not enabled");
       }
       assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
     }

@@ -53,7 +53,9 @@ class ServeKafkaTest {
       assertThat(post(port, body.toString())).isEqualTo(200);
       Awaitility.await("300 events in Kafka").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
           .until(() -> topicSize("e2e.sign_up") + topicSize("e2e.page_view") >= 300);
-      assertThat(metrics(port)).contains("tributary_forwarder_kafka_reachable 1.0").contains("tributary_forwarder_sent_total 300.0");
+      assertThat(metrics(port)).contains("tributary_forwarder_kafka_reachable 1.0").contains("tributary_forwarder_sent_total 300.0")
+          .contains("# HELP tributary_forwarder_lag_records spool records Kafka has not confirmed yet")
+          .as("every meter has a description").doesNotContainPattern("(?m)^# HELP \\S+[ \t]*$");
       assertThat(server.terminate(Duration.ofSeconds(90))).as("exit code after SIGTERM").isZero();
       assertThat(server.output()).contains("Kafka at " + kafka.bootstrapServers(), "no local lake", "drained: every captured event is in Kafka");
     }

@@ -77,7 +77,7 @@ public final class Spool implements Closeable {
         next = createSegment(dir, segments, acknowledgedEnd);
       }
       Spool spool = new Spool(config, lock, segments, next, positions);
-      log.info("spool {} opened: {} segments, offsets {}..{}, fsync {}", dir, segments.size(),
+      log.info("spool {} opened: {}, offsets {}..{}, fsync {}", dir, Quantity.of(segments.size(), "segment"),
           segments.firstKey(), next, config.fsync());
       return spool;
     } catch (IOException | RuntimeException e) {

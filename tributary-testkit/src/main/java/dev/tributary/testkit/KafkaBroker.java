@@ -73,7 +73,12 @@ public final class KafkaBroker implements AutoCloseable {
    * before (its storage is formatted for its cluster id, which is reused), or a new one.
    */
   public static KafkaBroker startOrResume(Path dir) {
-    KafkaBroker broker = create(1, dir);
+    return startOrResume(dir, 0);
+  }
+
+  /** As {@link #startOrResume(Path)}, with clients served on {@code brokerPort} (0: any free port). */
+  public static KafkaBroker startOrResume(Path dir, int brokerPort) {
+    KafkaBroker broker = create(1, dir, brokerPort);
     broker.configure(voters(List.of(broker)), previousClusterId(dir).orElseGet(() -> Uuid.randomUuid().toString()), Map.of());
     broker.launch();
     broker.awaitReady(1, START_TIMEOUT);
@@ -90,9 +95,13 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   static KafkaBroker create(int nodeId, Path dir) {
+    return create(nodeId, dir, 0);
+  }
+
+  private static KafkaBroker create(int nodeId, Path dir, int brokerPort) {
     try {
       Files.createDirectories(dir);
-      return new KafkaBroker(nodeId, dir.toAbsolutePath(), TestPorts.unused(), TestPorts.unused());
+      return new KafkaBroker(nodeId, dir.toAbsolutePath(), brokerPort == 0 ? TestPorts.unused() : brokerPort, TestPorts.unused());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
