@@ -89,8 +89,8 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "replicate", mixinStandardHelpOptions = true,
-      description = {"Copy the journal topics into PostgreSQL (creating its tables), as a consumer group.",
-          "Run several for standby or throughput. Also purges journals whose expireAfter has passed. Runs until SIGTERM or Ctrl-C.",
+      description = {"Copy the journal topics into PostgreSQL until SIGTERM or Ctrl-C.",
+          "Creates its tables and runs as a consumer group: run several for standby or throughput. Also purges journals whose expireAfter has passed.",
           "A record that cannot be decoded stops its partition with an error; nothing is skipped.",
           "SIGTERM or Ctrl-C: finishes the poll in hand, commits it, and exits 0."})
   static final class Replicate implements Callable<Integer> {
@@ -141,8 +141,8 @@ final class JournalCommand implements Runnable {
   }
 
   @Command(name = "append", mixinStandardHelpOptions = true,
-      description = {"Append the events on standard input, one JSON object a line, as ONE atomic Append.",
-          "A line: {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}; seqNr is optional (it continues the journal);",
+      description = {"Append the events on standard input as one atomic Append.",
+          "One JSON object a line: {\"seqNr\":1,\"tags\":[\"a\"],\"payload\":{...}}; seqNr is optional (it continues the journal);",
           "\"payloadType\":\"text\" or \"binary\" (base64) for non-JSON payloads. Prints the partition and offset."})
   static final class Append implements Callable<Integer> {
     @Spec CommandSpec spec;
