@@ -49,7 +49,8 @@ final class MalformedJson {
           + where(m.group(4), m.group(5), oneLine);
     }
     m = ENDS_BETWEEN.matcher(jackson);
-    if (m.lookingAt()) return end + " ends inside an " + noun(m.group(1)) + ", after a ','";
+    // Jackson says this after a ':' as well as after a ','
+    if (m.lookingAt()) return end + " ends inside an " + noun(m.group(1)) + " that is not closed";
     m = ENDS_IN.matcher(jackson);
     if (m.lookingAt()) return end + " ends inside " + (m.group(1).equals("VALUE_STRING") ? "a string (no closing '\"')" : "a field name");
     m = ANY_SOURCE.matcher(jackson);

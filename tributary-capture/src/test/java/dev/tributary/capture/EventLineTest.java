@@ -15,6 +15,8 @@ class EventLineTest {
       "{\"event\":\"a\"                    | malformed JSON at column 13: the object that starts at column 1 is not closed before the end of the line",
       "{\"event\":\"a\",\"n\":[1}          | malformed JSON at column 20: '}' where ']' should close the array that starts at column 18",
       "{\"event\":\"a                      | malformed JSON at column 12: the line ends inside a string (no closing '\"')",
+      "{\"event\":                         | malformed JSON at column 10: the line ends inside an object that is not closed",
+      "{\"event\":\"a\",                   | malformed JSON at column 14: the line ends inside an object that is not closed",
       "{\"type\":\"a\"}                    | missing required field \"event\" (the event type, a non-empty string)",
       "{\"event\":7}                       | \"event\" must be a non-empty string, got a number",
       "[{\"event\":\"a\"}]                 | an array, not an event object",
