@@ -2,6 +2,7 @@ package dev.tributary.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.capture.EventLine;
+import dev.tributary.spool.Quantity;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -220,8 +221,9 @@ final class SendCommand implements Callable<Integer> {
   private void summarize(long nanos) {
     PrintWriter out = spec.commandLine().getOut();
     double seconds = nanos / 1e9;
-    out.printf("sent %d lines: %d events accepted, %d rejected, %d bad lines skipped, in %.1f s (%.0f events/s)%n",
-        lines, accepted, rejected, badLines, seconds, accepted / Math.max(seconds, 1e-9));
+    out.printf("sent %s: %s accepted, %d rejected, %s skipped, in %.1f s (%.0f events/s)%n",
+        Quantity.of(lines, "line"), Quantity.of(accepted, "event"), rejected, Quantity.of(badLines, "bad line"), seconds,
+        accepted / Math.max(seconds, 1e-9));
     errors.forEach(e -> out.println("  rejected: " + e));
   }
 
@@ -244,16 +246,16 @@ final class SendCommand implements Callable<Integer> {
       if (total > 0) {
         int pct = (int) (100 * bytes / total);
         String bar = "#".repeat(pct / 4) + ".".repeat(25 - pct / 4);
-        err.printf("\r[%s] %3d%%  %d events accepted", bar, pct, accepted);
+        err.printf("\r[%s] %3d%%  %s accepted", bar, pct, Quantity.of(accepted, "event"));
       } else {
-        err.printf("\r%d events accepted", accepted);
+        err.printf("\r%s accepted", Quantity.of(accepted, "event"));
       }
       err.flush();
     }
 
     void done(long accepted) {
       if (shown) {
-        err.printf("\r%d events accepted%s%n", accepted, " ".repeat(30));
+        err.printf("\r%s accepted%s%n", Quantity.of(accepted, "event"), " ".repeat(30));
         err.flush();
       }
     }
