@@ -76,7 +76,8 @@ class SinkCommandTest {
     assertThat(Files.readString(log)).contains("tributary sink: kafka is not set");
     assertThat(ServeProcess.run(log, Map.of(), "sink", "--kafka", "127.0.0.1:1", "--max-file-age", "2h"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(Files.readString(log)).contains("max file age must be above 0 and at most 1h, got PT2H");
+    assertThat(Files.readString(log)).contains("setting 'max_file_age' from flag --max-file-age: invalid value '2h'; accepted: "
+        + "a duration above 0 and at most 1h");
     assertThat(ServeProcess.run(log, Map.of("TRIBUTARY_FORMAT", "csv"), "sink", "--kafka", "127.0.0.1:1"))
         .isEqualTo(ExitCodes.USAGE);
     assertThat(Files.readString(log)).contains("setting 'format' from environment variable TRIBUTARY_FORMAT: invalid value 'csv'");
