@@ -7,8 +7,13 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +26,32 @@ final class LakeFiles {
 
   private LakeFiles() {}
 
+  /**
+   * The completed files under {@code lake}, _errors left out. A running sink renames and deletes its
+   * temporary files while this walks, so an entry that vanishes between listing and reading its
+   * attributes is skipped (Files.walk throws NoSuchFileException there).
+   */
   static List<Path> completed(Path lake) throws IOException {
-    if (!Files.exists(lake)) return List.of();
-    try (Stream<Path> files = Files.walk(lake)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".ndjson.gz") && !f.getFileName().toString().startsWith("."))
-          .filter(f -> !f.toString().contains("_errors")).sorted().toList();
-    }
+    List<Path> found = new ArrayList<>();
+    if (!Files.exists(lake)) return found;
+    Files.walkFileTree(lake, new SimpleFileVisitor<>() {
+      @Override public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+        return dir.getFileName().toString().equals("_errors") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(".ndjson.gz") && !name.startsWith(".")) found.add(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+        throw e;
+      }
+    });
+    found.sort(null);
+    return found;
   }
 
   /** How many times each event_id appears in the completed files. */

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,11 +148,7 @@ class QuickStartIT {
   }
 
   private static List<Path> lakeFiles(Path dir) throws IOException {
-    if (!Files.exists(dir)) return List.of();
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".ndjson.gz") && !f.getFileName().toString().startsWith("."))
-          .toList();
-    }
+    return LakeFiles.completed(dir);
   }
 
   /** The README's curl command line, its body and URL as curl will send them, and the answer the comment under it shows. */

@@ -36,6 +36,10 @@ final class ServeProcess implements AutoCloseable {
   /** As {@link #start}, with {@code workDir} as the working directory (null: this JVM's), as a user's shell has one. */
   static ServeProcess startIn(Path workDir, Path log, Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>();
+    // As a terminal starts it: a build run in the background (CI, nohup) ignores SIGINT, children
+    // inherit that, and the JVM then never sees a Ctrl-C (SecondSignalTest failed so).
+    command.add("env");
+    command.add("--default-signal=INT");
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx256m");
     command.add("-cp");

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,12 +86,7 @@ class ServeRelativePathsTest {
   }
 
   private List<Path> lakeFiles() throws IOException {
-    Path data = work.resolve("tributary-data");
-    if (!Files.exists(data)) return List.of();
-    try (Stream<Path> files = Files.walk(data)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".ndjson.gz") && !f.getFileName().toString().startsWith("."))
-          .toList();
-    }
+    return LakeFiles.completed(work.resolve("tributary-data"));
   }
 
   private static String events(String type, int from, int to) {
