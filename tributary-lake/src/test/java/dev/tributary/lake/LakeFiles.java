@@ -5,10 +5,14 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /** Reading a lake back in tests, as plain files. */
@@ -25,14 +29,31 @@ final class LakeFiles {
     }
   }
 
-  /** Every file under {@code dir}, completed or not, sorted by path. */
+  /**
+   * Every file under {@code dir}, completed or not, sorted by path. A running sink renames and
+   * deletes temporary files while this walks: one that vanishes mid-walk is skipped (Files.walk
+   * throws NoSuchFileException there).
+   */
   static List<Path> all(Path dir) {
-    if (!Files.exists(dir)) return List.of();
-    try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).sorted().toList();
+    List<Path> found = new ArrayList<>();
+    if (!Files.exists(dir)) return found;
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+          if (attributes.isRegularFile()) found.add(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+          if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+          throw e;
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    found.sort(null);
+    return found;
   }
 
   static List<Path> completed(Path dir) {
