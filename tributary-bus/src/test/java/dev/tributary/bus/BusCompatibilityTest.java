@@ -85,7 +85,15 @@ class BusCompatibilityTest {
       reader.restoreState(saved);
       assertThat(saved).startsWith("{\"Offsets\":{").contains("\"CurChunk\":{\"name\":").contains("\"LastAckedChunkIdx\":");
       int idle = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (seen.cardinality() < MESSAGES || idle < 20) {
+        // Seen once on CI: this loop ran until the 2-minute timeout with no sign of where it stood.
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("reading stalled: " + seen.cardinality() + " of " + MESSAGES + " read, first missing "
+              + seen.nextClearBit(0) + ", " + duplicates[0] + " read twice; node a restarted: " + restarted.get()
+              + "; writer " + (writer.isDone() ? (writer.isCompletedExceptionally() ? "failed" : "done") : "still sending")
+              + "; reader state " + reader.saveState());
+        }
         if (processed(reader, handler)) {
           idle = 0;
         } else {
