@@ -67,11 +67,14 @@ class SpoolFormatTest {
     SegmentFile.Entry last = lastEntry(segment);
     long keep = last.position() + (cut < 0 ? last.size() - 1 : cut);
     truncate(segment, keep);
+    // The first bytes of a record are its CRC, which covers the append time: about one run in 256
+    // cuts after a zero byte, which recovery cannot tell from preallocated space (an INFO log).
+    Level expected = allZero(Files.readAllBytes(segment), (int) last.position()) ? Level.INFO : Level.WARN;
 
     try (LogCapture logs = new LogCapture(); Spool spool = Spool.open(config())) {
       assertThat(spool.nextOffset()).as("the cut record's offset is free again").isEqualTo(offsets.get(9));
       assertThat(payloads(readAll(spool))).containsExactlyElementsOf(strings(singles(10).subList(0, 9)));
-      assertThat(logs.at(Level.WARN)).as("a WARN says how many bytes were cut")
+      assertThat(logs.at(expected)).as("a " + expected + " says how many bytes were cut")
           .anyMatch(m -> m.contains(String.valueOf(keep - last.position())));
       assertThat(spool.append(text("after")).join()).isEqualTo(offsets.get(9));
     }
@@ -550,5 +553,12 @@ class SpoolFormatTest {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static boolean allZero(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] != 0) return false;
+    }
+    return true;
   }
 }
