@@ -166,12 +166,32 @@ public final class BusClient {
         cursor.chunk = chunks.stream().filter(ChunkInfo::complete).findFirst().orElse(chunks.get(0));
         cursors.put(instance, cursor);
       } else {
-        for (ChunkInfo c : chunks) {
-          if (c.name().equals(cursor.chunk.name())) cursor.chunk = c;
-        }
+        refresh(cursor, chunks);
       }
     });
     return true;
+  }
+
+  /**
+   * Takes the listed state of the cursor's chunk. When the node lists newer chunks of the instance
+   * but not the cursor's, that chunk was acknowledged after the cursor was saved (a reader restarted
+   * from older state, or an ack whose answer was lost as the node closed): the cursor moves to the
+   * oldest newer chunk. Chukcha's client stays on the missing chunk and never reads on.
+   */
+  private static void refresh(Cursor cursor, List<ChunkInfo> chunks) {
+    long index = Names.parseChunk(cursor.chunk.name()).index();
+    ChunkInfo next = null;
+    for (ChunkInfo c : chunks) {
+      if (c.name().equals(cursor.chunk.name())) {
+        cursor.chunk = c;
+        return;
+      }
+      if (next == null && Names.parseChunk(c.name()).index() > index) next = c;
+    }
+    if (next == null) return;
+    cursor.lastAckedIndex = index;
+    cursor.chunk = next;
+    cursor.off = 0;
   }
 
   /** This node's chunks newer than each instance's acknowledged one, by instance, oldest first; null when it has none. */

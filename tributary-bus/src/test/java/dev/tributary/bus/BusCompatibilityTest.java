@@ -75,32 +75,35 @@ class BusCompatibilityTest {
         }
       };
 
-      BusClient reader = new BusClient(nodes);
-      String saved = reader.saveState();
-      while (seen.cardinality() < MESSAGES / 3) {
-        if (processed(reader, handler)) saved = reader.saveState(); else Thread.sleep(20);
-      }
-      // The reading process "dies" and a new one starts from the state saved after its last batch.
-      reader = new BusClient(nodes);
-      reader.restoreState(saved);
-      assertThat(saved).startsWith("{\"Offsets\":{").contains("\"CurChunk\":{\"name\":").contains("\"LastAckedChunkIdx\":");
-      int idle = 0;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (seen.cardinality() < MESSAGES || idle < 20) {
-        // Seen once on CI: this loop ran until the 2-minute timeout with no sign of where it stood.
+      BusClient[] reader = {new BusClient(nodes)};
+      Runnable giveUpIfStalled = () -> {
+        if (writer.isCompletedExceptionally()) writer.join();
         if (System.nanoTime() > deadline) {
           throw new AssertionError("reading stalled: " + seen.cardinality() + " of " + MESSAGES + " read, first missing "
               + seen.nextClearBit(0) + ", " + duplicates[0] + " read twice; node a restarted: " + restarted.get()
               + "; writer " + (writer.isDone() ? (writer.isCompletedExceptionally() ? "failed" : "done") : "still sending")
-              + "; reader state " + reader.saveState());
+              + "; reader state " + reader[0].saveState());
         }
-        if (processed(reader, handler)) {
+      };
+      String saved = reader[0].saveState();
+      while (seen.cardinality() < MESSAGES / 3) {
+        giveUpIfStalled.run();
+        if (processed(reader[0], handler)) saved = reader[0].saveState(); else Thread.sleep(20);
+      }
+      // The reading process "dies" and a new one starts from the state saved after its last batch.
+      reader[0] = new BusClient(nodes);
+      reader[0].restoreState(saved);
+      assertThat(saved).startsWith("{\"Offsets\":{").contains("\"CurChunk\":{\"name\":").contains("\"LastAckedChunkIdx\":");
+      int idle = 0;
+      while (seen.cardinality() < MESSAGES || idle < 20) {
+        giveUpIfStalled.run();
+        if (processed(reader[0], handler)) {
           idle = 0;
         } else {
           idle++;
           Thread.sleep(10);
         }
-        if (writer.isCompletedExceptionally()) writer.join();
       }
       writer.get(1, TimeUnit.MINUTES);
 
