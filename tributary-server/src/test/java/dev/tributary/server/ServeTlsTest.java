@@ -65,6 +65,9 @@ class ServeTlsTest {
       int port = awaitHttpsReady(server);
       assertThat(curl("--http2", port, "{\"event\":\"by_curl\",\"event_id\":\"curl-h2\"}")).isEqualTo("2 200");
       assertThat(curl("--http1.1", port, "{\"event\":\"by_curl\",\"event_id\":\"curl-h1\"}")).isEqualTo("1.1 200");
+      Path overLimit = Files.writeString(dir.resolve("over-limit.json"), "{\"event\":\"too_big\",\"x\":\"" + "x".repeat(5 << 20) + "\"}");
+      assertThat(curl("--http2", port, "@" + overLimit)).as("a refusal ends the HTTP/2 stream cleanly").isEqualTo("2 413");
+      assertThat(curl("--http1.1", port, "@" + overLimit)).isEqualTo("1.1 413");
       try (HttpClient java = HttpClient.newBuilder().sslContext(trustingTheCa).version(HttpClient.Version.HTTP_2).build()) {
         HttpResponse<String> answer = java.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/v1/events"))
             .header("Content-Type", "application/json")
@@ -170,10 +173,10 @@ class ServeTlsTest {
     return port;
   }
 
-  /** curl as a user runs it against the test CA; returns "<HTTP version> <status>". */
+  /** curl as a user runs it against the test CA ({@code event} may be {@code @file}); returns "<HTTP version> <status>". */
   private String curl(String version, int port, String event) throws Exception {
     return run(List.of("curl", "-sS", "--cacert", authority.ca.toString(), version, "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
-        "-H", "Content-Type: application/json", "--data", event, "https://127.0.0.1:" + port + "/v1/events"));
+        "-H", "Content-Type: application/json", "--data-binary", event, "https://127.0.0.1:" + port + "/v1/events"));
   }
 
   private static String run(List<String> command) throws Exception {
