@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import dev.tributary.http.ServerCertificate;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,6 +29,8 @@ public final class CaptureServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureServer.class);
   static final int EVENT_LOOPS = 2;
   private static final long START_STOP_SECONDS = 30;
+  /** How often the TLS files are compared with what is served: a rotation shows within this. */
+  static final Duration TLS_POLL = Duration.ofSeconds(2);
 
   private final Vertx vertx;
   private final CaptureHandler handler;
@@ -38,8 +42,14 @@ public final class CaptureServer implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts listening and returns once the server accepts connections. */
+  /** Starts listening over plain HTTP and returns once the server accepts connections. */
   public static CaptureServer start(CaptureConfig config, DurableLog log, PrometheusMeterRegistry registry)
+      throws CaptureStartException {
+    return start(config, log, registry, null);
+  }
+
+  /** As above, over HTTPS with {@code tls} (reloaded when its files change) unless it is null. */
+  public static CaptureServer start(CaptureConfig config, DurableLog log, PrometheusMeterRegistry registry, ServerCertificate tls)
       throws CaptureStartException {
     Tokens tokens = tokens(config);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
@@ -47,13 +57,14 @@ public final class CaptureServer implements AutoCloseable {
     try {
       CaptureHandler handler = new CaptureHandler(config, log, tokens, registry, vertx);
       Connections connections = new Connections(config, handler.metrics);
-      int port = listen(vertx, config, handler, connections);
+      int port = listen(vertx, config, handler, connections, tls);
+      if (tls != null) tls.watch(vertx, TLS_POLL);
       if (tokens == null) {
         LOG.warn("capture runs WITHOUT AUTH (no tokens file): every client on {} may send events as app 'default'", config.bindHost());
       }
-      LOG.info("capture listening on http://{}:{} (auth {}, max request {} bytes, max event {} bytes)",
-          config.bindHost(), port, tokens == null ? "off" : "on, " + tokens.size() + " tokens",
-          config.maxRequestBytes(), config.maxEventBytes());
+      LOG.info("capture listening on {}://{}:{} (auth {}, max request {} bytes, max event {} bytes{})",
+          tls == null ? "http" : "https", config.bindHost(), port, tokens == null ? "off" : "on, " + tokens.size() + " tokens",
+          config.maxRequestBytes(), config.maxEventBytes(), tls == null ? "" : ", TLS certificate " + tls.describe());
       return new CaptureServer(vertx, handler, port);
     } catch (CaptureStartException | RuntimeException e) {
       vertx.close();
@@ -114,12 +125,12 @@ public final class CaptureServer implements AutoCloseable {
    * Servers on one port share it only when each asks for that port, so port 0 is first resolved
    * to a free port; should another process take it in between, another one is tried.
    */
-  private static int listen(Vertx vertx, CaptureConfig config, CaptureHandler handler, Connections connections)
-      throws CaptureStartException {
+  private static int listen(Vertx vertx, CaptureConfig config, CaptureHandler handler, Connections connections,
+      ServerCertificate tls) throws CaptureStartException {
     for (int attempt = 1; ; attempt++) {
       int port = config.port() != 0 ? config.port() : freePort(config.bindHost());
       try {
-        deploy(vertx, port, config, handler, connections);
+        deploy(vertx, port, config, handler, connections, tls);
         return port;
       } catch (CaptureStartException e) {
         if (config.port() != 0 || attempt == 5) throw e;
@@ -135,9 +146,9 @@ public final class CaptureServer implements AutoCloseable {
     }
   }
 
-  private static void deploy(Vertx vertx, int port, CaptureConfig config, CaptureHandler handler, Connections connections)
-      throws CaptureStartException {
-    Future<String> deployed = vertx.deployVerticle(() -> new CaptureVerticle(config, port, handler, connections),
+  private static void deploy(Vertx vertx, int port, CaptureConfig config, CaptureHandler handler, Connections connections,
+      ServerCertificate tls) throws CaptureStartException {
+    Future<String> deployed = vertx.deployVerticle(() -> new CaptureVerticle(config, port, handler, connections, tls),
         new DeploymentOptions().setInstances(EVENT_LOOPS));
     try {
       deployed.toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);

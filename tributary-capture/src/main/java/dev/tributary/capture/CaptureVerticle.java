@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import dev.tributary.http.ServerCertificate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
@@ -12,12 +13,15 @@ final class CaptureVerticle extends VerticleBase {
   private final int port;
   private final CaptureHandler handler;
   private final Connections connections;
+  private final ServerCertificate tls;
 
-  CaptureVerticle(CaptureConfig config, int port, CaptureHandler handler, Connections connections) {
+  /** {@code tls} null: plain HTTP. */
+  CaptureVerticle(CaptureConfig config, int port, CaptureHandler handler, Connections connections, ServerCertificate tls) {
     this.config = config;
     this.port = port;
     this.handler = handler;
     this.connections = connections;
+    this.tls = tls;
   }
 
   @Override
@@ -30,6 +34,8 @@ final class CaptureVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setDecompressionSupported(false) // capture inflates gzip itself, with a limit
         .setTcpNoDelay(true);
-    return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler).listen();
+    if (tls == null) return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler).listen();
+    return vertx.createHttpServer(tls.secure(options)).connectionHandler(connections::open).requestHandler(handler).listen()
+        .onSuccess(tls::serving);
   }
 }

@@ -5,13 +5,14 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Answers an HTTP/1.1 request refused before its whole body was read so that a client still
+ * Answers an HTTP/1.1 or HTTP/2 request refused before its whole body was read so that a client still
  * sending the body reads the answer.
  *
  * <p>Closing a connection while the client is still sending loses the answer: the kernel answers
@@ -30,6 +31,8 @@ public final class RefusedBody {
 
   /** How many {@code keptBytes} are dropped at most on a connection that closes. */
   static final int LINGER_FACTOR = 16;
+  /** The HTTP/2 error code NO_ERROR. */
+  private static final long NO_ERROR = 0;
 
   private final HttpServerRequest request;
   private final long maxDropped;
@@ -51,6 +54,10 @@ public final class RefusedBody {
       answer.get();
       return;
     }
+    if (request.version() == HttpVersion.HTTP_2) {
+      answerStream(request, bodyEnded, answer);
+      return;
+    }
     long declared = contentLength(request);
     boolean keep = declared >= 0 && declared <= keptBytes && !"100-continue".equalsIgnoreCase(request.getHeader("Expect"));
     RefusedBody body = new RefusedBody(request, keep ? keptBytes : LINGER_FACTOR * keptBytes);
@@ -69,6 +76,22 @@ public final class RefusedBody {
     request.response().putHeader("Connection", "close");
     answer.get().onSuccess(v -> {
       if (channel instanceof DuplexChannel duplex && channel.isActive()) duplex.shutdownOutput();
+    });
+  }
+
+  /**
+   * HTTP/2 (HTTPS with ALPN) ends just the request's stream and keeps the connection, which other
+   * requests share: the answer, then a reset with NO_ERROR, which RFC 9113 (8.1) defines as
+   * "stop sending, the answer is complete". A {@code Connection} header would be a protocol error there.
+   */
+  private static void answerStream(HttpServerRequest request, Runnable bodyEnded, Supplier<Future<Void>> answer) {
+    request.handler(chunk -> { });
+    request.endHandler(v -> bodyEnded.run());
+    answer.get().onComplete(done -> {
+      if (!request.isEnded()) {
+        request.response().reset(NO_ERROR);
+        bodyEnded.run();
+      }
     });
   }
 

@@ -8,6 +8,8 @@ import dev.tributary.capture.CaptureServer;
 import dev.tributary.capture.CaptureStartException;
 import dev.tributary.capture.DurableLog;
 import dev.tributary.capture.SpoolGauges;
+import dev.tributary.http.ServerCertificate;
+import dev.tributary.http.TlsFileException;
 import dev.tributary.kafka.ForwarderConfig;
 import dev.tributary.kafka.SpoolForwarder;
 import dev.tributary.lake.LakeConfig;
@@ -54,6 +56,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--lake", description = "lake root directory (default <data-dir>/lake)") String lake;
   @Option(names = "--fsync", description = "always (default), never, or interval=<ms>") String fsync;
   @Option(names = "--tokens-file", description = "YAML file mapping tokens to apps; enables auth") String tokensFile;
+  @Option(names = "--tls-cert", description = "PEM certificate chain: with --tls-key, --port serves HTTPS (HTTP/2 and HTTP/1.1); reloaded when it changes")
+  String tlsCert;
+  @Option(names = "--tls-key", description = "PEM private key of --tls-cert") String tlsKey;
   @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake / Kafka to catch up (default 30s, 60s with Kafka)") String drainTimeout;
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka: host:port[,...]") String kafka;
   @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
@@ -98,7 +103,8 @@ final class ServeCommand implements Callable<Integer> {
   static Integer refusal(ServeSettings s, PrintWriter err, String command) {
     try {
       CaptureServer.checkConfig(captureConfig(s));
-    } catch (CaptureStartException e) {
+      serverCertificate(s);
+    } catch (CaptureStartException | TlsFileException e) {
       err.println("tributary " + command + ": " + e.getMessage());
       return ExitCodes.USAGE;
     }
@@ -122,6 +128,8 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "lake", lake);
     put(flags, "fsync", fsync);
     put(flags, "tokens_file", tokensFile);
+    put(flags, "tls_cert", tlsCert);
+    put(flags, "tls_key", tlsKey);
     put(flags, "drain_timeout", drainTimeout);
     put(flags, "kafka", kafka);
     put(flags, "topic", topic);
@@ -159,7 +167,7 @@ final class ServeCommand implements Callable<Integer> {
             .withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow()), registry);
       }
       if (forwarding.isPresent()) forwarder = SpoolForwarder.start(spool, forwarding.get(), registry);
-      capture = CaptureServer.start(captureConfig(s), DurableLog.of(spool), registry);
+      capture = CaptureServer.start(captureConfig(s), DurableLog.of(spool), registry, serverCertificate(s));
     } catch (Exception e) {
       if (forwarder != null) forwarder.close();
       if (sink != null) sink.close();
@@ -178,7 +186,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (forwarder != null) capture.addReadinessDetail("kafka", kafkaState(forwarder));
     warnAboutIdleCursors(spool, s);
-    log.info("tributary serve: listening on http://{}:{}, spool {}, {}, fsync {}, auth {}", s.bind(), capture.port(),
+    log.info("tributary serve: listening on {}://{}:{}, spool {}, {}, fsync {}, auth {}", s.tlsCert().isPresent() ? "https" : "http",
+        s.bind(), capture.port(),
         s.spoolDir().toAbsolutePath().normalize(), destinations(s), s.fsync(),
         s.tokensFile().map(f -> "on (" + f + ")").orElse("off (loopback only)"));
     CountDownLatch stopped = new CountDownLatch(1);
@@ -231,6 +240,11 @@ final class ServeCommand implements Callable<Integer> {
     String lake = s.lakeEnabled() ? "lake " + s.lake().toAbsolutePath().normalize() : null;
     if (kafka == null) return lake;
     return lake == null ? kafka + ", no local lake" : kafka + " and " + lake;
+  }
+
+  /** What capture presents over HTTPS, or null for plain HTTP. */
+  private static ServerCertificate serverCertificate(ServeSettings s) throws TlsFileException {
+    return s.tlsCert().isPresent() ? ServerCertificate.read(s.tlsCert().get(), s.tlsKey().orElseThrow()) : null;
   }
 
   private static CaptureConfig captureConfig(ServeSettings s) {

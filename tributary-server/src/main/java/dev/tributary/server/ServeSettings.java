@@ -20,6 +20,10 @@ final class ServeSettings {
           "a local directory path (serve does not write to S3 yet: land S3 with tributary sink --lake s3://bucket/prefix)")
       .key("fsync", "when an append is durable", "always", FsyncPolicy::parse, "always, never, interval=<milliseconds>")
       .key("tokens_file", "YAML file of tokens and their apps; none = no auth, loopback only", "", s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
+      .key("tls_cert", "PEM certificate chain file; with tls_key, the capture port serves HTTPS (HTTP/2 and HTTP/1.1), "
+          + "reloaded when the file changes; none = plain HTTP", "", s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
+      .key("tls_key", "PEM private key file of tls_cert (PKCS#8, PKCS#1 or SEC1, unencrypted)", "", s -> s.isEmpty() ? null : LayeredSettings.path(s),
+          "a file path")
       .key("max_request_bytes", "largest request body after decompression", "4MiB", LayeredSettings::size, "a size like 4MiB, 512KiB or 1048576")
       .key("spool_max_bytes", "spool capacity; past it capture answers 503", "10GiB", LayeredSettings::size, "a size like 10GiB, 10GB or 1048576 (bytes)")
       .key("spool_segment_bytes", "spool segment size", "64MiB", LayeredSettings::size, "a size like 64MiB, 64MB or 1048576 (bytes)")
@@ -63,6 +67,12 @@ final class ServeSettings {
       Duration d = Duration.ofSeconds(kafka ? 60 : 30);
       s.derive("drain_timeout", d, d.toSeconds() + "s", kafka ? "default with kafka" : "default");
     }
+    if ((s.get("tls_cert") == null) != (s.get("tls_key") == null)) {
+      String set = s.get("tls_cert") == null ? "tls_key" : "tls_cert";
+      String unset = set.equals("tls_cert") ? "tls_key" : "tls_cert";
+      throw new ConfigException(set + " is set but " + unset + " is not; HTTPS needs both the certificate and its key (--tls-cert and --tls-key, "
+          + "TRIBUTARY_TLS_CERT and TRIBUTARY_TLS_KEY, or both in the config file)");
+    }
     if (!s.passthrough().isEmpty() && s.get("kafka") == null) {
       throw new ConfigException("Kafka producer properties are set (" + String.join(", ", s.passthrough().keySet())
           + ") but kafka is not; set kafka (--kafka, TRIBUTARY_KAFKA or 'kafka:' in the config file)");
@@ -83,6 +93,9 @@ final class ServeSettings {
   Path lake() { return settings.get("lake"); }
   FsyncPolicy fsync() { return settings.get("fsync"); }
   Optional<Path> tokensFile() { return Optional.ofNullable(settings.get("tokens_file")); }
+  /** Set together with {@link #tlsKey()} or not at all: capture then serves HTTPS. */
+  Optional<Path> tlsCert() { return Optional.ofNullable(settings.get("tls_cert")); }
+  Optional<Path> tlsKey() { return Optional.ofNullable(settings.get("tls_key")); }
   long maxRequestBytes() { return settings.get("max_request_bytes"); }
   long spoolMaxBytes() { return settings.get("spool_max_bytes"); }
   long spoolSegmentBytes() { return settings.get("spool_segment_bytes"); }

@@ -88,7 +88,7 @@ final class ServeProcess implements AutoCloseable {
 
   /** Waits for the "listening on" line of {@code tributary <command>} started with {@code --port 0}; returns the port it chose. */
   int awaitListeningPort(String command) {
-    Pattern listening = Pattern.compile("tributary " + command + ": listening on http://[^:]+:(\\d+)");
+    Pattern listening = Pattern.compile("tributary " + command + ": listening on https?://[^:]+:(\\d+)");
     return Awaitility.await("'listening on' in " + log).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
       if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
       Matcher m = listening.matcher(output());
