@@ -10,13 +10,13 @@ final class CaptureVerticle extends VerticleBase {
 
   private final CaptureConfig config;
   private final int port;
-  private final CaptureHandler handler;
+  private final CaptureRouter router;
   private final Connections connections;
 
-  CaptureVerticle(CaptureConfig config, int port, CaptureHandler handler, Connections connections) {
+  CaptureVerticle(CaptureConfig config, int port, CaptureRouter router, Connections connections) {
     this.config = config;
     this.port = port;
-    this.handler = handler;
+    this.router = router;
     this.connections = connections;
   }
 
@@ -30,6 +30,6 @@ final class CaptureVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setDecompressionSupported(false) // capture inflates gzip itself, with a limit
         .setTcpNoDelay(true);
-    return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler).listen();
+    return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(router).listen();
   }
 }

@@ -143,7 +143,7 @@ class CaptureLimitsTest {
   @Test
   void manySlowLargeBodiesAtOnceGet503InsteadOfTheHeap() throws Exception {
     int maxRequest = 1024;
-    long budget = CaptureHandler.BODIES_HELD_AT_ONCE * maxRequest;
+    long budget = IngestContext.BODIES_HELD_AT_ONCE * maxRequest;
     int partial = 1020;
     String head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + maxRequest + "\r\n\r\n";
     String body = "[" + " ".repeat(partial - 1);
