@@ -54,6 +54,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--lake", description = "lake root directory (default <data-dir>/lake)") String lake;
   @Option(names = "--fsync", description = "always (default), never, or interval=<ms>") String fsync;
   @Option(names = "--tokens-file", description = "YAML file mapping tokens to apps; enables auth") String tokensFile;
+  @Option(names = "--cors-origins", description = "origins whose pages may send events: * (default) or a comma-separated list like https://*.example.com") String corsOrigins;
+  @Option(names = "--trusted-proxies", description = "comma-separated addresses / CIDR ranges of proxies whose X-Forwarded-For names the client") String trustedProxies;
   @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake / Kafka to catch up (default 30s, 60s with Kafka)") String drainTimeout;
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka: host:port[,...]") String kafka;
   @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
@@ -122,6 +124,8 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "lake", lake);
     put(flags, "fsync", fsync);
     put(flags, "tokens_file", tokensFile);
+    put(flags, "cors_origins", corsOrigins);
+    put(flags, "trusted_proxies", trustedProxies);
     put(flags, "drain_timeout", drainTimeout);
     put(flags, "kafka", kafka);
     put(flags, "topic", topic);
@@ -234,7 +238,8 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private static CaptureConfig captureConfig(ServeSettings s) {
-    CaptureConfig c = CaptureConfig.defaults().withBindHost(s.bind()).withPort(s.port()).withMaxRequestBytes(s.maxRequestBytes());
+    CaptureConfig c = CaptureConfig.defaults().withBindHost(s.bind()).withPort(s.port()).withMaxRequestBytes(s.maxRequestBytes())
+        .withCorsOrigins(s.corsOrigins()).withTrustedProxies(s.trustedProxies());
     return s.tokensFile().map(c::withTokensFile).orElse(c);
   }
 
