@@ -1,8 +1,6 @@
 package dev.tributary.capture;
 
 import dev.tributary.http.RefusedBody;
-import dev.tributary.spool.SpoolClosedException;
-import dev.tributary.spool.SpoolFullException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -153,7 +151,7 @@ final class Ingest {
     }
     long bytes = events.stream().mapToLong(e -> e.length).sum();
     long started = System.nanoTime();
-    CompletableFuture<?> durable;
+    CompletableFuture<DurableLog.Outcome> durable;
     try {
       durable = capture.log.append(events);
     } catch (RuntimeException e) {
@@ -161,26 +159,25 @@ final class Ingest {
     }
     Context context = capture.vertx.getOrCreateContext();
     Future.fromCompletionStage(durable, context).onComplete(result -> {
-      if (result.succeeded()) {
-        capture.metrics.durableAppend.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        capture.metrics.accepted(protocol.name(), events.size(), bytes);
-        capture.spoolFull(false);
-        answer(200, protocol.accepted(events.size()), 0);
-      } else {
-        appendFailed(unwrap(result.cause()));
+      if (result.failed()) {
+        fail(unwrap(result.cause()));
+        return;
+      }
+      switch (result.result()) {
+        case DURABLE -> {
+          capture.metrics.durableAppend.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          capture.metrics.accepted(protocol.name(), events.size(), bytes);
+          capture.spoolFull(false);
+          answer(200, protocol.accepted(events.size()), 0);
+        }
+        case NO_ROOM -> {
+          capture.spoolFull(true);
+          refuse(new Rejection(503, "the spool is full; retry later", Map.of(), capture.retryAfterSeconds()));
+        }
+        case CLOSED -> refuse(new Rejection(503, "the server is shutting down; retry, another node may take the request",
+            Map.of(), capture.retryAfterSeconds()));
       }
     });
-  }
-
-  private void appendFailed(Throwable cause) {
-    if (cause instanceof SpoolFullException) {
-      capture.spoolFull(true);
-      refuse(new Rejection(503, "the spool is full; retry later", Map.of(), capture.retryAfterSeconds()));
-    } else if (cause instanceof SpoolClosedException) {
-      refuse(new Rejection(503, "the server is shutting down; retry, another node may take the request", Map.of(), capture.retryAfterSeconds()));
-    } else {
-      fail(cause);
-    }
   }
 
   private void fail(Throwable cause) {

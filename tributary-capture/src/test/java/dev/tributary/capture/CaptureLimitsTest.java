@@ -182,7 +182,7 @@ class CaptureLimitsTest {
       assertThat(CaptureFixture.json(closed).get("error").asText()).contains("shutting down");
     }
     DurableLog broken = new DurableLog() { // a fake: the real spool cannot be made to fail a write on demand
-      @Override public java.util.concurrent.CompletableFuture<?> append(List<byte[]> events) {
+      @Override public java.util.concurrent.CompletableFuture<DurableLog.Outcome> append(List<byte[]> events) {
         return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("No space left on device"));
       }
       @Override public long freeBytes() { return Long.MAX_VALUE; }
