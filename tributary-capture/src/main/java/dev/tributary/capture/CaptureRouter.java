@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import dev.tributary.spool.SpoolGauges;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
