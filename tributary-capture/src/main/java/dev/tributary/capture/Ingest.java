@@ -109,8 +109,7 @@ final class Ingest {
     String receivedAt = ClientClock.format(Instant.now());
     Buffer received = body;
     body = null;
-    boolean gzip = gzipEncoded || received.length() >= 2 && received.getByte(0) == (byte) 0x1f && received.getByte(1) == (byte) 0x8b;
-    if (!gzip && head.plain() && received.length() <= INLINE_BYTES) {
+    if (!RequestBody.inflates(received, gzipEncoded) && head.plain() && received.length() <= INLINE_BYTES) {
       try {
         append(parse(received, receivedAt));
       } catch (Rejection r) {

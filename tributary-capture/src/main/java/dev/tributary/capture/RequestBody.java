@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Locale;
 
@@ -30,6 +31,11 @@ final class RequestBody {
   /** The body as sent, inflated when it is gzip by its header or its first bytes; never more than {@code max} bytes. */
   static Bytes decode(byte[] body, int length, boolean gzipEncoded, long max) throws Rejection {
     return gzipEncoded || gzipMagic(body, length) ? GzipBody.inflate(body, length, max) : new Bytes(body, length);
+  }
+
+  /** Whether {@link #decode} will inflate the body: worth a worker thread. */
+  static boolean inflates(Buffer body, boolean gzipEncoded) {
+    return gzipEncoded || body.length() >= 2 && body.getByte(0) == (byte) 0x1f && body.getByte(1) == (byte) 0x8b;
   }
 
   static boolean gzipMagic(byte[] body, int length) {
