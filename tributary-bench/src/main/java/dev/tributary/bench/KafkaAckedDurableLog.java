@@ -44,14 +44,14 @@ public final class KafkaAckedDurableLog implements DurableLog, Closeable {
   }
 
   @Override
-  public CompletableFuture<?> append(List<byte[]> events) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
+  public CompletableFuture<Outcome> append(List<byte[]> events) {
+    CompletableFuture<Outcome> done = new CompletableFuture<>();
     AtomicInteger pending = new AtomicInteger(events.size());
     for (byte[] event : events) {
       try {
         producer.send(new ProducerRecord<>(topic, event), (metadata, failure) -> {
           if (failure != null) done.completeExceptionally(failure);
-          else if (pending.decrementAndGet() == 0) done.complete(null);
+          else if (pending.decrementAndGet() == 0) done.complete(Outcome.DURABLE);
         });
       } catch (RuntimeException e) {
         done.completeExceptionally(e);

@@ -1,8 +1,6 @@
 package dev.tributary.bench;
 
 import dev.tributary.capture.DurableLog;
-import dev.tributary.spool.SpoolClosedException;
-import dev.tributary.spool.SpoolFullException;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -76,20 +74,26 @@ public final class SqliteDurableLog implements DurableLog, Closeable {
   }
 
   @Override
-  public CompletableFuture<?> append(List<byte[]> events) {
+  public CompletableFuture<Outcome> append(List<byte[]> events) {
     long size = 0;
     for (byte[] e : events) size += e.length;
     long used = usedBytes.addAndGet(size);
     if (used > maxBytes) {
       usedBytes.addAndGet(-size);
-      return CompletableFuture.failedFuture(new SpoolFullException(used - size, size, maxBytes));
+      return CompletableFuture.completedFuture(Outcome.NO_ROOM);
     }
     long reserved = size;
-    CompletableFuture<Void> done = onWriter(() -> {
-      insertInOneTransaction(events);
-      return null;
-    });
-    return done.whenComplete((ok, failure) -> {
+    CompletableFuture<Outcome> done;
+    try {
+      done = onWriter(() -> {
+        insertInOneTransaction(events);
+        return Outcome.DURABLE;
+      });
+    } catch (RejectedExecutionException e) {
+      usedBytes.addAndGet(-reserved);
+      return CompletableFuture.completedFuture(Outcome.CLOSED);
+    }
+    return done.whenComplete((outcome, failure) -> {
       if (failure != null) usedBytes.addAndGet(-reserved);
     });
   }
@@ -132,17 +136,14 @@ public final class SqliteDurableLog implements DurableLog, Closeable {
     T run() throws SQLException;
   }
 
+  /** Throws {@link RejectedExecutionException} once closed. */
   private <T> CompletableFuture<T> onWriter(SqlWork<T> work) {
-    try {
-      return CompletableFuture.supplyAsync(() -> {
-        try {
-          return work.run();
-        } catch (SQLException e) {
-          throw new CompletionException(e);
-        }
-      }, writer);
-    } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new SpoolClosedException());
-    }
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.run();
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, writer);
   }
 }

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The capture HTTP server: {@code POST /v1/events}, {@code GET /health/live},
- * {@code GET /health/ready} and {@code GET /metrics} (see docs/capture.md). It runs on its own
+ * The capture HTTP server: {@code POST /v1/events}, Segment's and PostHog's endpoints,
+ * {@code GET /health/live}, {@code GET /health/ready} and {@code GET /metrics} (see docs/capture.md). It runs on its own
  * Vert.x instance with {@value #EVENT_LOOPS} event loops, one listening server per loop.
  */
 public final class CaptureServer implements AutoCloseable {
@@ -33,12 +33,14 @@ public final class CaptureServer implements AutoCloseable {
   static final Duration TLS_POLL = Duration.ofSeconds(2);
 
   private final Vertx vertx;
-  private final CaptureHandler handler;
+  private final IngestContext context;
+  private final CaptureRouter router;
   private final int port;
 
-  private CaptureServer(Vertx vertx, CaptureHandler handler, int port) {
+  private CaptureServer(Vertx vertx, IngestContext context, CaptureRouter router, int port) {
     this.vertx = vertx;
-    this.handler = handler;
+    this.context = context;
+    this.router = router;
     this.port = port;
   }
 
@@ -55,9 +57,10 @@ public final class CaptureServer implements AutoCloseable {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
-      CaptureHandler handler = new CaptureHandler(config, log, tokens, registry, vertx);
-      Connections connections = new Connections(config, handler.metrics);
-      int port = listen(vertx, config, handler, connections, tls);
+      IngestContext context = new IngestContext(config, log, registry, vertx);
+      CaptureRouter router = new CaptureRouter(context, tokens, registry);
+      Connections connections = new Connections(config, context.metrics);
+      int port = listen(vertx, config, router, connections, tls);
       if (tls != null) tls.watch(vertx, TLS_POLL);
       if (tokens == null) {
         LOG.warn("capture runs WITHOUT AUTH (no tokens file): every client on {} may send events as app 'default'", config.bindHost());
@@ -65,7 +68,7 @@ public final class CaptureServer implements AutoCloseable {
       LOG.info("capture listening on {}://{}:{} (auth {}, max request {} bytes, max event {} bytes{})",
           tls == null ? "http" : "https", config.bindHost(), port, tokens == null ? "off" : "on, " + tokens.size() + " tokens",
           config.maxRequestBytes(), config.maxEventBytes(), tls == null ? "" : ", TLS certificate " + tls.describe());
-      return new CaptureServer(vertx, handler, port);
+      return new CaptureServer(vertx, context, router, port);
     } catch (CaptureStartException | RuntimeException e) {
       vertx.close();
       throw e;
@@ -92,7 +95,7 @@ public final class CaptureServer implements AutoCloseable {
    * unready: events are durable in the spool whatever a downstream (Kafka, say) is doing.
    */
   public void addReadinessDetail(String name, Supplier<?> state) {
-    handler.readinessDetail(name, state);
+    router.readinessDetail(name, state);
   }
 
   /** The port it listens on (the one picked when the configured port was 0). */
@@ -105,7 +108,7 @@ public final class CaptureServer implements AutoCloseable {
    * "draining"; requests already being read or stored complete normally.
    */
   public void drain() {
-    handler.drain();
+    context.drain();
     LOG.info("capture draining: new requests get 503");
   }
 
@@ -125,12 +128,12 @@ public final class CaptureServer implements AutoCloseable {
    * Servers on one port share it only when each asks for that port, so port 0 is first resolved
    * to a free port; should another process take it in between, another one is tried.
    */
-  private static int listen(Vertx vertx, CaptureConfig config, CaptureHandler handler, Connections connections,
+  private static int listen(Vertx vertx, CaptureConfig config, CaptureRouter router, Connections connections,
       ServerCertificate tls) throws CaptureStartException {
     for (int attempt = 1; ; attempt++) {
       int port = config.port() != 0 ? config.port() : freePort(config.bindHost());
       try {
-        deploy(vertx, port, config, handler, connections, tls);
+        deploy(vertx, port, config, router, connections, tls);
         return port;
       } catch (CaptureStartException e) {
         if (config.port() != 0 || attempt == 5) throw e;
@@ -146,9 +149,9 @@ public final class CaptureServer implements AutoCloseable {
     }
   }
 
-  private static void deploy(Vertx vertx, int port, CaptureConfig config, CaptureHandler handler, Connections connections,
+  private static void deploy(Vertx vertx, int port, CaptureConfig config, CaptureRouter router, Connections connections,
       ServerCertificate tls) throws CaptureStartException {
-    Future<String> deployed = vertx.deployVerticle(() -> new CaptureVerticle(config, port, handler, connections, tls),
+    Future<String> deployed = vertx.deployVerticle(() -> new CaptureVerticle(config, port, router, connections, tls),
         new DeploymentOptions().setInstances(EVENT_LOOPS));
     try {
       deployed.toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);

@@ -11,15 +11,15 @@ final class CaptureVerticle extends VerticleBase {
 
   private final CaptureConfig config;
   private final int port;
-  private final CaptureHandler handler;
+  private final CaptureRouter router;
   private final Connections connections;
   private final ServerCertificate tls;
 
   /** {@code tls} null: plain HTTP. */
-  CaptureVerticle(CaptureConfig config, int port, CaptureHandler handler, Connections connections, ServerCertificate tls) {
+  CaptureVerticle(CaptureConfig config, int port, CaptureRouter router, Connections connections, ServerCertificate tls) {
     this.config = config;
     this.port = port;
-    this.handler = handler;
+    this.router = router;
     this.connections = connections;
     this.tls = tls;
   }
@@ -34,8 +34,8 @@ final class CaptureVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setDecompressionSupported(false) // capture inflates gzip itself, with a limit
         .setTcpNoDelay(true);
-    if (tls == null) return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(handler).listen();
-    return vertx.createHttpServer(tls.secure(options)).connectionHandler(connections::open).requestHandler(handler).listen()
+    if (tls == null) return vertx.createHttpServer(options).connectionHandler(connections::open).requestHandler(router).listen();
+    return vertx.createHttpServer(tls.secure(options)).connectionHandler(connections::open).requestHandler(router).listen()
         .onSuccess(tls::serving);
   }
 }

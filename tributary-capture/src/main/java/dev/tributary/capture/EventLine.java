@@ -46,7 +46,7 @@ public final class EventLine {
   public static Optional<String> problem(String line) {
     byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
     try {
-      PARSER.parse(bytes, bytes.length, EventParser.Format.NDJSON, "", "");
+      PARSER.parse(bytes, bytes.length, EventParser.Format.NDJSON, "", "", null);
       return Optional.empty();
     } catch (Rejection r) {
       return Optional.of(r.reason);

@@ -40,10 +40,13 @@ final class EventParser {
     this.ids = ids;
   }
 
-  /** The enriched events of {@code body[0, length)}, each the compact UTF-8 JSON of one event. */
-  List<byte[]> parse(byte[] body, int length, Format format, String receivedAt, String app) throws Rejection {
+  /**
+   * The enriched events of {@code body[0, length)}, each the compact UTF-8 JSON of one event;
+   * {@code ip}, when not null, is stored as each event's {@code ip} in place of a client's.
+   */
+  List<byte[]> parse(byte[] body, int length, Format format, String receivedAt, String app, String ip) throws Rejection {
     try (JsonParser p = JSON.createParser(body, 0, length)) {
-      Batch batch = new Batch(receivedAt, app);
+      Batch batch = new Batch(receivedAt, app, ip);
       if (format == Format.NDJSON) {
         readLines(p, batch);
       } else {
@@ -113,6 +116,12 @@ final class EventParser {
           p.skipChildren();
           continue;
         }
+        case "ip" -> {
+          if (batch.ip != null) {
+            p.skipChildren();
+            continue;
+          }
+        }
         case "event" -> {
           if (value != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
             String got = value == JsonToken.VALUE_STRING ? "an empty string" : describe(value);
@@ -141,6 +150,7 @@ final class EventParser {
     }
     g.writeStringField("received_at", batch.receivedAt);
     g.writeStringField("app", batch.app);
+    if (batch.ip != null) g.writeStringField("ip", batch.ip);
     if (!hasEventId) g.writeStringField("event_id", ids.next().toString());
     g.writeEndObject();
     g.flush();
@@ -193,13 +203,15 @@ final class EventParser {
   private static final class Batch {
     final String receivedAt;
     final String app;
+    final String ip;
     final List<byte[]> events = new ArrayList<>();
     final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     final JsonGenerator generator;
 
-    Batch(String receivedAt, String app) throws IOException {
+    Batch(String receivedAt, String app, String ip) throws IOException {
       this.receivedAt = receivedAt;
       this.app = app;
+      this.ip = ip;
       this.generator = JSON.createGenerator(out);
       generator.setRootValueSeparator(null); // each event is cut out of the buffer on its own
     }

@@ -1,17 +1,26 @@
 package dev.tributary.capture;
 
 import io.vertx.core.http.HttpServerRequest;
-import java.util.Locale;
 import java.util.Map;
 
-/** Tributary's own {@code POST /v1/events} (docs/capture.md): bearer token, JSON or NDJSON, optional gzip. */
+/**
+ * Tributary's own {@code POST /v1/events} (docs/capture.md): bearer token, JSON or NDJSON.
+ * {@code text/plain} is read as JSON: {@code navigator.sendBeacon} and browser SDKs label JSON so
+ * to spare a CORS preflight.
+ */
 final class EventsProtocol implements Protocol {
 
-  static final EventsProtocol INSTANCE = new EventsProtocol();
-  /** Bodies up to this size are parsed on the event loop; larger ones on a worker thread. */
-  static final int INLINE_BYTES = 64 * 1024;
+  static final String PATH = "/v1/events";
 
-  private EventsProtocol() {}
+  private final Tokens tokens;
+  private final EventParser parser;
+  private final long maxRequestBytes;
+
+  EventsProtocol(Tokens tokens, EventParser parser, long maxRequestBytes) {
+    this.tokens = tokens;
+    this.parser = parser;
+    this.maxRequestBytes = maxRequestBytes;
+  }
 
   @Override
   public String name() {
@@ -19,23 +28,13 @@ final class EventsProtocol implements Protocol {
   }
 
   @Override
-  public Request open(HttpServerRequest request, CaptureHandler capture) throws Rejection {
-    Tokens.App app = authenticate(request, capture.tokens);
+  public Request open(HttpServerRequest request, String clientIp) throws Rejection {
+    Tokens.App app = authenticate(request);
     EventParser.Format format = format(request.getHeader("Content-Type"));
-    boolean gzip = gzip(request.getHeader("Content-Encoding"));
-    long max = capture.config.maxRequestBytes();
     return new Request() {
-      @Override public long maxBytes() { return max; }
-      @Override public boolean parseInline(io.vertx.core.buffer.Buffer body) { return body.length() <= INLINE_BYTES && !gzip; }
-      @Override public Parsed parse(byte[] body, int length, String receivedAt) throws Rejection {
-        byte[] bytes = body;
-        int size = length;
-        if (gzip) {
-          GzipBody.Inflated inflated = GzipBody.inflate(bytes, size, max);
-          bytes = inflated.bytes();
-          size = inflated.length();
-        }
-        return new Parsed(app, capture.parser.parse(bytes, size, format, receivedAt, app.name()));
+      @Override public long maxBytes() { return maxRequestBytes; }
+      @Override public Parsed parse(RequestBody.Bytes body, String receivedAt) throws Rejection {
+        return new Parsed(app, parser.parse(body.bytes(), body.length(), format, receivedAt, app.name(), app.storeIp() ? clientIp : null));
       }
     };
   }
@@ -47,10 +46,10 @@ final class EventsProtocol implements Protocol {
 
   @Override
   public Answer refused(Rejection r) {
-    return new Answer(r.status, CaptureHandler.error(r.getMessage(), r.details));
+    return new Answer(r.status, JsonAnswer.error(r.getMessage(), r.details));
   }
 
-  private static Tokens.App authenticate(HttpServerRequest request, Tokens tokens) throws Rejection {
+  private Tokens.App authenticate(HttpServerRequest request) throws Rejection {
     if (tokens == null) return Tokens.App.DEFAULT;
     String header = request.getHeader("Authorization");
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -63,12 +62,12 @@ final class EventsProtocol implements Protocol {
 
   private static EventParser.Format format(String contentType) throws Rejection {
     String[] parts = contentType == null ? new String[] {""} : contentType.split(";");
-    String media = parts[0].trim().toLowerCase(Locale.ROOT);
-    EventParser.Format format = switch (media) {
-      case "application/json" -> EventParser.Format.JSON;
+    EventParser.Format format = switch (RequestBody.mediaType(contentType)) {
+      case "application/json", "text/plain" -> EventParser.Format.JSON;
       case "application/x-ndjson", "application/ndjson" -> EventParser.Format.NDJSON;
       default -> throw new Rejection(415, (contentType == null ? "missing Content-Type" : "unsupported Content-Type '" + contentType + "'")
-          + "; use application/json (one event object or an array of them) or application/x-ndjson (one event per line)");
+          + "; use application/json (one event object or an array of them; text/plain is read as JSON)"
+          + " or application/x-ndjson (one event per line)");
     };
     for (int i = 1; i < parts.length; i++) {
       String[] param = parts[i].trim().split("=", 2);
@@ -78,15 +77,5 @@ final class EventsProtocol implements Protocol {
       }
     }
     return format;
-  }
-
-  /** Whether the body is gzip by {@code Content-Encoding}; other encodings are refused. */
-  static boolean gzip(String contentEncoding) throws Rejection {
-    if (contentEncoding == null) return false;
-    return switch (contentEncoding.trim().toLowerCase(Locale.ROOT)) {
-      case "", "identity" -> false;
-      case "gzip", "x-gzip" -> true;
-      default -> throw new Rejection(415, "unsupported Content-Encoding '" + contentEncoding + "'; use gzip or none");
-    };
   }
 }

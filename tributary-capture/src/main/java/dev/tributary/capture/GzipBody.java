@@ -15,8 +15,8 @@ final class GzipBody {
 
   private GzipBody() {}
 
-  /** The inflated bytes (the array may be longer than the content; see {@link Inflated#length}). */
-  static Inflated inflate(byte[] compressed, int length, long limit) throws Rejection {
+  /** The inflated bytes (the array may be longer than the content). */
+  static RequestBody.Bytes inflate(byte[] compressed, int length, long limit) throws Rejection {
     byte[] out = new byte[(int) Math.min(limit + 1, Math.max(STEP, length * 4L))];
     int size = 0;
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed, 0, length), STEP)) {
@@ -32,13 +32,11 @@ final class GzipBody {
     } catch (IOException e) {
       throw new Rejection(400, "the body is not valid gzip (Content-Encoding: gzip): " + e.getMessage());
     }
-    return new Inflated(out, size);
+    return new RequestBody.Bytes(out, size);
   }
 
   private static Rejection tooLarge(long limit) {
     return new Rejection(413, "the request body inflates to more than the limit of " + limit
         + " bytes; send fewer events per request");
   }
-
-  record Inflated(byte[] bytes, int length) {}
 }

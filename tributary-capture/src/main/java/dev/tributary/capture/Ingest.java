@@ -1,8 +1,6 @@
 package dev.tributary.capture;
 
 import dev.tributary.http.RefusedBody;
-import dev.tributary.spool.SpoolClosedException;
-import dev.tributary.spool.SpoolFullException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -20,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One capture request of any {@link Protocol}: checks the headers, reads the body up to the limit, parses and
- * enriches it, appends all its events as one batch, and answers 200 once they are durable. Any
+ * One capture request of any {@link Protocol}: checks the headers, reads the body up to the limit,
+ * inflates it ({@link RequestBody}), has the protocol parse and enrich it, appends all its events as one batch, and answers 200 once they are durable. Any
  * refusal answers at once and stores nothing; the rest of a refused body is read and dropped
  * ({@link RefusedBody}), so a client still sending reads the answer.
  */
@@ -29,21 +27,27 @@ final class Ingest {
 
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
 
-  private final CaptureHandler capture;
+  /** Bodies up to this size are parsed on the event loop; larger ones on a worker thread. */
+  static final int INLINE_BYTES = 64 * 1024;
+
+  private final IngestContext capture;
   private final CaptureConfig config;
   private final Protocol protocol;
   private final HttpServerRequest request;
+  private final String clientIp;
   private final RequestDeadline deadline;
   private Protocol.Request head;
+  private boolean gzipEncoded;
   private Buffer body;
   private boolean finished;
   private long held;
 
-  Ingest(CaptureHandler capture, Protocol protocol, HttpServerRequest request) {
+  Ingest(IngestContext capture, Protocol protocol, HttpServerRequest request, String clientIp) {
     this.capture = capture;
     this.config = capture.config;
     this.protocol = protocol;
     this.request = request;
+    this.clientIp = clientIp;
     this.deadline = RequestDeadline.of(request.connection());
   }
 
@@ -58,16 +62,20 @@ final class Ingest {
       refuse(r);
       return;
     }
-    body = Buffer.buffer((int) Math.min(EventsProtocol.INLINE_BYTES, contentLength().orElse(1024)));
+    body = Buffer.buffer((int) Math.min(INLINE_BYTES, contentLength().orElse(1024)));
     if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) request.response().writeContinue();
   }
 
   private void checkHeaders() throws Rejection {
     if (capture.draining()) {
       throw new Rejection(503, "the server is draining for shutdown; retry, another node may take the request",
-          Map.of(), retryAfterSeconds());
+          Map.of(), capture.retryAfterSeconds());
     }
-    head = protocol.open(request, capture);
+    if (capture.cors.refuses(request)) {
+      throw new Rejection(403, "pages of origin " + request.getHeader("Origin") + " may not send events here (cors_origins)");
+    }
+    gzipEncoded = RequestBody.gzipEncoded(request);
+    head = protocol.open(request, clientIp);
     long declared = contentLength().orElse(-1);
     if (declared > head.maxBytes()) {
       throw new Rejection(413, "Content-Length " + declared + " is over the limit of " + head.maxBytes()
@@ -89,7 +97,7 @@ final class Ingest {
       refuse(new Rejection(413, "the request body is over the limit of " + head.maxBytes()
           + " bytes; send fewer events per request"));
     } else if (!capture.hold(chunk.length())) {
-      refuse(new Rejection(503, "the server holds too many request bodies at once; retry later", Map.of(), retryAfterSeconds()));
+      refuse(new Rejection(503, "the server holds too many request bodies at once; retry later", Map.of(), capture.retryAfterSeconds()));
     } else {
       held += chunk.length();
       body.appendBuffer(chunk);
@@ -101,7 +109,7 @@ final class Ingest {
     String receivedAt = ClientClock.format(Instant.now());
     Buffer received = body;
     body = null;
-    if (head.parseInline(received)) {
+    if (!RequestBody.inflates(received, gzipEncoded) && head.plain() && received.length() <= INLINE_BYTES) {
       try {
         append(parse(received, receivedAt));
       } catch (Rejection r) {
@@ -122,12 +130,16 @@ final class Ingest {
 
   private Protocol.Parsed parse(Buffer received, String receivedAt) throws Rejection {
     byte[] bytes = received.getBytes();
-    return head.parse(bytes, bytes.length, receivedAt);
+    return head.parse(RequestBody.decode(bytes, bytes.length, gzipEncoded, head.maxBytes()), receivedAt);
   }
 
   private void append(Protocol.Parsed parsed) {
     Tokens.App app = parsed.app();
     List<byte[]> events = parsed.events();
+    if (events.isEmpty()) { // nothing to store (analytics.js's own metrics)
+      answer(200, protocol.accepted(0), 0);
+      return;
+    }
     if (app.limit() != null) {
       long wait = app.limit().take(events.size(), System.nanoTime());
       if (wait > 0) {
@@ -138,7 +150,7 @@ final class Ingest {
     }
     long bytes = events.stream().mapToLong(e -> e.length).sum();
     long started = System.nanoTime();
-    CompletableFuture<?> durable;
+    CompletableFuture<DurableLog.Outcome> durable;
     try {
       durable = capture.log.append(events);
     } catch (RuntimeException e) {
@@ -146,26 +158,25 @@ final class Ingest {
     }
     Context context = capture.vertx.getOrCreateContext();
     Future.fromCompletionStage(durable, context).onComplete(result -> {
-      if (result.succeeded()) {
-        capture.metrics.durableAppend.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        capture.metrics.accepted(protocol.name(), events.size(), bytes);
-        capture.spoolFull(false);
-        answer(200, protocol.accepted(events.size()), 0);
-      } else {
-        appendFailed(unwrap(result.cause()));
+      if (result.failed()) {
+        fail(unwrap(result.cause()));
+        return;
+      }
+      switch (result.result()) {
+        case DURABLE -> {
+          capture.metrics.durableAppend.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          capture.metrics.accepted(protocol.name(), events.size(), bytes);
+          capture.spoolFull(false);
+          answer(200, protocol.accepted(events.size()), 0);
+        }
+        case NO_ROOM -> {
+          capture.spoolFull(true);
+          refuse(new Rejection(503, "the spool is full; retry later", Map.of(), capture.retryAfterSeconds()));
+        }
+        case CLOSED -> refuse(new Rejection(503, "the server is shutting down; retry, another node may take the request",
+            Map.of(), capture.retryAfterSeconds()));
       }
     });
-  }
-
-  private void appendFailed(Throwable cause) {
-    if (cause instanceof SpoolFullException) {
-      capture.spoolFull(true);
-      refuse(new Rejection(503, "the spool is full; retry later", Map.of(), retryAfterSeconds()));
-    } else if (cause instanceof SpoolClosedException) {
-      refuse(new Rejection(503, "the server is shutting down; retry, another node may take the request", Map.of(), retryAfterSeconds()));
-    } else {
-      fail(cause);
-    }
   }
 
   private void fail(Throwable cause) {
@@ -187,7 +198,7 @@ final class Ingest {
     if (response.closed() || response.ended()) return Future.failedFuture("the connection closed before the answer");
     deadline.answered();
     if (retryAfter > 0) response.putHeader("Retry-After", Long.toString(retryAfter));
-    return CaptureHandler.json(response, status, json);
+    return JsonAnswer.write(response, status, json);
   }
 
   /** The request is answered or abandoned: release what it held. Runs once. */
@@ -197,10 +208,6 @@ final class Ingest {
     capture.metrics.finished();
     capture.release(held);
     held = 0;
-  }
-
-  private long retryAfterSeconds() {
-    return Math.max(1, config.retryAfter().toSeconds());
   }
 
   private static Throwable unwrap(Throwable t) {

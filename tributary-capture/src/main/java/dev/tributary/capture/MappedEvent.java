@@ -14,7 +14,8 @@ import java.util.Set;
  * {@code event_id}, {@code distinct_id} and {@code timestamp} first, then the message's own
  * fields as they came (but those named in {@code replaced} and capture's own), then the extra
  * fields the mapping keeps (such as the client's original timestamp), then capture's
- * {@code received_at}, {@code app} and {@code protocol}. One writer serves one request.
+ * {@code received_at}, {@code app}, {@code protocol} and, for an app that stores it, the client's
+ * {@code ip}. One writer serves one request.
  */
 final class MappedEvent {
 
@@ -26,12 +27,15 @@ final class MappedEvent {
   private final String receivedAt;
   private final String app;
   private final String protocol;
+  private final String ip;
   private final long maxEventBytes;
 
-  MappedEvent(String receivedAt, String app, String protocol, long maxEventBytes) {
+  /** {@code ip}: the client's address to store, or null to store none (a client's own {@code ip} is then kept). */
+  MappedEvent(String receivedAt, String app, String protocol, String ip, long maxEventBytes) {
     this.receivedAt = receivedAt;
     this.app = app;
     this.protocol = protocol;
+    this.ip = ip;
     this.maxEventBytes = maxEventBytes;
     try {
       this.generator = JsonMessages.JSON.createGenerator(out);
@@ -53,6 +57,7 @@ final class MappedEvent {
         Map.Entry<String, JsonNode> field = fields.next();
         String name = field.getKey();
         if (CAPTURE_FIELDS.contains(name) || replaced.contains(name) || extras.containsKey(name)) continue;
+        if (ip != null && name.equals("ip")) continue;
         generator.writeFieldName(name);
         write(field.getValue());
       }
@@ -67,6 +72,7 @@ final class MappedEvent {
       generator.writeStringField("received_at", receivedAt);
       generator.writeStringField("app", app);
       generator.writeStringField("protocol", protocol);
+      if (ip != null) generator.writeStringField("ip", ip);
       generator.writeEndObject();
       generator.flush();
     } catch (IOException e) {

@@ -11,8 +11,8 @@ import java.util.Map;
  * Turns a PostHog capture body into its JSON bytes. The encodings PostHog's SDKs send:
  * <ul>
  *   <li>JSON ({@code application/json} or {@code text/plain});</li>
- *   <li>gzip: by {@code Content-Encoding: gzip}, by {@code ?compression=gzip-js}, or by the
- *       gzip magic bytes {@code 1f 8b} at the start of the body;</li>
+ *   <li>gzip, inflated before by {@link RequestBody} ({@code Content-Encoding: gzip} or the gzip
+ *       magic bytes; posthog-js sends it as {@code text/plain}, with or without {@code ?compression=gzip-js});</li>
  *   <li>a form ({@code application/x-www-form-urlencoded}) whose {@code data} field is the JSON,
  *       its base64, or (with {@code compression=lz64} in the form or the query) its LZ-string
  *       base64; a base64 payload may itself be gzip;</li>
@@ -24,12 +24,10 @@ final class PostHogBody {
 
   private PostHogBody() {}
 
-  /** JSON bytes and their length. */
-  record Json(byte[] bytes, int length) {}
-
-  static Json decode(byte[] body, int length, boolean headerGzip, String contentType, String compression, long max) throws Rejection {
+  /** The JSON of a body already inflated when it was gzip. */
+  static RequestBody.Bytes decode(byte[] body, int length, String contentType, String compression, long max) throws Rejection {
     String scheme = compression(compression);
-    String media = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+    String media = RequestBody.mediaType(contentType);
     boolean form = media.equals("application/x-www-form-urlencoded") || (!media.contains("json") && startsWith(body, length, "data="));
     if (form) {
       Map<String, String> fields = form(new String(body, 0, length, StandardCharsets.UTF_8));
@@ -38,37 +36,30 @@ final class PostHogBody {
       String formScheme = fields.containsKey("compression") ? compression(fields.get("compression")) : scheme;
       return text(data, formScheme, max);
     }
-    if (headerGzip || scheme.equals("gzip") || gzipMagic(body, length)) {
-      GzipBody.Inflated inflated = GzipBody.inflate(body, length, max);
-      return new Json(inflated.bytes(), inflated.length());
-    }
     if (scheme.equals("lz64") || scheme.equals("base64") || !startsJson(body, length)) {
       return text(new String(body, 0, length, StandardCharsets.UTF_8), scheme, max);
     }
-    return new Json(body, length);
+    return new RequestBody.Bytes(body, length);
   }
 
   /** A payload in text: JSON as is, LZ-string base64, or base64 (of JSON or of gzip). */
-  private static Json text(String data, String scheme, long max) throws Rejection {
+  private static RequestBody.Bytes text(String data, String scheme, long max) throws Rejection {
     String trimmed = data.strip();
     if (scheme.equals("lz64")) {
       try {
         byte[] json = LzString.decompressFromBase64(trimmed.replace(' ', '+'), max).getBytes(StandardCharsets.UTF_8);
-        return new Json(json, json.length);
+        return new RequestBody.Bytes(json, json.length);
       } catch (LzString.InvalidInput e) {
         throw new Rejection(400, "failed to decode request: compression=lz64 but " + e.getMessage());
       }
     }
     if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
       byte[] json = trimmed.getBytes(StandardCharsets.UTF_8);
-      return new Json(json, json.length);
+      return new RequestBody.Bytes(json, json.length);
     }
     byte[] decoded = base64(trimmed.replace(' ', '+'));
-    if (gzipMagic(decoded, decoded.length)) {
-      GzipBody.Inflated inflated = GzipBody.inflate(decoded, decoded.length, max);
-      return new Json(inflated.bytes(), inflated.length());
-    }
-    return new Json(decoded, decoded.length);
+    if (RequestBody.gzipMagic(decoded, decoded.length)) return GzipBody.inflate(decoded, decoded.length, max);
+    return new RequestBody.Bytes(decoded, decoded.length);
   }
 
   private static byte[] base64(String text) throws Rejection {
@@ -111,10 +102,6 @@ final class PostHogBody {
       }
     }
     return fields;
-  }
-
-  static boolean gzipMagic(byte[] body, int length) {
-    return length >= 2 && body[0] == (byte) 0x1f && body[1] == (byte) 0x8b;
   }
 
   private static boolean startsJson(byte[] body, int length) {

@@ -21,16 +21,24 @@ import java.util.Set;
  */
 final class PostHogProtocol implements Protocol {
 
-  static final List<String> PATHS = List.of("/batch", "/e", "/capture", "/i/v0/e", "/track", "/engage");
+  /**
+   * Every path posthog-js and PostHog's other SDKs post events to ({@code /s} is session
+   * recording's {@code $snapshot} events), each also with the trailing slash the SDKs add.
+   */
+  static final List<String> PATHS = List.of("/batch", "/e", "/capture", "/i/v0/e", "/track", "/engage", "/s");
   static final long MAX_BATCH_BYTES = 20L * 1000 * 1000;
   static final long MAX_REQUEST_BYTES = 2L * 1000 * 1000;
   private static final Set<String> REPLACED = Set.of("api_key", "token", "$token", "sent_at");
 
+  private final Tokens tokens;
   private final long maxEventBytes;
+  private final long maxRequestBytes;
   private final UuidV7 ids;
 
-  PostHogProtocol(long maxEventBytes, UuidV7 ids) {
+  PostHogProtocol(Tokens tokens, long maxEventBytes, long maxRequestBytes, UuidV7 ids) {
+    this.tokens = tokens;
     this.maxEventBytes = maxEventBytes;
+    this.maxRequestBytes = maxRequestBytes;
     this.ids = ids;
   }
 
@@ -39,40 +47,44 @@ final class PostHogProtocol implements Protocol {
     return "posthog";
   }
 
+  /**
+   * The query parameters posthog-js adds: {@code compression} (gzip-js, lz64, base64),
+   * {@code _} or {@code sent_at} (the client's send time in milliseconds), {@code ver} (the SDK
+   * version, not needed) and {@code ip=0} (store no address for this request).
+   */
   @Override
-  public Request open(HttpServerRequest request, CaptureHandler capture) throws Rejection {
+  public Request open(HttpServerRequest request, String clientIp) throws Rejection {
     String path = request.path().endsWith("/") ? request.path().substring(0, request.path().length() - 1) : request.path();
     boolean engage = path.equals("/engage");
-    boolean gzip = EventsProtocol.gzip(request.getHeader("Content-Encoding"));
     String contentType = request.getHeader("Content-Type");
     String compression = request.getParam("compression");
-    Instant querySentAt = millis(request.getParam("_"));
-    long max = Math.min(path.equals("/batch") ? MAX_BATCH_BYTES : MAX_REQUEST_BYTES, capture.config.maxRequestBytes());
+    String sentAtParam = request.getParam("_") != null ? request.getParam("_") : request.getParam("sent_at");
+    Instant querySentAt = millis(sentAtParam);
+    String ip = "0".equals(request.getParam("ip")) ? null : clientIp;
+    long max = Math.min(path.equals("/batch") || path.equals("/s") ? MAX_BATCH_BYTES : MAX_REQUEST_BYTES, maxRequestBytes);
     return new Request() {
       @Override public long maxBytes() { return max; }
-      @Override public boolean parseInline(io.vertx.core.buffer.Buffer body) {
-        boolean magic = body.length() >= 2 && body.getByte(0) == (byte) 0x1f && body.getByte(1) == (byte) 0x8b;
-        return body.length() <= EventsProtocol.INLINE_BYTES && !gzip && compression == null && !magic;
-      }
-      @Override public Parsed parse(byte[] body, int length, String receivedAt) throws Rejection {
-        PostHogBody.Json json = PostHogBody.decode(body, length, gzip, contentType, compression, max);
-        return events(JsonMessages.read(json.bytes(), json.length()), engage, querySentAt, receivedAt, capture.tokens);
+      @Override public boolean plain() { return compression == null; }
+      @Override public Parsed parse(RequestBody.Bytes body, String receivedAt) throws Rejection {
+        RequestBody.Bytes json = PostHogBody.decode(body.bytes(), body.length(), contentType, compression, max);
+        return events(JsonMessages.read(json.bytes(), json.length()), engage, querySentAt, receivedAt, ip);
       }
     };
   }
 
-  private Parsed events(JsonMessages.Body body, boolean engage, Instant querySentAt, String receivedAt, Tokens tokens) throws Rejection {
+  private Parsed events(JsonMessages.Body body, boolean engage, Instant querySentAt, String receivedAt, String clientIp) throws Rejection {
     if (body.messages().isEmpty()) throw new Rejection(400, "request holds no event");
     ObjectNode envelope = body.envelope();
     String key = key(body);
     Tokens.App app = Tokens.forKey(tokens, key, "event submitted without an api_key", "API key is not valid: unknown project key");
     Instant received = Instant.parse(receivedAt);
     JsonNode envelopeSentAt = envelope.get("sent_at");
-    MappedEvent writer = new MappedEvent(receivedAt, app.name(), name(), maxEventBytes);
+    String ip = app.storeIp() ? clientIp : null;
+    MappedEvent writer = new MappedEvent(receivedAt, app.name(), name(), ip, maxEventBytes);
     ClientClock.Memo clock = new ClientClock.Memo(received, receivedAt);
     List<byte[]> events = new ArrayList<>(body.messages().size());
     for (JsonMessages.Message m : body.messages()) {
-      events.add(map(m, engage, envelopeSentAt, querySentAt, received, clock, writer));
+      events.add(map(m, engage, envelopeSentAt, querySentAt, received, clock, writer, ip));
     }
     return new Parsed(app, events);
   }
@@ -103,7 +115,7 @@ final class PostHogProtocol implements Protocol {
   }
 
   private byte[] map(JsonMessages.Message m, boolean engage, JsonNode envelopeSentAt, Instant querySentAt, Instant received,
-                     ClientClock.Memo clock, MappedEvent writer) throws Rejection {
+                     ClientClock.Memo clock, MappedEvent writer, String ip) throws Rejection {
     ObjectNode node = m.node();
     String event = JsonMessages.text(m, node, "event");
     if (event == null && engage) event = "$identify";
@@ -112,6 +124,7 @@ final class PostHogProtocol implements Protocol {
     if (properties != null && !properties.isNull() && !properties.isObject()) {
       throw refuse(m, "\"properties\" must be an object, got " + JsonMessages.describe(properties));
     }
+    if (ip != null) properties = withIp(node, properties, ip);
     String distinctId = firstId(m, node, "distinct_id", "$distinct_id");
     if (distinctId == null) distinctId = firstId(m, properties, "distinct_id", "$distinct_id");
     if (distinctId == null) throw refuse(m, "event submitted without a distinct_id");
@@ -133,6 +146,17 @@ final class PostHogProtocol implements Protocol {
     else if (sentAt != null) extras.put("sent_at", clock.format(sentAt));
     return writer.write(m, event, eventId == null ? ids.next().toString() : eventId, distinctId,
         clock.format(resolved), REPLACED, extras);
+  }
+
+  /**
+   * PostHog sets {@code properties.$ip} to the client's address unless the event has one (a server
+   * SDK sends its user's address there).
+   */
+  private static JsonNode withIp(ObjectNode node, JsonNode properties, String ip) {
+    if (properties != null && properties.has("$ip")) return properties;
+    ObjectNode withIp = properties == null || properties.isNull() ? node.putObject("properties") : (ObjectNode) properties;
+    withIp.put("$ip", ip);
+    return withIp;
   }
 
   private static String firstId(JsonMessages.Message m, JsonNode node, String field, String alternative) throws Rejection {
@@ -170,12 +194,13 @@ final class PostHogProtocol implements Protocol {
   public Answer refused(Rejection r) {
     int status = r.status == 415 ? 400 : r.status;
     String type = switch (status) {
-      case 401 -> "authentication_error";
+      case 401, 403 -> "authentication_error";
       case 429 -> "throttled";
       default -> status >= 500 ? "server_error" : "validation_error";
     };
     String code = switch (status) {
       case 401 -> "invalid_api_key";
+      case 403 -> "origin_not_allowed";
       case 408 -> "request_timeout";
       case 413 -> "payload_too_large";
       case 429 -> "rate_limited";

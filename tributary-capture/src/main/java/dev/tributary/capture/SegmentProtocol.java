@@ -1,6 +1,7 @@
 package dev.tributary.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
@@ -9,14 +10,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Segment's HTTP Tracking API (docs/ingest-protocols.md): {@code POST /v1/batch} and the
- * single-call endpoints, the write key as the HTTP Basic user name or as {@code writeKey} in the
- * body, JSON optionally gzip. Each message becomes one event: {@code messageId} is its
+ * single-call endpoints, in their long forms and in the one-letter forms analytics.js 2.0 posts
+ * to ({@code /v1/t}, {@code /v1/b}...), the write key as the HTTP Basic user name or as
+ * {@code writeKey} in the body, JSON (whatever the declared type) optionally gzip. Each message becomes one event: {@code messageId} is its
  * {@code event_id}, the track event name (else the call type) its {@code event}, {@code userId}
  * (else {@code anonymousId}) its {@code distinct_id}, and {@code timestamp} the client time
  * corrected for skew as Segment does, with the client's kept as {@code originalTimestamp}.
@@ -25,17 +26,34 @@ import java.util.Set;
  */
 final class SegmentProtocol implements Protocol {
 
-  static final List<String> PATHS = List.of("/v1/batch", "/v1/track", "/v1/identify", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias");
+  private static final String BATCH = "batch";
+
+  /** Where analytics.js reports its own counters ({@code {"series": [...]}}): acknowledged, never stored as events. */
+  static final String METRICS_PATH = "/v1/m";
+  /** Each path and its call type, {@code batch} for a batch; analytics.js 2.0 posts to the one-letter forms. */
+  static final Map<String, String> CALLS = Map.ofEntries(
+      Map.entry("/v1/batch", BATCH), Map.entry("/v1/b", BATCH),
+      Map.entry("/v1/track", "track"), Map.entry("/v1/t", "track"),
+      Map.entry("/v1/identify", "identify"), Map.entry("/v1/i", "identify"),
+      Map.entry("/v1/page", "page"), Map.entry("/v1/p", "page"),
+      Map.entry("/v1/screen", "screen"), Map.entry("/v1/s", "screen"),
+      Map.entry("/v1/group", "group"), Map.entry("/v1/g", "group"),
+      Map.entry("/v1/alias", "alias"), Map.entry("/v1/a", "alias"),
+      Map.entry(METRICS_PATH, "metrics"));
   static final Set<String> TYPES = Set.of("track", "identify", "page", "screen", "group", "alias");
   static final int MAX_MESSAGE_BYTES = 32 * 1024;
   static final int MAX_BATCH_BYTES = 500 * 1024;
   private static final Set<String> REPLACED = Set.of("type", "timestamp", "originalTimestamp", "sentAt", "writeKey", "context");
 
+  private final Tokens tokens;
   private final long maxEventBytes;
+  private final long maxRequestBytes;
   private final UuidV7 ids;
 
-  SegmentProtocol(long maxEventBytes, UuidV7 ids) {
+  SegmentProtocol(Tokens tokens, long maxEventBytes, long maxRequestBytes, UuidV7 ids) {
+    this.tokens = tokens;
     this.maxEventBytes = maxEventBytes;
+    this.maxRequestBytes = maxRequestBytes;
     this.ids = ids;
   }
 
@@ -44,35 +62,42 @@ final class SegmentProtocol implements Protocol {
     return "segment";
   }
 
+  /** The body is JSON whatever its declared type, as Segment reads it: browsers send text/plain, some SDKs a form label or none. */
   @Override
-  public Request open(HttpServerRequest request, CaptureHandler capture) throws Rejection {
-    String callType = request.path().equals("/v1/batch") ? null : request.path().substring("/v1/".length());
-    requireJson(request.getHeader("Content-Type"));
-    boolean gzip = EventsProtocol.gzip(request.getHeader("Content-Encoding"));
+  public Request open(HttpServerRequest request, String clientIp) throws Rejection {
+    String call = CALLS.get(request.path());
+    if (call.equals("metrics")) return sdkMetrics();
+    String callType = call.equals(BATCH) ? null : call;
     String basicKey = basicUser(request.getHeader("Authorization"));
-    long max = Math.min(callType == null ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES, capture.config.maxRequestBytes());
+    long max = Math.min(callType == null ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES, maxRequestBytes);
     return new Request() {
       @Override public long maxBytes() { return max; }
-      @Override public boolean parseInline(io.vertx.core.buffer.Buffer body) { return body.length() <= EventsProtocol.INLINE_BYTES && !gzip; }
-      @Override public Parsed parse(byte[] body, int length, String receivedAt) throws Rejection {
-        byte[] bytes = body;
-        int size = length;
-        if (gzip) {
-          GzipBody.Inflated inflated = GzipBody.inflate(bytes, size, max);
-          bytes = inflated.bytes();
-          size = inflated.length();
-        }
-        return messages(JsonMessages.read(bytes, size), callType, basicKey, receivedAt, capture.tokens);
+      @Override public Parsed parse(RequestBody.Bytes body, String receivedAt) throws Rejection {
+        return messages(JsonMessages.read(body.bytes(), body.length()), callType, basicKey, receivedAt, clientIp);
       }
     };
   }
 
-  private Parsed messages(JsonMessages.Body body, String callType, String basicKey, String receivedAt, Tokens tokens) throws Rejection {
+  private Request sdkMetrics() {
+    long max = Math.min(MAX_MESSAGE_BYTES, maxRequestBytes);
+    return new Request() {
+      @Override public long maxBytes() { return max; }
+      @Override public Parsed parse(RequestBody.Bytes body, String receivedAt) throws Rejection {
+        JsonMessages.Body read = JsonMessages.read(body.bytes(), body.length());
+        if (read.batch() || !read.messages().get(0).node().path("series").isArray()) {
+          throw new Rejection(400, METRICS_PATH + " takes analytics.js's own metrics, an object with a \"series\" array; events go to /v1/batch");
+        }
+        return new Parsed(Tokens.App.DEFAULT, List.of());
+      }
+    };
+  }
+
+  private Parsed messages(JsonMessages.Body body, String callType, String basicKey, String receivedAt, String clientIp) throws Rejection {
     if (callType == null && !body.batch()) {
       throw new Rejection(400, "a /v1/batch body is an object with a \"batch\" array of messages");
     }
     if (callType != null && body.batch()) {
-      throw new Rejection(400, "/v1/" + callType + " takes one message object; send batches to /v1/batch");
+      throw new Rejection(400, "a " + callType + " call takes one message object; send batches to /v1/batch");
     }
     if (body.messages().isEmpty()) throw new Rejection(400, "the batch holds no message");
     ObjectNode envelope = callType == null ? body.envelope() : body.messages().get(0).node();
@@ -82,17 +107,18 @@ final class SegmentProtocol implements Protocol {
     Instant received = Instant.parse(receivedAt);
     JsonNode batchSentAt = callType == null ? envelope.get("sentAt") : null;
     JsonNode batchContext = callType == null ? envelope.get("context") : null;
-    MappedEvent writer = new MappedEvent(receivedAt, app.name(), name(), maxEventBytes);
+    String ip = app.storeIp() ? clientIp : null;
+    MappedEvent writer = new MappedEvent(receivedAt, app.name(), name(), ip, maxEventBytes);
     ClientClock.Memo clock = new ClientClock.Memo(received, receivedAt);
     List<byte[]> events = new ArrayList<>(body.messages().size());
     for (JsonMessages.Message m : body.messages()) {
-      events.add(map(m, callType, batchSentAt, batchContext, received, clock, writer));
+      events.add(map(m, callType, batchSentAt, batchContext, received, clock, writer, ip));
     }
     return new Parsed(app, events);
   }
 
   private byte[] map(JsonMessages.Message m, String callType, JsonNode batchSentAt, JsonNode batchContext, Instant received,
-                     ClientClock.Memo clock, MappedEvent writer) throws Rejection {
+                     ClientClock.Memo clock, MappedEvent writer, String ip) throws Rejection {
     if (m.bytes() > MAX_MESSAGE_BYTES) {
       throw new Rejection(400, "message " + m.index() + " is " + m.bytes() + " bytes, over Segment's limit of "
           + MAX_MESSAGE_BYTES + " bytes per message", m.where());
@@ -121,9 +147,18 @@ final class SegmentProtocol implements Protocol {
     if (original != null && !original.isNull()) extras.put("originalTimestamp", original);
     if (sentAt != null && !sentAt.isNull()) extras.put("sentAt", sentAt);
     JsonNode context = node.hasNonNull("context") ? node.get("context") : batchContext;
+    if (ip != null) context = withIp(context, ip);
     if (context != null && !context.isNull()) extras.put("context", context);
     return writer.write(m, event, eventId == null ? ids.next().toString() : eventId, distinctId,
         clock.format(timestamp), REPLACED, extras);
+  }
+
+  /** Segment fills {@code context.ip} with the client's address unless the message has one. */
+  private static JsonNode withIp(JsonNode context, String ip) {
+    if (context != null && !context.isNull() && !context.isObject()) return context;
+    if (context != null && context.hasNonNull("ip")) return context;
+    ObjectNode copy = context == null || context.isNull() ? JsonNodeFactory.instance.objectNode() : ((ObjectNode) context).deepCopy();
+    return copy.put("ip", ip);
   }
 
   private static Instant time(JsonMessages.Message m, ClientClock.Memo clock, JsonNode value, String field) throws Rejection {
@@ -146,7 +181,7 @@ final class SegmentProtocol implements Protocol {
   @Override
   public Answer refused(Rejection r) {
     int status = switch (r.status) {
-      case 401, 408, 429 -> r.status;
+      case 401, 403, 408, 429 -> r.status;
       default -> r.status >= 500 ? r.status : 400;
     };
     Map<String, Object> body = new LinkedHashMap<>();
@@ -154,15 +189,6 @@ final class SegmentProtocol implements Protocol {
     body.put("error", r.getMessage());
     body.putAll(r.details);
     return new Answer(status, body);
-  }
-
-  private static void requireJson(String contentType) throws Rejection {
-    String media = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
-    // Segment's browser library sends text/plain to spare a CORS preflight; the body is JSON all the same.
-    if (!media.equals("application/json") && !media.equals("text/plain")) {
-      throw new Rejection(400, (contentType == null ? "missing Content-Type" : "unsupported Content-Type '" + contentType + "'")
-          + "; Segment's API takes Content-Type: application/json");
-    }
   }
 
   /** The user name of {@code Authorization: Basic base64(user:password)}, or null without one. */

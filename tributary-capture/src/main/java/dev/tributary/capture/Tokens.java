@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  *     tokens: ["tok_web_4f7c2a91d3e85b60"]  # one or more, at least 16 characters each
  *     events_per_second: 500              # optional: 429 past it; no limit when absent
  *     burst: 1000                         # optional: events allowed at once; default = the rate
+ *     store_ip: true                      # optional: store each event's client address as "ip"; default false
  * </pre>
  *
  * Tokens are kept only as SHA-256 digests, so a lookup's timing says nothing about a token.
@@ -32,9 +33,10 @@ final class Tokens {
   static final int MIN_TOKEN_CHARS = 16;
   private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
-  record App(String name, TokenBucket limit) {
-    /** Every request's app when auth is off. */
-    static final App DEFAULT = new App("default", null);
+  /** An app: its name, its rate (null for none), and whether its events get the client's address. */
+  record App(String name, TokenBucket limit, boolean storeIp) {
+    /** Every request's app when auth is off: there is no file to ask for addresses in. */
+    static final App DEFAULT = new App("default", null, false);
   }
 
   private final Map<String, App> appsByDigest;
@@ -90,8 +92,10 @@ final class Tokens {
       }
       JsonNode app = entry.getValue();
       if (!app.isObject()) throw invalid(file, key + " must be a mapping with 'tokens'; " + example());
-      requireOnly(file, app, key + ".", Set.of("tokens", "events_per_second", "burst"));
-      App value = new App(name, limit(file, key, app, now));
+      requireOnly(file, app, key + ".", Set.of("tokens", "events_per_second", "burst", "store_ip"));
+      JsonNode storeIp = app.get("store_ip");
+      if (storeIp != null && !storeIp.isBoolean()) throw invalid(file, key + ".store_ip must be true or false, got " + storeIp);
+      App value = new App(name, limit(file, key, app, now), storeIp != null && storeIp.asBoolean());
       JsonNode tokens = app.get("tokens");
       if (tokens == null || !tokens.isArray() || tokens.isEmpty()) {
         throw invalid(file, key + ".tokens must be a list of one or more tokens");

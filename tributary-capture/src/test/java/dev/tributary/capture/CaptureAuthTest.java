@@ -79,7 +79,7 @@ class CaptureAuthTest {
   void withoutTokensOnlyLoopbackIsAllowed() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DurableLog unused = new DurableLog() {
-      @Override public CompletableFuture<?> append(List<byte[]> events) { throw new AssertionError("never appended"); }
+      @Override public CompletableFuture<DurableLog.Outcome> append(List<byte[]> events) { throw new AssertionError("never appended"); }
       @Override public long freeBytes() { return Long.MAX_VALUE; }
     };
 

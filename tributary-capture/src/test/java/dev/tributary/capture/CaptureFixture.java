@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolCursor;
+import dev.tributary.spool.SpoolGauges;
 import dev.tributary.spool.SpoolRecord;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

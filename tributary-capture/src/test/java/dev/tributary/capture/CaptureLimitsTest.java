@@ -143,7 +143,7 @@ class CaptureLimitsTest {
   @Test
   void manySlowLargeBodiesAtOnceGet503InsteadOfTheHeap() throws Exception {
     int maxRequest = 1024;
-    long budget = CaptureHandler.BODIES_HELD_AT_ONCE * maxRequest;
+    long budget = IngestContext.BODIES_HELD_AT_ONCE * maxRequest;
     int partial = 1020;
     String head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + maxRequest + "\r\n\r\n";
     String body = "[" + " ".repeat(partial - 1);
@@ -182,7 +182,7 @@ class CaptureLimitsTest {
       assertThat(CaptureFixture.json(closed).get("error").asText()).contains("shutting down");
     }
     DurableLog broken = new DurableLog() { // a fake: the real spool cannot be made to fail a write on demand
-      @Override public java.util.concurrent.CompletableFuture<?> append(List<byte[]> events) {
+      @Override public java.util.concurrent.CompletableFuture<DurableLog.Outcome> append(List<byte[]> events) {
         return java.util.concurrent.CompletableFuture.failedFuture(new java.io.IOException("No space left on device"));
       }
       @Override public long freeBytes() { return Long.MAX_VALUE; }

@@ -68,7 +68,7 @@ class CaptureRejectionsTest {
         Arguments.of("two events on one NDJSON line", ok + "\n" + ok + ok, "application/x-ndjson", 400, "line 2 holds more than one JSON value", 2),
         Arguments.of("array line in NDJSON", ok + "\n[" + ok + "]", "application/x-ndjson", 400, "line 2 is an array", 2),
         Arguments.of("a charset other than UTF-8", "{\"event\":\"\u00ff\"}", "application/json; charset=iso-8859-1", 415, "unsupported charset", null),
-        Arguments.of("unknown content type", ok, "text/plain", 415, "unsupported Content-Type 'text/plain'", null),
+        Arguments.of("unknown content type", ok, "text/csv", 415, "unsupported Content-Type 'text/csv'", null),
         Arguments.of("missing content type", ok, null, 415, "missing Content-Type", null),
         Arguments.of("event over the event limit", "{\"event\":\"big\",\"pad\":\"" + "x".repeat(MAX_EVENT) + "\"}", "application/json", 413, "over the limit of 2048 bytes per event", 1),
         Arguments.of("request over the request limit", "[" + ("{\"event\":\"e\",\"pad\":\"" + "x".repeat(1000) + "\"},").repeat(70) + ok + "]",

@@ -165,7 +165,7 @@ class EarlyAnswersTest {
     if (tooBig) return refusal(path, List.of("Content-Type", "application/json"), body, chunked, expect, 400, SIZE_ERROR);
     return random.nextBoolean()
         ? refusal(path, List.of("Content-Type", "application/json", "Authorization", "Basic not*base64"), body, chunked, expect, 401, "not valid Basic auth")
-        : refusal(path, List.of("Content-Type", "application/xml"), body, chunked, expect, 400, "unsupported Content-Type 'application/xml'");
+        : refusal(path, List.of("Content-Type", "text/plain", "Content-Encoding", "br"), body, chunked, expect, 400, "unsupported Content-Encoding 'br'");
   }
 
   private static Refusal posthog(Random random, byte[] body, boolean tooBig, boolean chunked, boolean expect) {

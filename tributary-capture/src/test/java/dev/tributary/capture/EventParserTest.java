@@ -46,7 +46,7 @@ class EventParserTest {
       byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
 
       List<byte[]> stored = parser.parse(bytes, bytes.length, ndjson ? EventParser.Format.NDJSON : EventParser.Format.JSON,
-          "2026-11-23T15:04:05.123Z", "web");
+          "2026-11-23T15:04:05.123Z", "web", null);
 
       assertThat(stored).as("seed %d round %d", seed, round).hasSize(events);
       for (int i = 0; i < events; i++) {

@@ -37,7 +37,7 @@ class TokensTest {
       "''                                                                    | the file is empty",
       "apps: [1]                                                             | 'apps' must map app names",
       "users: {}                                                             | unknown key 'users'; accepted keys here: apps",
-      "apps:\\n  web:\\n    tokens: [aaaaaaaaaaaaaaaa]\\n    rate: 5          | unknown key 'apps.web.rate'; accepted keys here: burst, events_per_second, tokens",
+      "apps:\\n  web:\\n    tokens: [aaaaaaaaaaaaaaaa]\\n    rate: 5          | unknown key 'apps.web.rate'; accepted keys here: burst, events_per_second, store_ip, tokens",
       "apps:\\n  web:\\n    tokens: []                                       | apps.web.tokens must be a list of one or more tokens",
       "apps:\\n  web:\\n    tokens: [aaaaaaaaaaaaaaaa]\\n    events_per_second: -1 | apps.web.events_per_second must be a positive number, got -1",
       "apps:\\n  web:\\n    tokens: [aaaaaaaaaaaaaaaa]\\n    burst: 3         | apps.web.burst needs apps.web.events_per_second",

@@ -130,6 +130,10 @@ final class LayeredSettings {
     for (Map.Entry<String, JsonNode> e : root.properties()) {
       if (e.getKey().equals(schema.passthroughKey)) {
         readPassthrough(schema, file, e.getValue(), out.passthrough());
+      } else if (e.getValue().isArray() && allScalars(e.getValue())) {
+        List<String> items = new ArrayList<>();
+        e.getValue().forEach(item -> items.add(item.asText()));
+        out.scalars().put(e.getKey(), String.join(",", items));
       } else if (e.getValue().isContainerNode()) {
         throw new ConfigException("config file " + file + ": key '" + e.getKey() + "' must have a single value");
       } else {
@@ -137,6 +141,18 @@ final class LayeredSettings {
       }
     }
     return out;
+  }
+
+  private static boolean allScalars(JsonNode array) {
+    for (JsonNode item : array) if (item.isContainerNode()) return false;
+    return true;
+  }
+
+  /** A comma-separated list (a YAML list in the config file arrives joined by commas); blanks dropped. */
+  static List<String> list(String s) {
+    List<String> items = new ArrayList<>();
+    for (String item : s.split(",")) if (!item.isBlank()) items.add(item.trim());
+    return List.copyOf(items);
   }
 
   private static void readPassthrough(Schema schema, Path file, JsonNode node, Map<String, String> out)

@@ -7,7 +7,6 @@ import dev.tributary.capture.CaptureConfig;
 import dev.tributary.capture.CaptureServer;
 import dev.tributary.capture.CaptureStartException;
 import dev.tributary.capture.DurableLog;
-import dev.tributary.capture.SpoolGauges;
 import dev.tributary.http.ServerCertificate;
 import dev.tributary.http.TlsFileException;
 import dev.tributary.kafka.ForwarderConfig;
@@ -17,6 +16,7 @@ import dev.tributary.lake.SpoolLakeSink;
 import dev.tributary.spool.Quantity;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
+import dev.tributary.spool.SpoolGauges;
 import dev.tributary.spool.SpoolUsage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -59,6 +59,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--tls-cert", description = "PEM certificate chain: with --tls-key, --port serves HTTPS (HTTP/2 and HTTP/1.1); reloaded when it changes")
   String tlsCert;
   @Option(names = "--tls-key", description = "PEM private key of --tls-cert") String tlsKey;
+  @Option(names = "--cors-origins", description = "origins whose pages may send events: * (default) or a comma-separated list like https://*.example.com") String corsOrigins;
+  @Option(names = "--trusted-proxies", description = "comma-separated addresses / CIDR ranges of proxies whose X-Forwarded-For names the client") String trustedProxies;
   @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake / Kafka to catch up (default 30s, 60s with Kafka)") String drainTimeout;
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka: host:port[,...]") String kafka;
   @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
@@ -130,6 +132,8 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "tokens_file", tokensFile);
     put(flags, "tls_cert", tlsCert);
     put(flags, "tls_key", tlsKey);
+    put(flags, "cors_origins", corsOrigins);
+    put(flags, "trusted_proxies", trustedProxies);
     put(flags, "drain_timeout", drainTimeout);
     put(flags, "kafka", kafka);
     put(flags, "topic", topic);
@@ -248,7 +252,8 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private static CaptureConfig captureConfig(ServeSettings s) {
-    CaptureConfig c = CaptureConfig.defaults().withBindHost(s.bind()).withPort(s.port()).withMaxRequestBytes(s.maxRequestBytes());
+    CaptureConfig c = CaptureConfig.defaults().withBindHost(s.bind()).withPort(s.port()).withMaxRequestBytes(s.maxRequestBytes())
+        .withCorsOrigins(s.corsOrigins()).withTrustedProxies(s.trustedProxies());
     return s.tokensFile().map(c::withTokensFile).orElse(c);
   }
 

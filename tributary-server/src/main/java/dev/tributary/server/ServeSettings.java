@@ -1,8 +1,10 @@
 package dev.tributary.server;
 
+import dev.tributary.capture.CaptureConfig;
 import dev.tributary.spool.FsyncPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,6 +26,10 @@ final class ServeSettings {
           + "reloaded when the file changes; none = plain HTTP", "", s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
       .key("tls_key", "PEM private key file of tls_cert (PKCS#8, PKCS#1 or SEC1, unencrypted)", "", s -> s.isEmpty() ? null : LayeredSettings.path(s),
           "a file path")
+      .key("cors_origins", "origins whose web pages may send events (CORS)", "*", ServeSettings::corsOrigins,
+          "* (any origin), or a comma-separated list (a YAML list in the file) of origins and patterns like https://app.example.com, https://*.example.com, http://localhost:*")
+      .key("trusted_proxies", "proxies whose X-Forwarded-For / Forwarded name the client (for apps with store_ip)", "", ServeSettings::trustedProxies,
+          "a comma-separated list (a YAML list in the file) of IP addresses and CIDR ranges like 10.0.0.0/8, fd00::/8; empty = none")
       .key("max_request_bytes", "largest request body after decompression", "4MiB", LayeredSettings::size, "a size like 4MiB, 512KiB or 1048576")
       .key("spool_max_bytes", "spool capacity; past it capture answers 503", "10GiB", LayeredSettings::size, "a size like 10GiB, 10GB or 1048576 (bytes)")
       .key("spool_segment_bytes", "spool segment size", "64MiB", LayeredSettings::size, "a size like 64MiB, 64MB or 1048576 (bytes)")
@@ -80,6 +86,19 @@ final class ServeSettings {
     return new ServeSettings(s);
   }
 
+  /** Checked by capture's own rules, so that a wrong entry is refused before anything starts. */
+  private static List<String> corsOrigins(String s) {
+    List<String> origins = LayeredSettings.list(s);
+    CaptureConfig.defaults().withCorsOrigins(origins);
+    return origins;
+  }
+
+  private static List<String> trustedProxies(String s) {
+    List<String> proxies = LayeredSettings.list(s);
+    CaptureConfig.defaults().withTrustedProxies(proxies);
+    return proxies;
+  }
+
   /** {@code s3://...} would otherwise become a local directory named {@code s3:}. */
   private static Path localLake(String s) {
     if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) throw new IllegalArgumentException("a URI, not a local directory");
@@ -97,6 +116,8 @@ final class ServeSettings {
   Optional<Path> tlsCert() { return Optional.ofNullable(settings.get("tls_cert")); }
   Optional<Path> tlsKey() { return Optional.ofNullable(settings.get("tls_key")); }
   long maxRequestBytes() { return settings.get("max_request_bytes"); }
+  List<String> corsOrigins() { return settings.get("cors_origins"); }
+  List<String> trustedProxies() { return settings.get("trusted_proxies"); }
   long spoolMaxBytes() { return settings.get("spool_max_bytes"); }
   long spoolSegmentBytes() { return settings.get("spool_segment_bytes"); }
   long lakeRollBytes() { return settings.get("lake_roll_bytes"); }

@@ -115,6 +115,26 @@ class CommandLineTest {
   }
 
   @Test
+  void corsOriginsAndTrustedProxiesAreListsInEveryLayerAndAWrongEntryIsNamed() throws Exception {
+    assertThat(ServeSettings.resolve(null, Map.of(), Map.of()).corsOrigins()).as("any origin by default").containsExactly("*");
+    assertThat(ServeSettings.resolve(null, Map.of(), Map.of()).trustedProxies()).isEmpty();
+    Path file = dir.resolve("lists.yaml");
+    Files.writeString(file, "cors_origins: [\"https://*.example.com\", \"http://localhost:*\"]\ntrusted_proxies:\n  - 10.0.0.0/8\n  - fd00::/8\n");
+    ServeSettings fromFile = ServeSettings.resolve(file, Map.of(), Map.of());
+    assertThat(fromFile.corsOrigins()).containsExactly("https://*.example.com", "http://localhost:*");
+    assertThat(fromFile.trustedProxies()).containsExactly("10.0.0.0/8", "fd00::/8");
+    ServeSettings fromEnv = ServeSettings.resolve(file, Map.of("TRIBUTARY_CORS_ORIGINS", "https://a.test, https://b.test"),
+        Map.of("trusted_proxies", "127.0.0.1"));
+    assertThat(fromEnv.corsOrigins()).containsExactly("https://a.test", "https://b.test");
+    assertThat(fromEnv.trustedProxies()).containsExactly("127.0.0.1");
+
+    assertThat(run("serve", "--cors-origins", "https://example.com/app")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'cors_origins'", "flag --cors-origins", "https://example.com/app", "https://*.example.com");
+    assertThat(run("serve", "--trusted-proxies", "10.0.0.0/33")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'trusted_proxies'", "flag --trusted-proxies", "10.0.0.0/33", "CIDR");
+  }
+
+  @Test
   void relativePathsFromEveryLayerAreAbsoluteAgainstTheWorkingDirectory() throws Exception {
     Path file = dir.resolve("t.yaml");
     Files.writeString(file, "data_dir: from-file\ntokens_file: ./conf/../tokens.yaml\n");

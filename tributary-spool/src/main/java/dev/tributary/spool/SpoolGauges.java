@@ -1,7 +1,5 @@
-package dev.tributary.capture;
+package dev.tributary.spool;
 
-import dev.tributary.spool.Spool;
-import dev.tributary.spool.SpoolUsage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
@@ -53,8 +51,8 @@ public final class SpoolGauges {
     BOUND.computeIfAbsent(registry, r -> new ArrayList<>()).add(gauges);
   }
 
-  /** Registers gauges for cursors that appeared since the last scrape of {@code registry}. */
-  static void beforeScrape(MeterRegistry registry) {
+  /** Registers gauges for cursors that appeared since the last scrape of {@code registry}; call it before each scrape. */
+  public static void beforeScrape(MeterRegistry registry) {
     List<SpoolGauges> bound;
     synchronized (BOUND) {
       bound = List.copyOf(BOUND.getOrDefault(registry, List.of()));
