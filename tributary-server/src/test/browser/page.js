@@ -22,24 +22,30 @@ function log(message) {
 window.addEventListener('error', (e) => log('error: ' + e.message + ' at ' + e.filename + ':' + e.lineno));
 window.addEventListener('unhandledrejection', (e) => log('unhandled rejection: ' + ((e.reason && e.reason.stack) || e.reason)));
 
-// The requests in flight, so that a page can let its sends finish before it moves on: leaving a
-// page cancels its fetches unless they are keepalive.
+// The SDKs' requests in flight, so that a page can let its sends finish before it moves on
+// (leaving a page cancels its fetches unless they are keepalive), and those that failed as the
+// SDK saw them: a CORS refusal hides even a 200 from it.
 const inFlight = new Set();
+const failures = [];
 const pageFetch = window.fetch.bind(window);
 window.fetch = (...args) => {
+  const url = String(args[0] instanceof Request ? args[0].url : args[0]);
   const request = pageFetch(...args);
   inFlight.add(request);
-  request.catch(() => {}).finally(() => inFlight.delete(request));
+  request
+    .then((response) => response.ok || failures.push(url + ': ' + response.status), (error) => failures.push(url + ': ' + error))
+    .finally(() => inFlight.delete(request));
   return request;
 };
 async function sendsSettled() {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
-// Called after the SDKs are set up, so that this pagehide listener runs after theirs.
+// Called after the SDKs are set up, so that this pagehide listener runs after theirs. A fetch
+// still in flight then (the unload beacons) is not seen to fail.
 function reportOnLeave() {
   window.addEventListener('pagehide', () => {
-    navigator.sendBeacon('/report', JSON.stringify({ page: pageName, events: recorded }));
+    navigator.sendBeacon('/report', JSON.stringify({ page: pageName, events: recorded, failures }));
   });
 }
 

@@ -77,6 +77,7 @@ class BrowserSdkTest {
     Map<String, Path> bundles = Map.of("/sdk/analytics-next.js", modules.resolve("@segment/analytics-next/dist/umd/index.js"),
         "/sdk/posthog.js", modules.resolve("posthog-js/dist/array.js"));
     Map<String, JsonNode> made = new LinkedHashMap<>();
+    List<String> failures = new ArrayList<>();
     try (ServeProcess server = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", "0",
             "--data-dir", data.toString(), "--tokens-file", tokens.toString());
          PageOrigin site = PageOrigin.start(Path.of("src", "test", "browser").toAbsolutePath(), bundles)) {
@@ -86,7 +87,11 @@ class BrowserSdkTest {
           + "&segment=" + SEGMENT_KEY + "&posthog=" + POSTHOG_KEY + "&run=" + run + "&events=" + events));
       Awaitility.await("the pages shop, checkout and bye, in turn").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
           .until(() -> site.done() && site.report("shop") != null && site.report("checkout") != null);
-      for (String page : List.of("shop", "checkout")) site.report(page).forEach(e -> made.put(sdkId(e), e));
+      for (String page : List.of("shop", "checkout")) {
+        site.report(page).get("events").forEach(e -> made.put(sdkId(e), e));
+        site.report(page).get("failures").forEach(f -> failures.add(page + ": " + f.asText()));
+      }
+      if (!failures.isEmpty()) System.out.println("BrowserSdkTest: requests that failed as the SDKs saw them:\n" + String.join("\n", failures));
       awaitAccepted(port, made.values(), site, seed);
       assertThat(server.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM").isZero();
       assertThat(site.logs()).as("errors the pages reported").isEmpty();
@@ -101,6 +106,7 @@ class BrowserSdkTest {
     for (JsonNode event : made.values()) problems.addAll(landed(lake, event));
     assertThat(problems).as("events the SDKs made (seed %d), not in the lake once with the mapped fields", seed).isEmpty();
     assertThat(lake).as("the lake holds the events the SDKs made, and nothing else").hasSize(made.size());
+    assertThat(failures).as("requests that failed as the SDKs saw them (a CORS refusal hides even a 200 from them)").isEmpty();
   }
 
   /** The SDK's own id of an event a page reported: Segment's messageId, PostHog's uuid. */

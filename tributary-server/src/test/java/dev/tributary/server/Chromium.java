@@ -43,10 +43,13 @@ final class Chromium implements AutoCloseable {
     Path log = dir.resolve("chromium.log");
     // Without the flags that turn off Chromium's own traffic (updates, sync, field trials) its
     // connections are refused on a machine without internet; QUIC and the GPU are not needed.
-    Process process = new ProcessBuilder(executable.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    ProcessBuilder pb = new ProcessBuilder(executable.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    // Its singleton socket goes to a directory in TMPDIR that it leaves behind when ended: keep it in dir.
+    pb.environment().put("TMPDIR", Files.createDirectories(dir.resolve("tmp")).toString());
+    Process process = pb.start();
     Path portFile = profile.resolve("DevToolsActivePort");
     int port = Awaitility.await("Chromium's DevTools port in " + portFile + " (log " + log + ")").atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50)).until(() -> {

@@ -58,7 +58,7 @@ final class PageOrigin implements AutoCloseable {
         switch (path) {
           case "/report" -> {
             JsonNode report = JSON.readTree(body);
-            reports.put(report.get("page").asText(), report.get("events"));
+            reports.put(report.get("page").asText(), report);
           }
           case "/log" -> logs.add(body);
           case "/done" -> done = true;
@@ -79,7 +79,10 @@ final class PageOrigin implements AutoCloseable {
     }
   }
 
-  /** The events a page reported as it was left: {sdk, payload} as the SDK made them. */
+  /**
+   * What a page reported as it was left: {@code events}, each {sdk, payload} as the SDK made it,
+   * and {@code failures}, the SDKs' requests that failed as they saw them.
+   */
   JsonNode report(String page) {
     return reports.get(page);
   }
