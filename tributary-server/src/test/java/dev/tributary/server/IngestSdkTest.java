@@ -3,7 +3,6 @@ package dev.tributary.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tributary.testkit.RequiredTool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,14 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,10 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The official Node SDKs of Segment ({@code @segment/analytics-node}) and PostHog
  * ({@code posthog-node}), changed in nothing but their host, send a few hundred events each to a
  * real {@code tributary serve}; after a SIGTERM DuckDB finds every one of them in the lake, once,
- * with the mapped fields and the SDK's own ids. The SDKs come from the npm registry through
- * {@code scripts/install-node-sdks} into {@code -Dtributary.node.sdks} (default
- * {@code target/node-sdks}); without node or the registry this test is skipped and says why
- * (and fails on CI, see {@link RequiredTool}).
+ * with the mapped fields and the SDK's own ids. The SDKs come from the npm registry
+ * ({@link NodeSdks}); without node or the registry this test is skipped and says why.
  */
 class IngestSdkTest {
 
@@ -46,19 +38,9 @@ class IngestSdkTest {
 
   @TempDir Path dir;
 
-  /** In each test rather than once for the class, so that a skip is reported with its reason. */
   @BeforeEach
   void installedSdks() throws Exception {
-    sdks = Path.of(System.getProperty("tributary.node.sdks", "target/node-sdks")).toAbsolutePath();
-    Path script = Path.of("..", "scripts", "install-node-sdks").toAbsolutePath().normalize();
-    Process install = new ProcessBuilder(script.toString(), sdks.toString()).redirectErrorStream(true).start();
-    boolean done = install.waitFor(200, TimeUnit.SECONDS);
-    String output = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!done) install.destroyForcibly();
-    if (!done || install.exitValue() != 0) {
-      RequiredTool.missing("the Node SDKs of Segment and PostHog could not be installed (scripts/install-node-sdks needs"
-          + " node and npm: apt-get install nodejs npm): " + output.strip());
-    }
+    sdks = NodeSdks.installed();
   }
 
   @Test
@@ -90,7 +72,7 @@ class IngestSdkTest {
     assertFlushedBySizeAndByTime(posthog);
     assertThat(posthog.get("gzip").asBoolean()).as("posthog-node compressed its batches").isTrue();
 
-    Map<String, List<Map<String, String>>> lake = lakeById(data);
+    Map<String, List<JsonNode>> lake = LakeEvents.byId(data);
     assertLanded(lake, dir.resolve("segment.ndjson"), "shop", "segment");
     assertLanded(lake, dir.resolve("posthog.ndjson"), "web", "posthog");
     assertThat(lake.get("segment-retry-1")).as("a retried Segment batch lands once").hasSize(1);
@@ -136,33 +118,19 @@ class IngestSdkTest {
     }
   }
 
-  /** Every lake row's mapped fields, by event_id. */
-  private static Map<String, List<Map<String, String>>> lakeById(Path data) throws Exception {
-    Map<String, List<Map<String, String>>> byId = new HashMap<>();
-    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
-      String files = data.resolve("lake/events").toString() + "/*/*/*/*.ndjson.gz";
-      ResultSet rs = st.executeQuery("SELECT json->>'event_id', json->>'event', json->>'distinct_id', json->>'app', json->>'protocol',"
-          + " json->>'timestamp' FROM read_ndjson_objects('" + files + "')");
-      while (rs.next()) {
-        Map<String, String> row = Map.of("event", rs.getString(2), "distinct_id", rs.getString(3), "app", rs.getString(4),
-            "protocol", rs.getString(5), "timestamp", rs.getString(6));
-        byId.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(row);
-      }
-    }
-    return byId;
-  }
-
-  private static void assertLanded(Map<String, List<Map<String, String>>> lake, Path sent, String app, String protocol) throws Exception {
+  private static void assertLanded(Map<String, List<JsonNode>> lake, Path sent, String app, String protocol) throws Exception {
     List<String> lines = Files.readAllLines(sent).stream().filter(l -> !l.isBlank()).toList();
     assertThat(lines).hasSize(EVENTS);
     for (String line : lines) {
       JsonNode wire = JSON.readTree(line);
       String id = wire.get("id").asText();
       assertThat(lake.get(id)).as("lake rows of %s event %s", protocol, id).hasSize(1);
-      Map<String, String> row = lake.get(id).get(0);
-      assertThat(row).containsEntry("event", wire.get("event").asText()).containsEntry("distinct_id", wire.get("distinct_id").asText())
-          .containsEntry("app", app).containsEntry("protocol", protocol);
-      assertThat(row.get("timestamp")).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+      JsonNode row = lake.get(id).get(0);
+      assertThat(row.path("event").asText()).isEqualTo(wire.get("event").asText());
+      assertThat(row.path("distinct_id").asText()).isEqualTo(wire.get("distinct_id").asText());
+      assertThat(row.path("app").asText()).isEqualTo(app);
+      assertThat(row.path("protocol").asText()).isEqualTo(protocol);
+      assertThat(row.path("timestamp").asText()).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
     }
   }
 }
