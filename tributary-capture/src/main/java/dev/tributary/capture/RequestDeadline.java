@@ -4,8 +4,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -16,26 +19,45 @@ import java.util.concurrent.TimeUnit;
  * of a request and stops once capture has read its body. The idle timeout alone would not do,
  * since one byte every few seconds keeps a connection from ever being idle.
  *
- * <p>Sits first in the connection's Netty pipeline, because Vert.x shows a request only once its
- * headers are complete. All methods run on the connection's event loop.
+ * <p>Sits below Vert.x's HTTP codec in the connection's Netty pipeline, because Vert.x shows a
+ * request only once its headers are complete: first in plain HTTP, right after the TLS handler
+ * over HTTPS, so that it times decrypted bytes and its 408 is encrypted. Vert.x calls the
+ * connection handler only after the TLS handshake and ALPN, so the TLS handler is in place then.
+ *
+ * <p>Over HTTP/2 (ALPN {@code h2}) expiry closes the connection with a GOAWAY instead of answering
+ * 408: the clock is the connection's, shared by its streams, and the stalled request may not even
+ * have a complete header block, so there may be no stream Vert.x could answer on; the GOAWAY tells
+ * the client which streams were not processed, so it can retry them on a new connection.
+ *
+ * <p>All methods run on the connection's event loop.
  */
 final class RequestDeadline extends ChannelInboundHandlerAdapter {
 
   private final long timeoutMillis;
   private final Runnable onExpiry;
+  private final HttpConnection http2;
   private ChannelHandlerContext context;
   private ScheduledFuture<?> timer;
   private boolean answered;
 
-  private RequestDeadline(long timeoutMillis, Runnable onExpiry) {
+  /** {@code http2}: the HTTP/2 connection to close on expiry, or null over HTTP/1.x. */
+  private RequestDeadline(long timeoutMillis, Runnable onExpiry, HttpConnection http2) {
     this.timeoutMillis = timeoutMillis;
     this.onExpiry = onExpiry;
+    this.http2 = http2;
   }
 
-  /** Adds a deadline to the connection; Vert.x's HTTP/1 connections are {@link ConnectionBase}s. */
+  /** Adds a deadline to the connection; Vert.x's HTTP connections are {@link ConnectionBase}s. */
   static void install(HttpConnection connection, long timeoutMillis, Runnable onExpiry) {
-    if (connection instanceof ConnectionBase base) {
-      base.channel().pipeline().addFirst(new RequestDeadline(timeoutMillis, onExpiry));
+    if (!(connection instanceof ConnectionBase base)) return;
+    HttpConnection http2 = connection.protocolVersion() == HttpVersion.HTTP_2 ? connection : null;
+    RequestDeadline deadline = new RequestDeadline(timeoutMillis, onExpiry, http2);
+    ChannelPipeline pipeline = base.channel().pipeline();
+    ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+    if (tls == null) {
+      pipeline.addFirst(deadline);
+    } else {
+      pipeline.addAfter(tls.name(), null, deadline);
     }
   }
 
@@ -43,7 +65,7 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   static RequestDeadline of(HttpConnection connection) {
     RequestDeadline deadline = connection instanceof ConnectionBase base
         ? base.channel().pipeline().get(RequestDeadline.class) : null;
-    return deadline == null ? new RequestDeadline(0, () -> { }) : deadline;
+    return deadline == null ? new RequestDeadline(0, () -> { }, null) : deadline;
   }
 
   /** The request's body has been read: stop the clock. */
@@ -86,6 +108,10 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
       return;
     }
     onExpiry.run();
+    if (http2 != null) {
+      http2.close();
+      return;
+    }
     // Written below Vert.x's HTTP codec: the request may not even have complete headers yet.
     byte[] body = ("{\"error\":\"the request was not received within " + timeoutMillis + " ms\"}").getBytes(StandardCharsets.UTF_8);
     byte[] head = ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: " + body.length
