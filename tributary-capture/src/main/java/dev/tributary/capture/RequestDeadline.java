@@ -5,6 +5,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
@@ -25,9 +28,10 @@ import java.util.concurrent.TimeUnit;
  * connection handler only after the TLS handshake and ALPN, so the TLS handler is in place then.
  *
  * <p>Over HTTP/2 (ALPN {@code h2}) expiry closes the connection with a GOAWAY instead of answering
- * 408: the clock is the connection's, shared by its streams, and the stalled request may not even
- * have a complete header block, so there may be no stream Vert.x could answer on; the GOAWAY tells
- * the client which streams were not processed, so it can retry them on a new connection.
+ * 408, and only when a stream's request is still arriving then: the clock is the connection's,
+ * shared by its streams, so answering one stream would leave the others as slow as they were, and
+ * the connection is what a slow client holds. A header block trickled in before its stream opens
+ * is left to the idle timeout and to Netty's header size limits.
  *
  * <p>All methods run on the connection's event loop.
  */
@@ -103,19 +107,38 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
 
   private void expire() {
     timer = null;
+    if (http2 != null) {
+      expireHttp2();
+      return;
+    }
     if (answered) {
       context.close();
       return;
     }
     onExpiry.run();
-    if (http2 != null) {
-      http2.close();
-      return;
-    }
     // Written below Vert.x's HTTP codec: the request may not even have complete headers yet.
     byte[] body = ("{\"error\":\"the request was not received within " + timeoutMillis + " ms\"}").getBytes(StandardCharsets.UTF_8);
     byte[] head = ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: " + body.length
         + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     context.writeAndFlush(Unpooled.wrappedBuffer(head, body)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * Clients send frames between requests too (SETTINGS acknowledgements, WINDOW_UPDATE, PING), and
+   * those start the clock: only a stream whose request is still arriving makes the expiry a timeout.
+   */
+  private void expireHttp2() {
+    Http2ConnectionHandler frames = context.pipeline().get(Http2ConnectionHandler.class);
+    if (frames == null || !receiving(frames.connection())) return;
+    onExpiry.run();
+    http2.close();
+  }
+
+  private static boolean receiving(Http2Connection connection) {
+    try {
+      return connection.forEachActiveStream(stream -> !stream.state().remoteSideOpen()) != null;
+    } catch (Http2Exception e) {
+      throw new IllegalStateException("only the visitor could throw, and it does not", e);
+    }
   }
 }
