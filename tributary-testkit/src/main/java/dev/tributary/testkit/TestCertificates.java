@@ -1,13 +1,17 @@
-package dev.tributary.server;
+package dev.tributary.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A test certificate authority made with openssl, and server certificates it signs for 127.0.0.1
@@ -15,17 +19,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code tls.key} are symlinks into {@code ..data}, itself a symlink to a timestamped directory
  * that a rotation replaces in one rename.
  */
-final class TestCertificates {
+public final class TestCertificates {
   private final Path dir;
   private final AtomicInteger issued = new AtomicInteger();
-  final Path ca;
+  public final Path ca;
 
   private TestCertificates(Path dir) {
     this.dir = dir;
     this.ca = dir.resolve("ca.crt");
   }
 
-  static TestCertificates authority(Path dir) throws Exception {
+  public static TestCertificates authority(Path dir) throws Exception {
     Files.createDirectories(dir);
     TestCertificates c = new TestCertificates(dir);
     openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
@@ -33,11 +37,25 @@ final class TestCertificates {
     return c;
   }
 
+  /** A client TLS context that trusts this authority, and only it. */
+  public SSLContext trusting() throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(ca)) {
+      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    return context;
+  }
+
   /**
    * A new directory holding {@code tls.crt} and {@code tls.key} for {@code commonName}. {@code rsa}
    * writes an RSA key in PKCS#1 (cert-manager's default), otherwise an EC key in PKCS#8.
    */
-  Path issue(String commonName, boolean rsa) throws Exception {
+  public Path issue(String commonName, boolean rsa) throws Exception {
     Path out = Files.createDirectories(dir.resolve("issued-" + issued.incrementAndGet()));
     if (rsa) {
       openssl(out, "genrsa", "-traditional", "-out", "tls.key", "2048");
@@ -52,7 +70,7 @@ final class TestCertificates {
   }
 
   /** Mounts {@code issued} at {@code mount} as the kubelet first does. */
-  static void mount(Path mount, Path issued) throws IOException {
+  public static void mount(Path mount, Path issued) throws IOException {
     Files.createDirectories(mount);
     Path version = copy(mount, issued, "..first");
     Files.createSymbolicLink(mount.resolve("..data"), version.getFileName());
@@ -61,7 +79,7 @@ final class TestCertificates {
   }
 
   /** Swaps {@code ..data} to a copy of {@code issued} in one rename, as the kubelet's atomic writer does. */
-  static void rotate(Path mount, Path issued, String version) throws IOException {
+  public static void rotate(Path mount, Path issued, String version) throws IOException {
     Path copy = copy(mount, issued, version);
     Path next = Files.createSymbolicLink(mount.resolve("..data_tmp"), copy.getFileName());
     Files.move(next, mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
