@@ -183,6 +183,8 @@ final class BusHandler implements Handler<HttpServerRequest> {
         int initial = (int) (declared >= 0 ? declared : Math.min(64 << 10, maxBodyBytes));
         if (!hold(initial)) throw new BusException(503, "the bus holds too many request bodies at once; retry later");
         body = new byte[Math.max(1, initial)];
+        // Without the invitation a client that asks for one waits out its own timeout before it sends (curl 1 s, Java 5 s).
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) request.response().writeContinue();
       } catch (BusException e) {
         refuse(e);
       }

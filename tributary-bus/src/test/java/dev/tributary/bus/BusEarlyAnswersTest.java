@@ -94,6 +94,28 @@ class BusEarlyAnswersTest {
     assertStillTakesWrites();
   }
 
+  /**
+   * A client asking to continue is invited as soon as the headers pass (the refusals above get
+   * their answer instead): one that waits out its own timeout and sends anyway races its stale
+   * wait for the interim answer against the real one (Java's HttpClient then read a 413's body
+   * as a status line).
+   */
+  @Test
+  void aWriteExpectingToContinueIsInvited() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /write?category=invited HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      assertThat(in.readLine()).as("the interim answer, before any byte of the body").isEqualTo("HTTP/1.1 100 Continue");
+      assertThat(in.readLine()).isEmpty();
+      out.write("one\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(in.readLine()).as("the answer once the body is written").isEqualTo("HTTP/1.1 200 OK");
+    }
+    assertThat(bus.listCategories()).containsExactly("invited");
+  }
+
   private void assertStillTakesWrites() throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpResponse<String> write = http.send(HttpRequest.newBuilder(base().resolve("/write?category=after"))
