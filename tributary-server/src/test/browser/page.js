@@ -25,11 +25,15 @@ window.addEventListener('unhandledrejection', (e) => log('unhandled rejection: '
 // The SDKs' requests in flight, so that a page can let its sends finish before it moves on
 // (leaving a page cancels its fetches unless they are keepalive), and those that failed as the
 // SDK saw them: a CORS refusal hides even a 200 from it.
+// posthog-js gzips a batch with the browser's CompressionStream before it fetches, so its
+// capture() returns before the request has begun: the requests begun per SDK are counted too.
 const inFlight = new Set();
 const failures = [];
+const begun = { segment: 0, posthog: 0 };
 const pageFetch = window.fetch.bind(window);
 window.fetch = (...args) => {
   const url = String(args[0] instanceof Request ? args[0].url : args[0]);
+  if (url.startsWith(capture.origin)) begun[new URL(url).pathname.startsWith('/v1/') ? 'segment' : 'posthog']++;
   const request = pageFetch(...args);
   inFlight.add(request);
   request
@@ -37,7 +41,18 @@ window.fetch = (...args) => {
     .finally(() => inFlight.delete(request));
   return request;
 };
+// For a page whose SDKs send each event in a request of its own: waits until every event made
+// has its request begun, then until all have settled.
 async function sendsSettled() {
+  const made = (sdk) => recorded.filter((e) => e.sdk === sdk).length;
+  const deadline = Date.now() + 10000;
+  while (begun.segment < made('segment') || begun.posthog < made('posthog')) {
+    if (Date.now() > deadline) {
+      log('requests begun ' + JSON.stringify(begun) + ' for events made ' + JSON.stringify({ segment: made('segment'), posthog: made('posthog') }));
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
