@@ -147,19 +147,6 @@ class ParquetEncoderTest {
     }
   }
 
-  @Test
-  void capturesReceivedAtIsParsedExactlyAsInstantParseDoes() {
-    Random random = new Random(SEED);
-    for (int i = 0; i < 100_000; i++) {
-      Instant at = Instant.ofEpochMilli(random.nextLong(0, 8_000_000_000_000L));
-      assertThat(ParquetEncoder.epochMillis(Events.RECEIVED_AT.format(at))).isEqualTo(at.toEpochMilli());
-    }
-    assertThat(ParquetEncoder.epochMillis("2026-11-23T17:00:00Z")).isEqualTo(Instant.parse("2026-11-23T17:00:00Z").toEpochMilli());
-    assertThat(ParquetEncoder.epochMillis("2026-11-23T17:00:00.123456Z")).isEqualTo(Instant.parse("2026-11-23T17:00:00.123Z").toEpochMilli());
-    for (String junk : List.of("2026-11-23T17:60:00.000Z", "2026-11-23T17:00:00.0a0Z", "yesterday", ""))
-      assertThatThrownBy(() -> ParquetEncoder.epochMillis(junk)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(junk);
-  }
-
   private static void assertRefused(ParquetEncoder encoder, String json, String reason) {
     assertThatThrownBy(() -> encoder.append(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(reason);
