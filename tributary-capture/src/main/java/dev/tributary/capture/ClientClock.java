@@ -77,7 +77,7 @@ final class ClientClock {
       return read;
     }
 
-    /** As {@link ClientClock#format}. */
+    /** As {@link CaptureTime#format}. */
     String format(Instant instant) {
       if (!instant.equals(written)) {
         writtenText = CaptureTime.format(instant);

@@ -31,7 +31,7 @@ final class TopicRouter {
   /** The topic for an event of type {@code event} (may be null when the template does not use it). */
   String topicFor(String event) {
     if (!perEvent) return template;
-    if (event == null) throw new IllegalArgumentException("the event has no '" + Envelope.EVENT + "' (a non-empty string) to route it by");
+    if (event == null) throw new IllegalArgumentException("the event has no '" + Envelope.EVENT + "' field (a non-empty string) to route it by");
     return sanitise(template.replace(PLACEHOLDER, event));
   }
 

@@ -147,6 +147,24 @@ class ParquetEncoderTest {
     }
   }
 
+  @Test
+  void anEventIdThatBreaksTheRuleIsNoIdAndStaysInProperties() throws Exception {
+    Path file = tmp.resolve("ids.parquet");
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ParquetEncoder encoder = ParquetEncoder.open(channel);
+      String at = ",\"received_at\":\"2026-11-23T17:00:00.123Z\"}";
+      encoder.append(("{\"event\":\"a\",\"event_id\":\"ok\"" + at).getBytes(StandardCharsets.UTF_8));
+      encoder.append(("{\"event\":\"b\",\"event_id\":42" + at).getBytes(StandardCharsets.UTF_8));
+      encoder.append(("{\"event\":\"c\",\"event_id\":\"" + "x".repeat(129) + "\"" + at).getBytes(StandardCharsets.UTF_8));
+      encoder.append(("{\"event\":\"d\",\"event_id\":\"\"" + at).getBytes(StandardCharsets.UTF_8));
+      encoder.finish();
+    }
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement q = db.createStatement()) {
+      assertThat(rows(q, "SELECT event, event_id, length(properties['event_id']) FROM read_parquet('" + file + "') ORDER BY 1"))
+          .containsExactly("a|ok|null", "b|null|2", "c|null|129", "d|null|0");
+    }
+  }
+
   private static void assertRefused(ParquetEncoder encoder, String json, String reason) {
     assertThatThrownBy(() -> encoder.append(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(reason);
