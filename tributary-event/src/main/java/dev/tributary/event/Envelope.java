@@ -38,7 +38,7 @@ public final class Envelope {
   public static final String PROTOCOL = "protocol";
   public static final String IP = "ip";
 
-  public static final int MAX_EVENT_ID_CHARS = 128;
+  static final int MAX_EVENT_ID_CHARS = 128;
 
   private Envelope() {}
 
