@@ -1,7 +1,7 @@
 package dev.tributary.bench;
 
-import dev.tributary.event.CaptureTime;
 import com.sun.management.OperatingSystemMXBean;
+import dev.tributary.event.CaptureTime;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
 import dev.tributary.lake.LakeFormat;

@@ -1,7 +1,7 @@
 package dev.tributary.lake;
 
-import dev.tributary.event.CaptureTime;
 import com.sun.management.OperatingSystemMXBean;
+import dev.tributary.event.CaptureTime;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

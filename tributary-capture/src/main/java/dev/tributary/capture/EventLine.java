@@ -1,9 +1,9 @@
 package dev.tributary.capture;
 
-import dev.tributary.event.Envelope;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.tributary.event.Envelope;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

@@ -1,8 +1,8 @@
 package dev.tributary.capture;
 
-import dev.tributary.event.Envelope;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tributary.event.Envelope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,11 @@
 package dev.tributary.lake;
 
-import dev.tributary.event.CaptureTime;
-import dev.tributary.event.Envelope;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tributary.event.CaptureTime;
+import dev.tributary.event.Envelope;
+import dev.tributary.event.EnvelopeFields;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -106,7 +107,7 @@ final class ParquetEncoder {
         JsonToken token = p.nextToken();
         String value = token == JsonToken.VALUE_NULL ? null : valueText(p, token, enrichedEventJson);
         switch (name) {
-          case Envelope.EVENT -> row.event = token == JsonToken.VALUE_STRING ? value : null;
+          case Envelope.EVENT -> row.event = token == JsonToken.VALUE_STRING && !value.isEmpty() ? value : null;
           case Envelope.EVENT_ID -> {
             row.eventId = token == JsonToken.VALUE_STRING ? Envelope.eventIdOrNull(value) : null;
             if (row.eventId == null) row.properties.put(name, value);
@@ -122,12 +123,10 @@ final class ParquetEncoder {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException("the event is not valid JSON: " + e.getOriginalMessage(), e);
     }
-    if (row.event == null || row.event.isEmpty()) throw new IllegalArgumentException("the event has no string '" + Envelope.EVENT + "'");
-    if (receivedAt == null) throw new IllegalArgumentException("the event has no string '" + Envelope.RECEIVED_AT + "'");
-    row.receivedAtMillis = CaptureTime.millis(receivedAt);
-    if (row.receivedAtMillis == CaptureTime.NONE) {
-      throw new IllegalArgumentException("'" + Envelope.RECEIVED_AT + "' is not an ISO-8601 instant: " + receivedAt);
-    }
+    long millis = receivedAt == null ? CaptureTime.NONE : CaptureTime.millis(receivedAt);
+    String problem = new EnvelopeFields(row.event, row.eventId, receivedAt, millis, row.distinctId).problem();
+    if (problem != null) throw new IllegalArgumentException("the event cannot be stored: " + problem);
+    row.receivedAtMillis = millis;
     writer.write(row);
   }
 

@@ -135,8 +135,8 @@ class ParquetEncoderTest {
       encoder.append(Events.bytes("ok", "id-1", Instant.parse("2026-11-23T17:00:00.123Z"), 1));
       assertRefused(encoder, "[1,2]", "not a JSON object");
       assertRefused(encoder, "{\"event\":\"x\",", "not valid JSON");
-      assertRefused(encoder, "{\"received_at\":\"2026-11-23T17:00:00.123Z\"}", "no string 'event'");
-      assertRefused(encoder, "{\"event\":\"x\",\"received_at\":5}", "no string 'received_at'");
+      assertRefused(encoder, "{\"received_at\":\"2026-11-23T17:00:00.123Z\"}", "cannot be stored: missing or non-string 'event'");
+      assertRefused(encoder, "{\"event\":\"x\",\"received_at\":5}", "cannot be stored: missing or non-string 'received_at'");
       assertRefused(encoder, "{\"event\":\"x\",\"received_at\":\"2026-02-30T17:00:00.123Z\"}", "not an ISO-8601 instant");
       encoder.append(Events.bytes("ok", "id-2", Instant.parse("2026-11-23T17:00:00.456Z"), 2));
       encoder.finish();
