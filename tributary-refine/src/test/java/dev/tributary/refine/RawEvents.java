@@ -53,7 +53,7 @@ final class RawEvents {
   }
 
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-    return EventFields.header(r.headers(), name);
+    return RecordEnvelope.header(r.headers(), name);
   }
 
   static long receivedAt(ConsumerRecord<byte[], byte[]> r) {
