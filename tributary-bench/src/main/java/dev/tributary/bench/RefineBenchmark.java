@@ -1,5 +1,7 @@
 package dev.tributary.bench;
 
+import dev.tributary.event.CaptureTime;
+import dev.tributary.event.Envelope;
 import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
 import dev.tributary.testkit.KafkaBroker;
@@ -217,7 +219,7 @@ public final class RefineBenchmark {
       c.subscribe(List.of(topic));
       while (!stop.get()) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-          long receivedAt = Instant.parse(new String(r.headers().lastHeader("received_at").value(), StandardCharsets.UTF_8)).toEpochMilli();
+          long receivedAt = CaptureTime.millis(r.headers().lastHeader(Envelope.RECEIVED_AT).value());
           delays.recordValue(Math.max(0, Math.min(3_600_000L, System.currentTimeMillis() - receivedAt)));
         }
       }
@@ -246,8 +248,8 @@ public final class RefineBenchmark {
     for (int i = 0; i < pad; i++) json.append(i < pad / 2 ? (char) ('a' + random.nextInt(26)) : 'x');
     json.append("\"}}");
     RecordHeaders h = new RecordHeaders();
-    h.add("event_id", eventId.getBytes(StandardCharsets.UTF_8));
-    h.add("received_at", at.getBytes(StandardCharsets.UTF_8));
+    h.add(Envelope.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
+    h.add(Envelope.RECEIVED_AT, at.getBytes(StandardCharsets.UTF_8));
     return new ProducerRecord<>(topic, null, distinctId.getBytes(StandardCharsets.UTF_8), json.toString().getBytes(StandardCharsets.UTF_8), h);
   }
 

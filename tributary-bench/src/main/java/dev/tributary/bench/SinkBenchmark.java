@@ -1,6 +1,7 @@
 package dev.tributary.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.tributary.event.CaptureTime;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
 import dev.tributary.lake.LakeFormat;
@@ -15,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class SinkBenchmark {
 
   private static final String TOPIC = "sink-bench";
-  private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private record Row(String store, String format, long events, long bytes, double wallSeconds, double threadCpuSeconds,
                      double processCpuSeconds, long lakeBytes) {}
@@ -158,7 +156,7 @@ public final class SinkBenchmark {
       for (int i = 0; i < events; i++) {
         StringBuilder e = new StringBuilder(1300);
         e.append("{\"event\":\"").append(types[i % types.length]).append("\",\"event_id\":\"bench-").append(i)
-            .append("\",\"received_at\":\"").append(ISO.format(hour.plusMillis(i * 3_600_000L / events)))
+            .append("\",\"received_at\":\"").append(CaptureTime.format(hour.plusMillis(i * 3_600_000L / events)))
             .append("\",\"app\":\"bench\",\"distinct_id\":\"u").append(random.nextInt(10_000)).append('"');
         for (int f = 0; f < 54; f++) {
           e.append(",\"f").append(f).append("\":");

@@ -1,6 +1,7 @@
 package dev.tributary.lake;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.tributary.event.CaptureTime;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,8 +16,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,8 +42,6 @@ import java.util.stream.Stream;
  */
 public final class ParquetWriterBench {
 
-  private static final DateTimeFormatter RECEIVED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-      .withZone(ZoneOffset.UTC);
   private static final String ENVELOPE = "('event','event_id','received_at','app','distinct_id','timestamp')";
   private static final String DUCKDB_LAKE_SCHEMA = """
       SELECT json->>'event' AS event, json->>'event_id' AS event_id,
@@ -158,11 +155,11 @@ public final class ParquetWriterBench {
       Instant at = t0.plusMillis(i / 4);
       StringBuilder b = new StringBuilder(eventBytes + 64);
       b.append("{\"event\":\"").append(words[i % 5]).append("\",\"distinct_id\":\"user-").append(random.nextInt(50_000))
-          .append("\",\"timestamp\":\"").append(RECEIVED_AT.format(at.minusMillis(random.nextInt(5000))))
+          .append("\",\"timestamp\":\"").append(CaptureTime.format(at.minusMillis(random.nextInt(5000))))
           .append("\",\"context\":{\"page\":{\"path\":\"/").append(words[random.nextInt(words.length)]).append('/')
           .append(words[random.nextInt(words.length)]).append("\",\"width\":").append(320 + random.nextInt(1600))
           .append("},\"campaign\":\"").append(words[random.nextInt(50)]).append("\"}");
-      String tail = ",\"received_at\":\"" + RECEIVED_AT.format(at) + "\",\"app\":\"web\",\"event_id\":\""
+      String tail = ",\"received_at\":\"" + CaptureTime.format(at) + "\",\"app\":\"web\",\"event_id\":\""
           + new java.util.UUID(random.nextLong(), random.nextLong()) + "\"}";
       for (int f = 0; b.length() + tail.length() < eventBytes - 12; f++) {
         b.append(",\"p").append(f).append("\":");

@@ -1,11 +1,11 @@
 package dev.tributary.capture;
 
+import dev.tributary.event.CaptureTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /**
@@ -15,9 +15,6 @@ import java.time.format.DateTimeParseException;
  * the server received the request.
  */
 final class ClientClock {
-
-  static final DateTimeFormatter ISO_MILLIS =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private ClientClock() {}
 
@@ -56,11 +53,6 @@ final class ClientClock {
     return receivedAt.plus(Duration.between(sentAt, timestamp));
   }
 
-  /** ISO-8601 UTC with milliseconds, as capture stores every time ({@code received_at} too). */
-  static String format(Instant instant) {
-    return ISO_MILLIS.format(instant);
-  }
-
   /**
    * One request's reading and writing of times, remembering the last of each: a batch's messages
    * mostly share their sentAt, and without client times their event time is the time received.
@@ -85,10 +77,10 @@ final class ClientClock {
       return read;
     }
 
-    /** As {@link ClientClock#format}. */
+    /** As {@link CaptureTime#format}. */
     String format(Instant instant) {
       if (!instant.equals(written)) {
-        writtenText = ClientClock.format(instant);
+        writtenText = CaptureTime.format(instant);
         written = instant;
       }
       return writtenText;

@@ -3,6 +3,7 @@ package dev.tributary.capture;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.tributary.event.Envelope;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -27,7 +28,7 @@ public final class EventLine {
     try (JsonParser p = JsonMessages.JSON.createParser(line)) {
       p.nextToken();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        if (p.currentName().equals("event_id")) return line;
+        if (p.currentName().equals(Envelope.EVENT_ID)) return line;
         p.nextToken();
         p.skipChildren();
       }
@@ -35,7 +36,7 @@ public final class EventLine {
       throw new IllegalArgumentException("not an event line (check it with problem() first): " + e.getMessage(), e);
     }
     int open = line.indexOf('{');
-    return line.substring(0, open + 1) + "\"event_id\":" + quoted(id.get()) + "," + line.substring(open + 1);
+    return line.substring(0, open + 1) + quoted(Envelope.EVENT_ID) + ":" + quoted(id.get()) + "," + line.substring(open + 1);
   }
 
   private static String quoted(String text) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.tributary.event.Envelope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,8 +25,6 @@ import java.util.Map;
 final class EventParser {
 
   enum Format { JSON, NDJSON }
-
-  static final int MAX_EVENT_ID_CHARS = 128;
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -112,32 +111,29 @@ final class EventParser {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
-        case "received_at", "app" -> {
+        case Envelope.RECEIVED_AT, Envelope.APP -> {
           p.skipChildren();
           continue;
         }
-        case "ip" -> {
+        case Envelope.IP -> {
           if (batch.ip != null) {
             p.skipChildren();
             continue;
           }
         }
-        case "event" -> {
+        case Envelope.EVENT -> {
           if (value != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
             String got = value == JsonToken.VALUE_STRING ? "an empty string" : describe(value);
-            throw inEvent(start, 400, index, "\"event\" must be a non-empty string, got " + got);
+            throw inEvent(start, 400, index, quoted(Envelope.EVENT) + " must be a non-empty string, got " + got);
           }
           hasEvent = true;
         }
-        case "event_id" -> {
+        case Envelope.EVENT_ID -> {
           if (value != JsonToken.VALUE_STRING) {
-            throw inEvent(start, 400, index, "\"event_id\" must be a string, got " + describe(value));
+            throw inEvent(start, 400, index, quoted(Envelope.EVENT_ID) + " must be a string, got " + describe(value));
           }
-          String id = p.getText();
-          if (id.isEmpty() || id.codePointCount(0, id.length()) > MAX_EVENT_ID_CHARS) {
-            throw inEvent(start, 400, index, "\"event_id\" must be 1 to " + MAX_EVENT_ID_CHARS
-                + " characters, got " + id.codePointCount(0, id.length()));
-          }
+          String problem = Envelope.eventIdProblem(p.getText());
+          if (problem != null) throw inEvent(start, 400, index, quoted(Envelope.EVENT_ID) + " " + problem);
           hasEventId = true;
         }
         default -> { }
@@ -146,12 +142,10 @@ final class EventParser {
       g.copyCurrentStructureExact(p);
     }
     if (!hasEvent) {
-      throw inEvent(start, 400, index, "missing required field \"event\" (the event type, a non-empty string)");
+      throw inEvent(start, 400, index, "missing required field " + quoted(Envelope.EVENT) + " (the event type, a non-empty string)");
     }
-    g.writeStringField("received_at", batch.receivedAt);
-    g.writeStringField("app", batch.app);
-    if (batch.ip != null) g.writeStringField("ip", batch.ip);
-    if (!hasEventId) g.writeStringField("event_id", ids.next().toString());
+    Envelope.writeCaptureFields(g, batch.receivedAt, batch.app, null, batch.ip);
+    if (!hasEventId) g.writeStringField(Envelope.EVENT_ID, ids.next().toString());
     g.writeEndObject();
     g.flush();
     if (batch.out.size() > maxEventBytes) {
@@ -184,6 +178,10 @@ final class EventParser {
     details.put("line", location.getLineNr());
     details.put("column", location.getColumnNr());
     return details;
+  }
+
+  private static String quoted(String field) {
+    return '"' + field + '"';
   }
 
   /** A JSON token in words, for error messages. */

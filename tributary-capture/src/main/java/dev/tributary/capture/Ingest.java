@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import dev.tributary.event.CaptureTime;
 import dev.tributary.http.RefusedBody;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -106,7 +107,7 @@ final class Ingest {
 
   private void onEnd() {
     deadline.bodyRead();
-    String receivedAt = ClientClock.format(Instant.now());
+    String receivedAt = CaptureTime.format(Instant.now());
     Buffer received = body;
     body = null;
     if (!RequestBody.inflates(received, gzipEncoded) && head.plain() && received.length() <= INLINE_BYTES) {

@@ -2,6 +2,7 @@ package dev.tributary.capture;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tributary.event.Envelope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,8 @@ import java.util.Set;
 final class MappedEvent {
 
   /** Fields only capture sets; a client's are dropped. */
-  static final Set<String> CAPTURE_FIELDS = Set.of("event", "event_id", "distinct_id", "timestamp", "received_at", "app", "protocol");
+  static final Set<String> CAPTURE_FIELDS = Set.of(Envelope.EVENT, Envelope.EVENT_ID, Envelope.DISTINCT_ID, Envelope.TIMESTAMP,
+      Envelope.RECEIVED_AT, Envelope.APP, Envelope.PROTOCOL);
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
   private final JsonGenerator generator;
@@ -49,15 +51,12 @@ final class MappedEvent {
                Set<String> replaced, Map<String, Object> extras) throws Rejection {
     try {
       generator.writeStartObject();
-      generator.writeStringField("event", event);
-      generator.writeStringField("event_id", eventId);
-      generator.writeStringField("distinct_id", distinctId);
-      generator.writeStringField("timestamp", timestamp);
+      Envelope.writeClientFields(generator, event, eventId, distinctId, timestamp);
       for (Iterator<Map.Entry<String, JsonNode>> fields = m.node().fields(); fields.hasNext(); ) {
         Map.Entry<String, JsonNode> field = fields.next();
         String name = field.getKey();
         if (CAPTURE_FIELDS.contains(name) || replaced.contains(name) || extras.containsKey(name)) continue;
-        if (ip != null && name.equals("ip")) continue;
+        if (ip != null && name.equals(Envelope.IP)) continue;
         generator.writeFieldName(name);
         write(field.getValue());
       }
@@ -69,10 +68,7 @@ final class MappedEvent {
           generator.writeString(extra.getValue().toString());
         }
       }
-      generator.writeStringField("received_at", receivedAt);
-      generator.writeStringField("app", app);
-      generator.writeStringField("protocol", protocol);
-      if (ip != null) generator.writeStringField("ip", ip);
+      Envelope.writeCaptureFields(generator, receivedAt, app, protocol, ip);
       generator.writeEndObject();
       generator.flush();
     } catch (IOException e) {
@@ -125,10 +121,8 @@ final class MappedEvent {
   /** A client event id: 1 to 128 characters, else refused; null when absent. */
   static String eventId(JsonMessages.Message m, String id) throws Rejection {
     if (id == null) return null;
-    int chars = id.codePointCount(0, id.length());
-    if (chars == 0 || chars > EventParser.MAX_EVENT_ID_CHARS) {
-      throw JsonMessages.refuse(m, "the event id must be 1 to " + EventParser.MAX_EVENT_ID_CHARS + " characters, got " + chars);
-    }
+    String problem = Envelope.eventIdProblem(id);
+    if (problem != null) throw JsonMessages.refuse(m, "the event id " + problem);
     return id;
   }
 }

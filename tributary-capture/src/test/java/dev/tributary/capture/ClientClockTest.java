@@ -37,9 +37,4 @@ class ClientClockTest {
     assertThat(ClientClock.posthog(RECEIVED, null, timestamp, null)).isEqualTo(timestamp);
     assertThat(ClientClock.posthog(RECEIVED, null, null, sentAt)).isEqualTo(RECEIVED);
   }
-
-  @Test
-  void formatsUtcWithMilliseconds() {
-    assertThat(ClientClock.format(Instant.parse("2026-11-23T12:00:00Z"))).isEqualTo("2026-11-23T12:00:00.000Z");
-  }
 }

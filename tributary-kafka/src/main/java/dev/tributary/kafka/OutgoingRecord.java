@@ -1,5 +1,7 @@
 package dev.tributary.kafka;
 
+import dev.tributary.event.Envelope;
+import dev.tributary.event.EnvelopeFields;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,25 +13,24 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * Turns one spool record into the Kafka record the forwarder sends: the payload unchanged as the
  * value, keyed by {@code distinct_id} (else {@code event_id}), with the headers {@code event_id},
  * {@code received_at}, {@code capture_node} and {@code spool_offset} (UTF-8 text; absent fields
- * give no header).
+ * give no header). The envelope fields are read under {@link Envelope}'s rules: an event_id that
+ * breaks them gives neither key nor header.
  */
 final class OutgoingRecord {
-  static final String EVENT_ID = "event_id";
-  static final String RECEIVED_AT = "received_at";
   static final String CAPTURE_NODE = "capture_node";
   static final String SPOOL_OFFSET = "spool_offset";
 
   private OutgoingRecord() {}
 
-  /** Throws {@link IllegalArgumentException} when the payload cannot be routed (not JSON, or no event type for a per-event topic). */
+  /** Throws {@link IllegalArgumentException} when the payload cannot be routed (not one JSON object, or no event type for a per-event topic). */
   static ProducerRecord<byte[], byte[]> of(long spoolOffset, byte[] payload, TopicRouter router, String nodeId) {
-    EventFields f = EventFields.parse(payload);
+    EnvelopeFields f = EnvelopeFields.read(payload);
     List<Header> headers = new ArrayList<>(4);
-    add(headers, EVENT_ID, f.eventId());
-    add(headers, RECEIVED_AT, f.receivedAt());
+    add(headers, Envelope.EVENT_ID, f.eventId());
+    add(headers, Envelope.RECEIVED_AT, f.receivedAt());
     add(headers, CAPTURE_NODE, nodeId);
     add(headers, SPOOL_OFFSET, Long.toString(spoolOffset));
-    String key = f.key();
+    String key = f.distinctId() != null ? f.distinctId() : f.eventId();
     return new ProducerRecord<>(router.topicFor(f.event()), null, key == null ? null : utf8(key), payload, headers);
   }
 

@@ -1,5 +1,7 @@
 package dev.tributary.kafka;
 
+import dev.tributary.event.Envelope;
+
 /**
  * Chooses the Kafka topic of an event: one fixed topic, or a template where {@code {event}} stands
  * for the event type. Kafka accepts topic names of 1 to 249 characters from {@code A-Z a-z 0-9 . _ -},
@@ -29,7 +31,7 @@ final class TopicRouter {
   /** The topic for an event of type {@code event} (may be null when the template does not use it). */
   String topicFor(String event) {
     if (!perEvent) return template;
-    if (event == null) throw new IllegalArgumentException("the event has no 'event' field to route it by");
+    if (event == null) throw new IllegalArgumentException("the event has no '" + Envelope.EVENT + "' field (a non-empty string) to route it by");
     return sanitise(template.replace(PLACEHOLDER, event));
   }
 

@@ -59,13 +59,20 @@ class TopicRouterTest {
     ProducerRecord<byte[], byte[]> anonymous = OutgoingRecord.of(8, json("{\"event\":\"view\",\"event_id\":\"e2\",\"distinct_id\":null}"), r, "n");
     assertThat(text(anonymous.key())).isEqualTo("e2");
     assertThat(anonymous.headers().lastHeader("received_at")).isNull();
+
+    // an event_id that breaks the rule (capture never stores one) is no id: neither key nor header
+    for (String badId : new String[] {"42", "\"\"", "\"" + "x".repeat(129) + "\""}) {
+      ProducerRecord<byte[], byte[]> noId = OutgoingRecord.of(9, json("{\"event\":\"view\",\"event_id\":" + badId + "}"), r, "n");
+      assertThat(noId.key()).as(badId).isNull();
+      assertThat(noId.headers().lastHeader("event_id")).as(badId).isNull();
+    }
   }
 
   @Test
   void payloadsThatAreNotJsonObjectsCannotBeRouted() {
     TopicRouter r = new TopicRouter("events");
     assertThatThrownBy(() -> OutgoingRecord.of(1, json("[1,2]"), r, "n")).hasMessageContaining("not a JSON object");
-    assertThatThrownBy(() -> OutgoingRecord.of(1, json("{\"event\":"), r, "n")).hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> OutgoingRecord.of(1, json("{\"event\":"), r, "n")).hasMessageContaining("malformed JSON at column 10");
   }
 
   private static byte[] json(String s) {

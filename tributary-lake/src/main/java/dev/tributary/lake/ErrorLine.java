@@ -1,5 +1,6 @@
 package dev.tributary.lake;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,12 +19,13 @@ import java.util.Base64;
  * timestamp being the Kafka record's (ISO-8601), and {@code "payload": null} for a record without value.
  */
 final class ErrorLine {
+  private static final JsonFactory JSON = new JsonFactory();
 
   private ErrorLine() {}
 
   static byte[] of(String reason, long offset, long appendedAtMillis, byte[] payload) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 128);
-    try (JsonGenerator g = Placement.JSON.createGenerator(out)) {
+    try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("reason", reason);
       g.writeNumberField("offset", offset);
@@ -40,7 +42,7 @@ final class ErrorLine {
 
   static byte[] ofKafka(String reason, String topic, int partition, long offset, long timestampMillis, byte[] payload) {
     ByteArrayOutputStream out = new ByteArrayOutputStream((payload == null ? 0 : payload.length) + 160);
-    try (JsonGenerator g = Placement.JSON.createGenerator(out)) {
+    try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("reason", reason);
       g.writeStringField("topic", topic);

@@ -1,5 +1,6 @@
 package dev.tributary.lake;
 
+import dev.tributary.event.Envelope;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -19,12 +20,12 @@ final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
 
   static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
       message tributary_event {
-        required binary event (STRING);
-        optional binary event_id (STRING);
-        required int64 received_at (TIMESTAMP(MILLIS,true));
-        optional binary app (STRING);
-        optional binary distinct_id (STRING);
-        optional binary timestamp (STRING);
+        required binary %s (STRING);
+        optional binary %s (STRING);
+        required int64 %s (TIMESTAMP(MILLIS,true));
+        optional binary %s (STRING);
+        optional binary %s (STRING);
+        optional binary %s (STRING);
         required group properties (MAP) {
           repeated group key_value {
             required binary key (STRING);
@@ -32,7 +33,7 @@ final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
           }
         }
       }
-      """);
+      """.formatted(Envelope.EVENT, Envelope.EVENT_ID, Envelope.RECEIVED_AT, Envelope.APP, Envelope.DISTINCT_ID, Envelope.TIMESTAMP));
 
   /** A reusable row: the encoder fills it, {@link #write} emits it. Absent fields are null. */
   static final class Row {
@@ -72,14 +73,14 @@ final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
 
   @Override public void write(Row row) {
     out.startMessage();
-    string("event", 0, row.event);
-    string("event_id", 1, row.eventId);
-    out.startField("received_at", 2);
+    string(Envelope.EVENT, 0, row.event);
+    string(Envelope.EVENT_ID, 1, row.eventId);
+    out.startField(Envelope.RECEIVED_AT, 2);
     out.addLong(row.receivedAtMillis);
-    out.endField("received_at", 2);
-    string("app", 3, row.app);
-    string("distinct_id", 4, row.distinctId);
-    string("timestamp", 5, row.timestamp);
+    out.endField(Envelope.RECEIVED_AT, 2);
+    string(Envelope.APP, 3, row.app);
+    string(Envelope.DISTINCT_ID, 4, row.distinctId);
+    string(Envelope.TIMESTAMP, 5, row.timestamp);
     out.startField("properties", 6);
     out.startGroup();
     if (!row.properties.isEmpty()) {

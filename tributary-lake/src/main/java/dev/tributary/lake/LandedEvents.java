@@ -1,5 +1,6 @@
 package dev.tributary.lake;
 
+import dev.tributary.event.Envelope;
 import dev.tributary.spool.Quantity;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class LandedEvents {
     long sinceMillis = since.toEpochMilli();
     for (Path file : files) readInto(window, file, sinceMillis);
     log.info("dedup window rebuilt from {}: {} received since {}", Quantity.of(files.size(), "lake file"),
-        Quantity.of(window.size(), "event_id"), since);
+        Quantity.of(window.size(), Envelope.EVENT_ID), since);
     return window;
   }
 

@@ -3,12 +3,12 @@ package dev.tributary.lake;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tributary.event.CaptureTime;
+import dev.tributary.event.Envelope;
+import dev.tributary.event.EnvelopeFields;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
-import java.time.Instant;
-import java.time.LocalDate;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -33,7 +33,9 @@ import org.apache.parquet.io.OutputFile;
  *                its text, anything else (number, boolean, object, array) as its JSON
  *                exactly as received, a JSON null as a null value
  * </pre>
- * An envelope field of another JSON type than string keeps its JSON text. Pages are compressed
+ * An envelope field of another JSON type than string keeps its JSON text, but for
+ * {@code event_id}: its column holds only a valid id ({@link Envelope}'s rule), any other value
+ * stays in {@code properties}. Pages are compressed
  * with zstd (level {@value #ZSTD_LEVEL}), dictionary-encoded where parquet-java finds it pays;
  * page v1 headers, statistics and column indexes as parquet-java writes them by default.
  *
@@ -80,8 +82,8 @@ final class ParquetEncoder {
         // dictionaries only where values repeat: measured, a dictionary on every column costs a
         // quarter of the throughput (its lookups) and gains nothing after zstd on the others
         .withDictionaryEncoding(false)
-        .withDictionaryEncoding("event", true)
-        .withDictionaryEncoding("app", true)
+        .withDictionaryEncoding(Envelope.EVENT, true)
+        .withDictionaryEncoding(Envelope.APP, true)
         .withDictionaryEncoding("properties.key_value.key", true)
         // JSON values make long, useless min/max: keep the footer small
         .withStatisticsEnabled("properties.key_value.value", false)
@@ -105,21 +107,26 @@ final class ParquetEncoder {
         JsonToken token = p.nextToken();
         String value = token == JsonToken.VALUE_NULL ? null : valueText(p, token, enrichedEventJson);
         switch (name) {
-          case "event" -> row.event = token == JsonToken.VALUE_STRING ? value : null;
-          case "event_id" -> row.eventId = value;
-          case "received_at" -> receivedAt = token == JsonToken.VALUE_STRING ? value : null;
-          case "app" -> row.app = value;
-          case "distinct_id" -> row.distinctId = value;
-          case "timestamp" -> row.timestamp = value;
+          case Envelope.EVENT -> row.event = token == JsonToken.VALUE_STRING && !value.isEmpty() ? value : null;
+          case Envelope.EVENT_ID -> {
+            row.eventId = token == JsonToken.VALUE_STRING ? Envelope.eventIdOrNull(value) : null;
+            if (row.eventId == null) row.properties.put(name, value);
+            else row.properties.remove(name);
+          }
+          case Envelope.RECEIVED_AT -> receivedAt = token == JsonToken.VALUE_STRING ? value : null;
+          case Envelope.APP -> row.app = value;
+          case Envelope.DISTINCT_ID -> row.distinctId = value;
+          case Envelope.TIMESTAMP -> row.timestamp = value;
           default -> row.properties.put(name, value);
         }
       }
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException("the event is not valid JSON: " + e.getOriginalMessage(), e);
     }
-    if (row.event == null || row.event.isEmpty()) throw new IllegalArgumentException("the event has no string 'event'");
-    if (receivedAt == null) throw new IllegalArgumentException("the event has no string 'received_at'");
-    row.receivedAtMillis = epochMillis(receivedAt);
+    long millis = receivedAt == null ? CaptureTime.NONE : CaptureTime.millis(receivedAt);
+    String problem = new EnvelopeFields(row.event, row.eventId, receivedAt, millis, row.distinctId).problem();
+    if (problem != null) throw new IllegalArgumentException("the event cannot be stored: " + problem);
+    row.receivedAtMillis = millis;
     writer.write(row);
   }
 
@@ -150,35 +157,6 @@ final class ParquetEncoder {
     if (token.isStructStart()) p.skipChildren();
     int end = (int) p.currentLocation().getByteOffset();
     return new String(json, start, end - start, StandardCharsets.UTF_8);
-  }
-
-  /** Capture's {@code 2026-11-23T17:00:00.123Z} parsed by hand; any other ISO-8601 instant by {@link Instant#parse}. */
-  static long epochMillis(String iso) {
-    try {
-      if (iso.length() == 24 && iso.charAt(4) == '-' && iso.charAt(7) == '-' && iso.charAt(10) == 'T'
-          && iso.charAt(13) == ':' && iso.charAt(16) == ':' && iso.charAt(19) == '.' && iso.charAt(23) == 'Z') {
-        int hour = digits(iso, 11, 13);
-        int minute = digits(iso, 14, 16);
-        int second = digits(iso, 17, 19);
-        if (hour < 24 && minute < 60 && second < 60) {
-          long day = LocalDate.of(digits(iso, 0, 4), digits(iso, 5, 7), digits(iso, 8, 10)).toEpochDay();
-          return ((day * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + digits(iso, 20, 23);
-        }
-      }
-      return Instant.parse(iso).toEpochMilli();
-    } catch (DateTimeException | NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException("'received_at' is not an ISO-8601 instant: " + iso, e);
-    }
-  }
-
-  private static int digits(String s, int from, int to) {
-    int n = 0;
-    for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') throw new NumberFormatException("not a digit at " + i + ": " + s);
-      n = n * 10 + (c - '0');
-    }
-    return n;
   }
 
   private static final class Builder extends ParquetWriter.Builder<EventWriteSupport.Row, Builder> {

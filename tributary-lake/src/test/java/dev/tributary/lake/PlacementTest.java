@@ -32,6 +32,14 @@ class PlacementTest {
   }
 
   @Test
+  void anEventIdThatBreaksTheRuleIsNoIdSoItIsNotDeduplicated() {
+    String at = ",\"received_at\":\"2026-11-23T15:04:05.123Z\"}";
+    assertThat(((Placement.Event) of("{\"event\":\"a\",\"event_id\":42" + at)).eventId()).isNull();
+    assertThat(((Placement.Event) of("{\"event\":\"a\",\"event_id\":\"" + "x".repeat(129) + "\"" + at)).eventId()).isNull();
+    assertThat(((Placement.Event) of("{\"event\":\"a\",\"event_id\":\"" + "x".repeat(128) + "\"" + at)).eventId()).hasSize(128);
+  }
+
+  @Test
   void rawLineBreaksBetweenTokensBecomeSpacesSoTheLineStaysOneLine() {
     Placement.Event e = (Placement.Event) of("{\"event\":\"a\",\r\n\"received_at\":\"2026-11-23T15:04:05.123Z\",\"s\":\"x\\ny\"}");
     assertThat(new String(e.line(), StandardCharsets.UTF_8))

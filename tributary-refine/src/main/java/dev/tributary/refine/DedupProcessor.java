@@ -38,7 +38,7 @@ final class DedupProcessor implements Processor<byte[], byte[], byte[], byte[]> 
   @Override
   public void process(Record<byte[], byte[]> record) {
     metrics.in.increment();
-    String id = EventFields.eventId(record.headers(), record.value());
+    String id = RecordEnvelope.eventId(record.headers(), record.value());
     if (id == null) {
       metrics.withoutEventId.increment();
     } else {

@@ -13,7 +13,7 @@ public final class ReceivedAtExtractor implements TimestampExtractor {
   @Override
   public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
     byte[] payload = record.value() instanceof byte[] b ? b : null;
-    long receivedAt = EventFields.receivedAtMillis(record.headers(), payload);
+    long receivedAt = RecordEnvelope.receivedAtMillis(record.headers(), payload);
     if (receivedAt >= 0) return receivedAt;
     if (record.timestamp() >= 0) return record.timestamp();
     return Math.max(0, partitionTime);

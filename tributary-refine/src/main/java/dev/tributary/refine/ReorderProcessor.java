@@ -71,7 +71,7 @@ final class ReorderProcessor implements Processor<byte[], byte[], byte[], byte[]
     long t = record.timestamp();
     if (t < watermark) {
       metrics.late.increment();
-      record.headers().add(EventFields.LATE, TRUE);
+      record.headers().add(RecordEnvelope.LATE, TRUE);
       emit(record);
       return;
     }

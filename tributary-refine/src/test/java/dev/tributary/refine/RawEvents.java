@@ -1,5 +1,6 @@
 package dev.tributary.refine;
 
+import dev.tributary.event.Envelope;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -29,8 +30,8 @@ final class RawEvents {
   /** As the forwarder sends it; {@code partition} null = by key, as the forwarder does. */
   static ProducerRecord<byte[], byte[]> record(String topic, Integer partition, String eventId, String distinctId, long receivedAt) {
     RecordHeaders h = new RecordHeaders();
-    h.add(EventFields.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
-    h.add(EventFields.RECEIVED_AT, Instant.ofEpochMilli(receivedAt).toString().getBytes(StandardCharsets.UTF_8));
+    h.add(Envelope.EVENT_ID, eventId.getBytes(StandardCharsets.UTF_8));
+    h.add(Envelope.RECEIVED_AT, Instant.ofEpochMilli(receivedAt).toString().getBytes(StandardCharsets.UTF_8));
     return new ProducerRecord<>(topic, partition, distinctId.getBytes(StandardCharsets.UTF_8), json(eventId, distinctId, receivedAt, 100), h);
   }
 
@@ -52,11 +53,11 @@ final class RawEvents {
   }
 
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-    return EventFields.header(r.headers(), name);
+    return RecordEnvelope.header(r.headers(), name);
   }
 
   static long receivedAt(ConsumerRecord<byte[], byte[]> r) {
-    return Instant.parse(header(r, EventFields.RECEIVED_AT)).toEpochMilli();
+    return Instant.parse(header(r, Envelope.RECEIVED_AT)).toEpochMilli();
   }
 
   /** Streams settings that make a test fast: frequent commits, a dead member noticed within seconds. */

@@ -2,6 +2,8 @@ package dev.tributary.refine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tributary.event.Envelope;
+import dev.tributary.event.EnvelopeFields;
 import dev.tributary.testkit.KafkaExtension;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -68,8 +70,8 @@ class RefinerTest {
       Awaitility.await().atMost(Duration.ofSeconds(60))
           .until(() -> registry.get("tributary.refine.events.in").counter().count() == produced);
       List<ConsumerRecord<byte[], byte[]>> refined = awaitCount("dup.refined", unique + 2);
-      Map<String, Long> perId = refined.stream().collect(Collectors.groupingBy(r -> RawEvents.header(r, "event_id") == null
-          ? EventFields.field(r.value(), "event_id") : RawEvents.header(r, "event_id"), Collectors.counting()));
+      Map<String, Long> perId = refined.stream().collect(Collectors.groupingBy(r -> RawEvents.header(r, Envelope.EVENT_ID) == null
+          ? EnvelopeFields.read(r.value()).eventId() : RawEvents.header(r, Envelope.EVENT_ID), Collectors.counting()));
       assertThat(perId).hasSize(unique + 1).containsEntry("e-0", 2L).containsEntry("outside-1", 1L);
       assertThat(perId.values().stream().filter(n -> n != 1)).hasSize(1);
       assertThat(registry.get("tributary.refine.duplicates.dropped").counter().count()).isEqualTo(100 + 30 + 1);
@@ -106,7 +108,7 @@ class RefinerTest {
 
       p.send(RawEvents.record("ro.raw", 0, "too-late", "u-late", base - 10_000)).get();
       List<ConsumerRecord<byte[], byte[]>> withLate = awaitCount("ro.refined", 401);
-      ConsumerRecord<byte[], byte[]> late = withLate.stream().filter(r -> "too-late".equals(RawEvents.header(r, "event_id"))).findFirst().orElseThrow();
+      ConsumerRecord<byte[], byte[]> late = withLate.stream().filter(r -> "too-late".equals(RawEvents.header(r, Envelope.EVENT_ID))).findFirst().orElseThrow();
       assertThat(RawEvents.header(late, "late")).isEqualTo("true");
       assertThat(registry.get("tributary.refine.late.events").counter().count()).isEqualTo(1);
       assertThat(registry.get("tributary.refine.reorder.buffered").gauge().value()).isZero();
@@ -148,7 +150,7 @@ class RefinerTest {
     assertThat(a.terminate()).isZero();
     refined.clear();
     refined.addAll(RawEvents.readCommitted(kafka.bootstrapServers(), "crash.refined"));
-    Map<String, Long> perId = refined.stream().collect(Collectors.groupingBy(r -> RawEvents.header(r, "event_id"), Collectors.counting()));
+    Map<String, Long> perId = refined.stream().collect(Collectors.groupingBy(r -> RawEvents.header(r, Envelope.EVENT_ID), Collectors.counting()));
     assertThat(perId).hasSize(events);
     assertThat(perId.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList()).isEmpty();
   }

@@ -1,38 +1,59 @@
-package dev.tributary.refine;
+package dev.tributary.event;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /**
- * Reads {@code received_at} on every record, so the form capture writes,
- * {@code yyyy-MM-ddTHH:mm:ss.SSSZ} (24 ASCII bytes, UTC, milliseconds), is parsed straight from the
- * header bytes; any other ISO-8601 instant goes through {@link Instant#parse}.
+ * The form capture writes every time in ({@code received_at} too): {@code yyyy-MM-ddTHH:mm:ss.SSSZ},
+ * 24 ASCII bytes, UTC, milliseconds. Readers meet it on every record, so it is parsed straight
+ * from its bytes; any other ISO-8601 instant goes through {@link Instant#parse}.
  */
-final class CaptureTime {
+public final class CaptureTime {
+  /** What {@link #millis} gives for text that is not an ISO-8601 instant. */
+  public static final long NONE = Long.MIN_VALUE;
+
+  private static final DateTimeFormatter FORM =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
   private static final int[] DAYS = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
   private CaptureTime() {}
 
-  /** Epoch milliseconds, or -1 when {@code text} is not an instant (or is before 1970). */
-  static long millis(byte[] text) {
+  public static String format(Instant instant) {
+    return FORM.format(instant);
+  }
+
+  /** Epoch milliseconds of an ISO-8601 instant (sub-millisecond digits dropped), or {@link #NONE}. */
+  public static long millis(byte[] text) {
     long fast = capturedForm(text);
-    if (fast >= 0) return fast;
+    return fast >= 0 ? fast : slow(new String(text, StandardCharsets.UTF_8));
+  }
+
+  /** As {@link #millis(byte[])}. */
+  public static long millis(String text) {
+    long fast = text.length() == 24 ? capturedForm(text.getBytes(StandardCharsets.UTF_8)) : -1;
+    return fast >= 0 ? fast : slow(text);
+  }
+
+  private static long slow(String text) {
     try {
-      return Math.max(-1, Instant.parse(new String(text, StandardCharsets.US_ASCII)).toEpochMilli());
+      return Instant.parse(text).toEpochMilli();
     } catch (DateTimeParseException | ArithmeticException e) {
-      return -1;
+      return NONE;
     }
   }
 
-  /** -1 when not exactly capture's form with valid fields (the slow path then decides). */
+  /** -1 when not exactly capture's form with valid fields from 1970 on (the slow path then decides). */
   private static long capturedForm(byte[] b) {
     if (b.length != 24 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[19] != '.' || b[23] != 'Z') {
       return -1;
     }
     int year = digits(b, 0, 4), month = digits(b, 5, 2), day = digits(b, 8, 2);
     int hour = digits(b, 11, 2), minute = digits(b, 14, 2), second = digits(b, 17, 2), milli = digits(b, 20, 3);
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || milli < 0) return -1;
+    if ((month | day | hour | minute | second | milli) < 0) return -1;  // a non-digit
+    if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return -1;
     boolean leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     if (day > DAYS[month - 1] + (month == 2 && leap ? 1 : 0)) return -1;
     long seconds = epochDay(year, month, day) * 86_400L + hour * 3_600L + minute * 60L + second;
