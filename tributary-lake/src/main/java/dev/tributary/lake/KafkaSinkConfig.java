@@ -38,7 +38,7 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     if (topics == null || topics.isBlank()) throw new IllegalArgumentException("topics are required: names, comma-separated, or /regex/");
     topicPattern(topics); // fails early on a bad regex
     if (group == null || group.isBlank()) throw new IllegalArgumentException("a consumer group is required");
-    if (lake == null || lake.isBlank()) throw new IllegalArgumentException("a lake (directory or s3://bucket/prefix) is required");
+    new LakeTarget(lake, format, s3Endpoint, pathStyle); // fails early on a malformed lake
     if (maxFileAge.isNegative() || maxFileAge.isZero() || maxFileAge.compareTo(MAX_FILE_AGE_LIMIT) > 0) {
       throw new IllegalArgumentException("max file age must be above 0 and at most 1h, got " + maxFileAge);
     }
@@ -72,8 +72,9 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, props);
   }
 
-  public boolean isS3() {
-    return lake.startsWith("s3://");
+  /** Where and how the sink writes. */
+  public LakeTarget target() {
+    return new LakeTarget(lake, format, s3Endpoint, pathStyle);
   }
 
   /** The pattern of {@code /regex/}, or null for a list of names. */

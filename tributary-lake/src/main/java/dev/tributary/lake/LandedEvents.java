@@ -1,14 +1,14 @@
 package dev.tributary.lake;
 
+import com.github.luben.zstd.ZstdInputStream;
 import dev.tributary.event.Envelope;
 import dev.tributary.spool.Quantity;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Rebuilds the dedup window at start from completed files: the event_ids of events received
  * since a given instant. Only hour partitions from that instant's hour on are opened, files in
- * offset order (roughly the order they landed), each streamed line by line.
+ * offset order (roughly the order they landed), through the store (a download each on S3), in
+ * any lake format: NDJSON streamed line by line, Parquet by its two columns.
  */
 final class LandedEvents {
 
@@ -31,65 +32,74 @@ final class LandedEvents {
 
   private LandedEvents() {}
 
-  static EventIdWindow read(Path tableDir, LakeFileNamer namer, Instant since, long windowMillis, int maxEntries)
-      throws IOException {
+  /** {@code table} is the table directory relative to the store's root. */
+  static EventIdWindow read(LakeStore store, Path table, LakeFileNamer namer, Instant since, long windowMillis,
+      int maxEntries) throws IOException {
     EventIdWindow window = new EventIdWindow(windowMillis, maxEntries);
     String fromHour = hourKey(LocalDateTime.ofInstant(since, ZoneOffset.UTC));
-    List<Path> files = new ArrayList<>();
-    for (Path type : directories(tableDir, "event_type=")) {
-      for (Path day : directories(type, "dt=")) {
-        for (Path hour : directories(day, "hour=")) {
+    List<LandedFile> files = new ArrayList<>();
+    for (Path type : directories(store, table, "event_type=")) {
+      for (Path day : directories(store, type, "dt=")) {
+        for (Path hour : directories(store, day, "hour=")) {
           String key = day.getFileName().toString().substring(3) + "T" + hour.getFileName().toString().substring(5);
-          if (key.compareTo(fromHour) >= 0) files.addAll(completedFiles(hour, namer));
+          if (key.compareTo(fromHour) >= 0) files.addAll(completedFiles(store, hour, namer));
         }
       }
     }
-    files.sort(Comparator.comparingLong(f -> namer.coveredRange(f.getFileName().toString()).orElseThrow().first()));
+    files.sort(Comparator.comparingLong(LandedFile::firstOffset));
     long sinceMillis = since.toEpochMilli();
-    for (Path file : files) readInto(window, file, sinceMillis);
+    for (LandedFile f : files) readInto(window, store, f, sinceMillis);
     log.info("dedup window rebuilt from {}: {} received since {}", Quantity.of(files.size(), "lake file"),
         Quantity.of(window.size(), Envelope.EVENT_ID), since);
     return window;
   }
 
+  private record LandedFile(Path dir, String name, long firstOffset) {}
+
   private static String hourKey(LocalDateTime t) {
     return t.toLocalDate() + "T" + String.format("%02d", t.getHour());
   }
 
-  private static void readInto(EventIdWindow window, Path file, long sinceMillis) {
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(
-        new GZIPInputStream(Files.newInputStream(file), 64 * 1024), StandardCharsets.UTF_8))) {
-      for (String line; (line = lines.readLine()) != null; ) {
-        if (Placement.of(line.getBytes(StandardCharsets.UTF_8)) instanceof Placement.Event e
-            && e.eventId() != null && e.receivedAt().toEpochMilli() >= sinceMillis) {
-          window.add(e.eventId(), e.receivedAt().toEpochMilli());
-        }
-      }
-    } catch (IOException e) {
-      log.warn("cannot read lake file {} to rebuild the dedup window ({}); retries of its events may land twice", file,
-          e.toString());
+  private static void readInto(EventIdWindow window, LakeStore store, LandedFile f, long sinceMillis) {
+    ParquetEventIds.Consumer add = (id, receivedAt) -> {
+      if (receivedAt >= sinceMillis) window.add(id, receivedAt);
+    };
+    try {
+      store.read(f.dir(), f.name(), local -> {
+        if (f.name().endsWith(LakeFormat.PARQUET.extension())) ParquetEventIds.read(local, add);
+        else readLines(local, f.name().endsWith(LakeFormat.NDJSON_ZSTD.extension()), add);
+      });
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot read lake file {} to rebuild the dedup window ({}); retries of its events may land twice",
+          store.describe(f.dir(), f.name()), e.toString());
     }
   }
 
-  private static List<Path> completedFiles(Path dir, LakeFileNamer namer) throws IOException {
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path f : entries) {
-        if (namer.coveredRange(f.getFileName().toString()).isPresent() && Files.isRegularFile(f)) files.add(f);
+  private static void readLines(Path file, boolean zstd, ParquetEventIds.Consumer add) throws IOException {
+    InputStream raw = Files.newInputStream(file);
+    InputStream in = zstd ? new ZstdInputStream(raw) : new GZIPInputStream(raw, 64 * 1024);
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024)) {
+      for (String line; (line = lines.readLine()) != null; ) {
+        if (Placement.of(line.getBytes(StandardCharsets.UTF_8)) instanceof Placement.Event e && e.eventId() != null) {
+          add.accept(e.eventId(), e.receivedAt().toEpochMilli());
+        }
       }
+    }
+  }
+
+  private static List<LandedFile> completedFiles(LakeStore store, Path dir, LakeFileNamer namer) throws IOException {
+    List<LandedFile> files = new ArrayList<>();
+    for (String name : store.list(dir)) {
+      namer.coveredRange(name).ifPresent(r -> files.add(new LandedFile(dir, name, r.first())));
     }
     return files;
   }
 
   /** Subdirectories named {@code prefix...}; stray files a user left in the lake are not ours to read. */
-  private static List<Path> directories(Path dir, String prefix) throws IOException {
+  private static List<Path> directories(LakeStore store, Path dir, String prefix) throws IOException {
     List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, prefix + "*")) {
-      for (Path e : entries) {
-        if (Files.isDirectory(e)) out.add(e);
-      }
-    } catch (NoSuchFileException e) {
-      return List.of();
+    for (String name : store.directories(dir)) {
+      if (name.startsWith(prefix)) out.add(dir.resolve(name));
     }
     return out;
   }

@@ -68,7 +68,7 @@ class KafkaLakeSinkTest {
         .withGroup("g-" + topic).withFormat(format).withRolls(Duration.ofMinutes(5), 96 * 1024, 1000));
     try (KafkaLakeSink sink = KafkaLakeSink.start(config, registry)) {
       await().atMost(Duration.ofSeconds(60)).until(() ->
-          registry.counter("tributary.sink.events.written").count() + registry.counter("tributary.sink.errors.written").count() >= 3003);
+          registry.counter("tributary.lake.events.written").count() + registry.counter("tributary.lake.errors.written").count() >= 3003);
       assertThat(sink.status()).extracting(KafkaLakeSink.PartitionStatus::partition).containsExactly(0, 1, 2);
       assertThat(sink.stop(Duration.ofSeconds(30))).isTrue();
     }

@@ -8,18 +8,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class LandedEventsTest {
 
   @TempDir Path table;
-  private final LakeFileNamer namer = new LakeFileNamer("part");
+  private final LakeFileNamer namer = new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "");
   private static final long WINDOW = Duration.ofMinutes(10).toMillis();
 
-  @Test
-  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly() throws Exception {
+  @ParameterizedTest
+  @EnumSource(LakeFormat.class)
+  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly(LakeFormat format) throws Exception {
     PartitionPath partitions = new PartitionPath(Path.of(""));  // directories relative to the store's root, the table
-    LakeWriter w = new LakeWriter(new FileLakeStore(table), LakeFormat.NDJSON_GZIP, namer,
+    LakeWriter w = new LakeWriter(new FileLakeStore(table), format, namer,
         LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), new SimpleMeterRegistry().counter("f"));
     write(w, partitions, 1, "old", "2026-11-23T13:59:00.000Z");     // an hour partition before the window
     write(w, partitions, 2, "edge", "2026-11-23T14:49:59.999Z");    // same hour, just before `since`
@@ -28,7 +31,7 @@ class LandedEventsTest {
     w.completeAll();
     write(w, partitions, 5, "open", "2026-11-23T15:02:00.000Z");    // still being written: not landed
 
-    EventIdWindow ids = LandedEvents.read(table, namer, Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
+    EventIdWindow ids = LandedEvents.read(new FileLakeStore(table), Path.of(""), namer, Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
 
     long t = Instant.parse("2026-11-23T15:02:00Z").toEpochMilli();
     assertThat(ids.contains("in", t)).isTrue();
@@ -41,12 +44,12 @@ class LandedEventsTest {
 
   @Test
   void anEmptyLakeGivesAnEmptyWindow() throws Exception {
-    assertThat(LandedEvents.read(table.resolve("none"), namer, Instant.EPOCH, WINDOW, 10).size()).isZero();
+    assertThat(LandedEvents.read(new FileLakeStore(table), Path.of("none"), namer, Instant.EPOCH, WINDOW, 10).size()).isZero();
   }
 
   private static void write(LakeWriter w, PartitionPath partitions, long offset, String id, String receivedAt)
       throws Exception {
     String json = "{\"event\":\"t\",\"event_id\":\"" + id + "\",\"received_at\":\"" + receivedAt + "\"}";
-    w.append(partitions.ofEvent("t", Instant.parse(receivedAt)), offset, json.getBytes(StandardCharsets.UTF_8), 0);
+    w.append(partitions.ofEvent("t", Instant.parse(receivedAt)), offset, json.getBytes(StandardCharsets.UTF_8), 0, 0);
   }
 }
