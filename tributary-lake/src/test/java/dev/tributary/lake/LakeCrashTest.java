@@ -74,8 +74,11 @@ class LakeCrashTest {
       pb.environment().putAll(S3Extension.childEnvironment());
       Process child = pb.start();
       int before = acked.size();
+      int filesBefore = LakeFiles.completed(lake.table()).size();
       Thread reader = Thread.ofPlatform().start(() -> readAcks(child, acked));
-      await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= before + 50 || !child.isAlive());
+      // killed only once it is landing: on S3 the sink starts slower than the events flow
+      await().atMost(Duration.ofSeconds(60)).until(() -> (acked.size() >= before + 50
+          && LakeFiles.completed(lake.table()).size() > filesBefore) || !child.isAlive());
       Path log = tmp.resolve("child-" + round + ".log");
       assertThat(child.isAlive()).as("child of round %d is running; its log:%n%s", round, readQuietly(log)).isTrue();
       Thread.sleep(random.nextInt(1500));
