@@ -64,6 +64,11 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     return new KafkaSinkConfig(bootstrap, topics, group, lake, format, age, bytes, records, s3Endpoint, pathStyle, consumerProperties);
   }
 
+  /** The lake, its format and S3 endpoint of {@code t}. */
+  public KafkaSinkConfig withTarget(LakeTarget t) {
+    return new KafkaSinkConfig(bootstrap, topics, group, t.location(), t.format(), maxFileAge, maxFileBytes, maxFileRecords, t.s3Endpoint(), t.pathStyle(), consumerProperties);
+  }
+
   public KafkaSinkConfig withS3(URI endpoint, boolean pathStyleAccess) {
     return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, endpoint, pathStyleAccess, consumerProperties);
   }

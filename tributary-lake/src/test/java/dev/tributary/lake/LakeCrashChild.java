@@ -65,7 +65,7 @@ public final class LakeCrashChild {
       spool.append(batch).get();
       for (String id : fresh) out.println("ack " + id);
       out.flush();
-      Thread.sleep(random.nextInt(3));
+      Thread.sleep(2 + random.nextInt(6));  // about 2,000 events/s: enough to roll a file every few ms, few for the final run
     }
   }
 }

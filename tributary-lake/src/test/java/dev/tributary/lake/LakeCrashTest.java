@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LakeCrashTest {
 
   private static final int ROUNDS = Integer.getInteger("crash.rounds", 12);
-  private static final int VARIANT_ROUNDS = Integer.getInteger("crash.rounds.variants", 4);
+  private static final int VARIANT_ROUNDS = Integer.getInteger("crash.rounds.variants", 2);
 
   @RegisterExtension static final S3Extension s3 = new S3Extension();
   private static final AtomicInteger names = new AtomicInteger();
