@@ -85,6 +85,15 @@ public record LakeTarget(String location, LakeFormat format, URI s3Endpoint, boo
 
   /** For logs: the absolute directory or the s3:// URL, with the format and, if any, the endpoint. */
   public String describe() {
-    return location + " as " + format.option() + (s3Endpoint == null ? "" : " (S3 endpoint " + s3Endpoint + ")");
+    return describe(location);
+  }
+
+  /** As {@link #describe()}, for the table directory {@code table} under the root. */
+  String describeTable(String table) {
+    return describe(location + "/" + table);
+  }
+
+  private String describe(String where) {
+    return where + " as " + format.option() + (s3Endpoint == null ? "" : " (S3 endpoint " + s3Endpoint + ")");
   }
 }

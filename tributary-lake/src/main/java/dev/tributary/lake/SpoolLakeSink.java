@@ -80,8 +80,8 @@ public final class SpoolLakeSink implements AutoCloseable {
       store.close();
       throw e;
     }
-    log.info("lake sink writing table {} of {} (files roll at {} bytes or {} s, dedup window {} s), from spool offset {}",
-        config.table(), config.target().describe(), config.rollBytes(), config.rollAge().toSeconds(),
+    log.info("lake sink writing {} (files roll at {} bytes or {} s, dedup window {} s), from spool offset {}",
+        config.target().describeTable(config.table()), config.rollBytes(), config.rollAge().toSeconds(),
         config.dedupWindow().toSeconds(), sink.acknowledged + 1);
     sink.thread.start();
     return sink;
