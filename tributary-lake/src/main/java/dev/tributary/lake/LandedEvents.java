@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds the dedup window at start from completed files: the event_ids of events received
- * since a given instant. Only hour partitions (of the {@link PathFormat}) from that instant's hour on are opened, files in
- * offset order (roughly the order they landed), each streamed line by line.
+ * since a given instant. Only hour partitions (of the {@link PathFormat}) from that instant's
+ * hour on are opened, files in offset order (roughly the order they landed), each streamed line
+ * by line.
  */
 final class LandedEvents {
 
@@ -76,7 +77,7 @@ final class LandedEvents {
     return files;
   }
 
-  /** The partition directories: those whose names match the format at every level; stray ones a user left are not ours to read. */
+  /** Directories whose names match the format at every level; stray ones a user left are not ours to read. */
   private static List<Path> partitions(Path tableDir, PathFormat format) throws IOException {
     List<Path> level = List.of(tableDir);
     for (int depth = 0; depth < format.depth(); depth++) {
