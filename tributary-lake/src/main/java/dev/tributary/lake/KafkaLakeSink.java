@@ -102,11 +102,11 @@ public final class KafkaLakeSink implements AutoCloseable {
     if (config.isS3()) {
       Path work = Files.createTempDirectory("tributary-sink-");
       S3LakeStore s3 = S3LakeStore.connect(URI.create(config.lake()), config.s3Endpoint(), config.pathStyle(), work);
-      sink = new KafkaLakeSink(config, s3, work, new PartitionPath(Path.of(KafkaSinkConfig.TABLE)), registry);
+      sink = new KafkaLakeSink(config, s3, work, new PartitionPath(Path.of(KafkaSinkConfig.TABLE), config.pathFormat()), registry);
     } else {
       Path root = Path.of(config.lake()).toAbsolutePath();
       Files.createDirectories(root);
-      sink = new KafkaLakeSink(config, new FileLakeStore(root), null, new PartitionPath(Path.of(KafkaSinkConfig.TABLE)),
+      sink = new KafkaLakeSink(config, new FileLakeStore(root), null, new PartitionPath(Path.of(KafkaSinkConfig.TABLE), config.pathFormat()),
           registry);
     }
     log.info("sink: group {} reading {} into {} as {} (files complete at {} bytes, {} records or {} s), writer token {}",

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds the dedup window at start from completed files: the event_ids of events received
- * since a given instant. Only hour partitions from that instant's hour on are opened, files in
- * offset order (roughly the order they landed), each streamed line by line.
+ * since a given instant. Only hour partitions (of the {@link PathFormat}) from that instant's
+ * hour on are opened, files in offset order (roughly the order they landed), each streamed line
+ * by line.
  */
 final class LandedEvents {
 
@@ -31,18 +33,16 @@ final class LandedEvents {
 
   private LandedEvents() {}
 
-  static EventIdWindow read(Path tableDir, LakeFileNamer namer, Instant since, long windowMillis, int maxEntries)
-      throws IOException {
+  static EventIdWindow read(Path tableDir, PathFormat format, LakeFileNamer namer, Instant since, long windowMillis,
+      int maxEntries) throws IOException {
     EventIdWindow window = new EventIdWindow(windowMillis, maxEntries);
-    String fromHour = hourKey(LocalDateTime.ofInstant(since, ZoneOffset.UTC));
+    LocalDateTime fromHour = LocalDateTime.ofInstant(since, ZoneOffset.UTC).truncatedTo(ChronoUnit.HOURS);
     List<Path> files = new ArrayList<>();
-    for (Path type : directories(tableDir, "event_type=")) {
-      for (Path day : directories(type, "dt=")) {
-        for (Path hour : directories(day, "hour=")) {
-          String key = day.getFileName().toString().substring(3) + "T" + hour.getFileName().toString().substring(5);
-          if (key.compareTo(fromHour) >= 0) files.addAll(completedFiles(hour, namer));
-        }
-      }
+    for (Path dir : partitions(tableDir, format)) {
+      List<String> names = new ArrayList<>();
+      tableDir.relativize(dir).forEach(n -> names.add(n.toString()));
+      LocalDateTime hour = format.hourOf(names);
+      if (hour != null && !hour.isBefore(fromHour)) files.addAll(completedFiles(dir, namer));
     }
     files.sort(Comparator.comparingLong(f -> namer.coveredRange(f.getFileName().toString()).orElseThrow().first()));
     long sinceMillis = since.toEpochMilli();
@@ -50,10 +50,6 @@ final class LandedEvents {
     log.info("dedup window rebuilt from {}: {} received since {}", Quantity.of(files.size(), "lake file"),
         Quantity.of(window.size(), Envelope.EVENT_ID), since);
     return window;
-  }
-
-  private static String hourKey(LocalDateTime t) {
-    return t.toLocalDate() + "T" + String.format("%02d", t.getHour());
   }
 
   private static void readInto(EventIdWindow window, Path file, long sinceMillis) {
@@ -81,16 +77,22 @@ final class LandedEvents {
     return files;
   }
 
-  /** Subdirectories named {@code prefix...}; stray files a user left in the lake are not ours to read. */
-  private static List<Path> directories(Path dir, String prefix) throws IOException {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, prefix + "*")) {
-      for (Path e : entries) {
-        if (Files.isDirectory(e)) out.add(e);
+  /** Directories whose names match the format at every level; stray ones a user left are not ours to read. */
+  private static List<Path> partitions(Path tableDir, PathFormat format) throws IOException {
+    List<Path> level = List.of(tableDir);
+    for (int depth = 0; depth < format.depth(); depth++) {
+      List<Path> next = new ArrayList<>();
+      for (Path dir : level) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+          for (Path e : entries) {
+            if (format.matches(depth, e.getFileName().toString()) && Files.isDirectory(e)) next.add(e);
+          }
+        } catch (NoSuchFileException e) {
+          // the table directory before the first file
+        }
       }
-    } catch (NoSuchFileException e) {
-      return List.of();
+      level = next;
     }
-    return out;
+    return level;
   }
 }

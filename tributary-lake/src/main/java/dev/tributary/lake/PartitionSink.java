@@ -63,7 +63,8 @@ final class PartitionSink {
       replayCut = -1;
     }
     next = r.offset() + 1;
-    Placement placement = r.value() == null ? new Placement.Unplaceable("record has no value") : Placement.of(r.value());
+    byte[] value = RecordValue.of(r);
+    Placement placement = value == null ? new Placement.Unplaceable("record has no value") : Placement.of(value);
     Path dir = switch (placement) {
       case Placement.Event e -> partitions.ofEvent(e.type(), e.receivedAt());
       case Placement.Unplaceable u -> partitions.ofError(r.timestamp());

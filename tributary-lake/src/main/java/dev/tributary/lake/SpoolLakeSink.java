@@ -69,7 +69,7 @@ public final class SpoolLakeSink implements AutoCloseable {
     this.cursor = cursor;
     this.config = config;
     this.store = new FileLakeStore(config.root());
-    this.partitions = new PartitionPath(Path.of(config.table()));
+    this.partitions = new PartitionPath(Path.of(config.table()), config.pathFormat());
     this.writer = new LakeWriter(store, LakeFormat.NDJSON_GZIP, namer, LakeWriter.Rolls.of(config.rollBytes(), config.rollAge()),
         Counter.builder("tributary.lake.files.completed").description("lake files completed (renamed to their final name)")
             .register(registry));
@@ -214,7 +214,7 @@ public final class SpoolLakeSink implements AutoCloseable {
 
   private EventIdWindow rebuildDedup(SpoolRecord first) throws IOException {
     Instant since = Instant.ofEpochMilli(first.appendedAtMillis()).minus(config.dedupWindow()).minus(DEDUP_REBUILD_SLACK);
-    return LandedEvents.read(config.tableDir(), namer, since, config.dedupWindow().toMillis(), config.dedupMaxEntries());
+    return LandedEvents.read(config.tableDir(), config.pathFormat(), namer, since, config.dedupWindow().toMillis(), config.dedupMaxEntries());
   }
 
   /** Everything below the oldest open file, and below the read position, is in completed files. */

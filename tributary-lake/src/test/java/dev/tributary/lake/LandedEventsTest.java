@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LandedEventsTest {
 
@@ -16,9 +18,11 @@ class LandedEventsTest {
   private final LakeFileNamer namer = new LakeFileNamer("part");
   private static final long WINDOW = Duration.ofMinutes(10).toMillis();
 
-  @Test
-  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly() throws Exception {
-    PartitionPath partitions = new PartitionPath(Path.of(""));  // directories relative to the store's root, the table
+  @ParameterizedTest
+  @ValueSource(strings = {PathFormat.DEFAULT, "year={yyyy}/month={MM}/day={dd}/hour={HH}/type={event_type}", "d{yyyy}{MM}{dd}-h{HH}/t-{event_type}"})
+  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly(String template) throws Exception {
+    PathFormat format = PathFormat.parse(template);
+    PartitionPath partitions = new PartitionPath(Path.of(""), format);  // directories relative to the store's root, the table
     LakeWriter w = new LakeWriter(new FileLakeStore(table), LakeFormat.NDJSON_GZIP, namer,
         LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), new SimpleMeterRegistry().counter("f"));
     write(w, partitions, 1, "old", "2026-11-23T13:59:00.000Z");     // an hour partition before the window
@@ -28,7 +32,8 @@ class LandedEventsTest {
     w.completeAll();
     write(w, partitions, 5, "open", "2026-11-23T15:02:00.000Z");    // still being written: not landed
 
-    EventIdWindow ids = LandedEvents.read(table, namer, Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
+    java.nio.file.Files.createDirectories(table.resolve("stray/dir/of/a/user"));
+    EventIdWindow ids = LandedEvents.read(table, format, namer, Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
 
     long t = Instant.parse("2026-11-23T15:02:00Z").toEpochMilli();
     assertThat(ids.contains("in", t)).isTrue();
@@ -41,7 +46,7 @@ class LandedEventsTest {
 
   @Test
   void anEmptyLakeGivesAnEmptyWindow() throws Exception {
-    assertThat(LandedEvents.read(table.resolve("none"), namer, Instant.EPOCH, WINDOW, 10).size()).isZero();
+    assertThat(LandedEvents.read(table.resolve("none"), PathFormat.defaults(), namer, Instant.EPOCH, WINDOW, 10).size()).isZero();
   }
 
   private static void write(LakeWriter w, PartitionPath partitions, long offset, String id, String receivedAt)

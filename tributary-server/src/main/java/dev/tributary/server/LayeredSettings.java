@@ -189,8 +189,10 @@ final class LayeredSettings {
       Object value = k.parser.apply(text.trim());
       return new Value(value, value instanceof Path p ? p.toString() : text.trim(), source);
     } catch (RuntimeException e) {
+      // a parser's own IllegalArgumentException says what is wrong (NumberFormatException and the like do not)
+      String why = e.getClass() == IllegalArgumentException.class && e.getMessage() != null ? " (" + e.getMessage() + ")" : "";
       throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + text
-          + "'; accepted: " + k.accepted);
+          + "'; accepted: " + k.accepted + why);
     }
   }
 

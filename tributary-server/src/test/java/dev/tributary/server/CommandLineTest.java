@@ -269,6 +269,26 @@ class CommandLineTest {
   }
 
   @Test
+  void aPathFormatReachesBothSinksAndABadOneSaysWhyWithExitTwo() throws Exception {
+    String layout = "year={yyyy}/month={MM}/day={dd}/hour={HH}/event_type={event_type}";
+    assertThat(SinkSettings.resolve(null, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of("path_format", layout), Map.of())
+        .sinkConfig().pathFormat()).hasToString(layout);
+    assertThat(SinkSettings.resolve(null, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of(), Map.of()).sinkConfig().pathFormat())
+        .hasToString("event_type={event_type}/dt={yyyy}-{MM}-{dd}/hour={HH}");
+    assertThat(ServeSettings.resolve(null, Map.of("TRIBUTARY_LAKE_PATH_FORMAT", layout), Map.of()).lakePathFormat()).hasToString(layout);
+
+    assertThat(run("sink", "--kafka", "k:9092", "--path-format", "event_type={event_type}/dt={yyyy}-{MM}-{dd}")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("setting 'path_format' from flag --path-format: invalid value",
+        "{HH} is missing; every directory must hold one event type and one UTC hour");
+    Path file = dir.resolve("serve.yaml");
+    Files.writeString(file, "lake_path_format: \"t={event_type}/{YYYY}{MM}{dd}{HH}\"\n");
+    assertThat(run("serve", "--config", file.toString(), "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("setting 'lake_path_format' from config file " + file,
+        "'{YYYY}' is not a variable; use {event_type}, {yyyy}, {MM}, {dd} and {HH}");
+    assertThat(dir.resolve("d")).as("nothing started").doesNotExist();
+  }
+
+  @Test
   void aMistypedKeyInTheFileSuggestsTheKnownOne() throws Exception {
     Path file = dir.resolve("t.yaml");
     Files.writeString(file, "max_file_aeg: 5m\n");
