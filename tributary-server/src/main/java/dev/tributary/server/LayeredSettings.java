@@ -69,7 +69,7 @@ final class LayeredSettings {
   private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:d|h|ms|m|s))+");
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(d|h|ms|m|s)");
   /** Read by the launcher script and by logback.xml, not by a command's settings. */
-  private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL");
+  private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL", LogFormat.VARIABLE);
 
   private final Schema schema;
   private final Map<String, Value> values;

@@ -24,6 +24,11 @@ public final class Tributary implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(names = "--log-format", paramLabel = "text|json", scope = CommandLine.ScopeType.INHERIT,
+      description = "How log lines on stderr look, text (ISO-8601 time with zone) or json (one object per line), "
+          + "${env:TRIBUTARY_LOG_FORMAT:-text} if not given. Set the level with TRIBUTARY_LOG_LEVEL (default INFO).")
+  String logFormat;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -37,6 +42,12 @@ public final class Tributary implements Runnable {
     });
     cli.setParameterExceptionHandler(Tributary::badUsage);
     cli.setExecutionStrategy(parsed -> {
+      try {
+        LogFormat.chosen(((Tributary) cli.getCommand()).logFormat, System.getenv()).apply();
+      } catch (ConfigException e) {
+        cli.getErr().println("tributary: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
       LayeredSettings.unknownVariables(System.getenv(), SETTINGS).forEach(cli.getErr()::println);
       return new CommandLine.RunLast().execute(parsed);
     });
