@@ -66,7 +66,10 @@ class LogFormatTest {
     for (String arg : extra) if (!arg.isEmpty()) args.add(arg);
     try (ServeProcess serve = ServeProcess.start(log, env, args.toArray(String[]::new))) {
       Awaitility.await("serve listening (" + log + ")").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-          .until(() -> serve.output().contains("listening on"));
+          .until(() -> {
+            if (!serve.alive()) throw new AssertionError("serve exited:\n" + serve.output());
+            return serve.output().contains("listening on");
+          });
       assertThat(serve.terminate(Duration.ofSeconds(30))).as("exit code after SIGTERM").isZero();
     }
     return Files.readAllLines(log).stream().filter(line -> !line.isBlank()).toList();

@@ -107,6 +107,10 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
   void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
