@@ -1,6 +1,6 @@
 package dev.tributary.server;
 
-import dev.tributary.testkit.TestPorts;
+import dev.tributary.broker.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,7 +68,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   static int freePort() {
-    return TestPorts.unused();
+    return LoopbackPorts.unused();
   }
 
   void awaitReady(int port) {
