@@ -54,8 +54,14 @@ final class ServeProcess implements AutoCloseable {
 
   /** Any command (the launcher, say) in {@code workDir}, its output appended to {@code log}. */
   static ServeProcess command(Path workDir, Path log, List<String> command) throws IOException {
+    return command(workDir, log, Map.of(), command);
+  }
+
+  /** As {@link #command(Path, Path, List)}, with {@code env} over this JVM's environment. */
+  static ServeProcess command(Path workDir, Path log, Map<String, String> env, List<String> command) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
     return new ServeProcess(pb.start(), log);
   }
 
