@@ -62,7 +62,7 @@ public final class BenchCommand implements Runnable {
     int maxInFlight;
     @Option(names = "--token", description = "bearer token")
     String token;
-    @Option(names = "--find-max", description = "step the rate up until less than 95% is achieved or P99 passes 1 s; report the highest sustained")
+    @Option(names = "--find-max", description = "step the rate up until less than 95%% is achieved or P99 passes 1 s; report the highest sustained")
     boolean findMax;
     @Option(names = "--compare", description = "run the spool-vs-SQLite comparison in this process instead of loading --url")
     boolean compare;

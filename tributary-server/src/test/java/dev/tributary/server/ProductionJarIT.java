@@ -35,7 +35,7 @@ class ProductionJarIT {
   private static final Path JAR = Path.of("target", "tributary.jar").toAbsolutePath();
   private static final List<String> FORBIDDEN = List.of("dev/tributary/bench/", "dev/tributary/testkit/", "org/openjdk/jmh/",
       "org/junit/", "junit/", "org/assertj/", "org/awaitility/", "org/sqlite/", "org/duckdb/", "tools/jackson/",
-      "org/locationtech/jts/", "software/amazon/awssdk/http/apache5/", "org/apache/hc/");
+      "software/amazon/awssdk/http/apache5/", "org/apache/hc/");
   private static final String NATIVE_ACCESS_WARNING = "WARNING: A restricted method";
   @TempDir Path dir;
 
