@@ -15,9 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import org.awaitility.Awaitility;
@@ -37,6 +41,8 @@ class ProductionJarIT {
       "org/junit/", "junit/", "org/assertj/", "org/awaitility/", "org/sqlite/", "org/duckdb/", "tools/jackson/",
       "software/amazon/awssdk/http/apache5/", "org/apache/hc/");
   private static final String NATIVE_ACCESS_WARNING = "WARNING: A restricted method";
+  private static final Path NOTICES = Path.of("..", "THIRD-PARTY.txt").toAbsolutePath().normalize();
+  private static final Pattern DEPENDENCY = Pattern.compile("^\\s+([^:\\s]+):([^:\\s]+):jar(?::[^:\\s]+)?:([^:\\s]+):(compile|runtime)\\b.*");
   @TempDir Path dir;
 
   @Test
@@ -58,6 +64,23 @@ class ProductionJarIT {
     assertThat(perLibrary).as("each native library for both architectures")
         .containsOnlyKeys("librocksdbjni.so", "libzstd-jni.so", "liblz4-java.so", "libsnappyjava.so")
         .allSatisfy((library, count) -> assertThat(count).as(library).isEqualTo(2));
+  }
+
+  @Test
+  void thirdPartyNoticesNameExactlyWhatTheJarBundles() throws IOException {
+    Set<String> bundled = new TreeSet<>();
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      ZipEntry list = jar.getEntry("META-INF/tributary/dependencies.txt");
+      assertThat(list).as("the build's list of bundled libraries").isNotNull();
+      for (String line : new String(jar.getInputStream(list).readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        Matcher m = DEPENDENCY.matcher(line);
+        if (m.matches()) bundled.add(m.group(1) + ":" + m.group(2) + ":" + m.group(3));
+      }
+    }
+    Set<String> noticed = Files.readAllLines(NOTICES).stream().filter(l -> l.matches("[\\w.-]+:[\\w.-]+:\\S+"))
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(bundled).as("libraries in the jar").hasSizeGreaterThan(50);
+    assertThat(noticed).as("THIRD-PARTY.txt against the jar's list; run scripts/third-party-notices").isEqualTo(bundled);
   }
 
   @Test
