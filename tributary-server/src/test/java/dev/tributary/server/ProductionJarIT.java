@@ -67,7 +67,7 @@ class ProductionJarIT {
   }
 
   @Test
-  void thirdPartyNoticesNameExactlyWhatTheJarBundles() throws IOException {
+  void thirdPartyNoticesAndMavenMetadataNameExactlyWhatTheJarBundles() throws IOException {
     Set<String> bundled = new TreeSet<>();
     try (JarFile jar = new JarFile(JAR.toFile())) {
       ZipEntry list = jar.getEntry("META-INF/tributary/dependencies.txt");
@@ -75,6 +75,16 @@ class ProductionJarIT {
       for (String line : new String(jar.getInputStream(list).readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         Matcher m = DEPENDENCY.matcher(line);
         if (m.matches()) bundled.add(m.group(1) + ":" + m.group(2) + ":" + m.group(3));
+      }
+    }
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      Map<String, String> versions = bundled.stream().collect(Collectors.toMap(c -> c.substring(0, c.lastIndexOf(':')),
+          c -> c.substring(c.lastIndexOf(':') + 1)));
+      for (ZipEntry e : jar.stream().filter(e -> e.getName().matches("META-INF/maven/[^/]+/[^/]+/pom\\.properties")).toList()) {
+        Properties p = new Properties();
+        p.load(jar.getInputStream(e));
+        String key = p.getProperty("groupId") + ":" + p.getProperty("artifactId");
+        if (versions.containsKey(key)) assertThat(p.getProperty("version")).as("%s against the bundled %s", e.getName(), key).isEqualTo(versions.get(key));
       }
     }
     Set<String> noticed = Files.readAllLines(NOTICES).stream().filter(l -> l.matches("[\\w.-]+:[\\w.-]+:\\S+"))
