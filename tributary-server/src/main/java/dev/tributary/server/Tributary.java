@@ -16,7 +16,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "A durable event pipeline: HTTP capture acknowledged after a local fsync, landed in a data lake exactly once.",
     subcommands = {ServeCommand.class, DevCommand.class, SendCommand.class, SinkCommand.class, RefineCommand.class,
         JournalCommand.class, BusCommand.class, SpoolCommand.class, DrainCommand.class, DeadLettersCommand.class,
-        BenchCommand.class, CommandLine.HelpCommand.class},
+        CommandLine.HelpCommand.class},
     footer = {"", "Quick start:  tributary serve   then   curl -H 'Content-Type: application/json' -d '{\"event\":\"signup\"}' http://127.0.0.1:8080/v1/events"})
 public final class Tributary implements Runnable {
   /** The settings of every command that reads {@code TRIBUTARY_*} variables. */

@@ -34,7 +34,7 @@ class CommandLineTest {
   @Test
   void helpListsTheCommands() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("serve", "send", "spool", "drain", "dead-letters", "bench");
+    assertThat(out.toString()).contains("serve", "send", "spool", "drain", "dead-letters").doesNotContain("bench");
   }
 
   @Test
@@ -99,6 +99,9 @@ class CommandLineTest {
     assertThat(run("dev", "--topic", "a b", "--data-dir", dir.resolve("d").toString())).as("dev, before starting Kafka")
         .isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("tributary dev: invalid topic 'a b'");
+    assertThat(run("dev", "--maven-repository", "repo.example.com/maven2", "--data-dir", dir.resolve("d").toString()))
+        .as("dev, before fetching the broker's jars").isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--maven-repository must be an https, http or file URL, got repo.example.com/maven2");
     assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
   }
 
