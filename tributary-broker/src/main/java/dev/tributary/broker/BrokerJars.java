@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * double the executable jar for a command only {@code dev} needs). On first use they are fetched
  * from the repository, each checked against the repository's SHA-1, into a cache laid out as a
  * Maven repository: {@code $XDG_CACHE_HOME/tributary/maven}, else {@code $HOME/.cache/tributary/maven}.
+ * From Maven Central, a jar the user's local Maven repository already holds ({@code ~/.m2/repository},
+ * as a build of this project leaves it) is used from there, so a build's tests need no download.
  */
 public final class BrokerJars {
   private static final Logger log = LoggerFactory.getLogger(BrokerJars.class);
@@ -45,27 +47,44 @@ public final class BrokerJars {
 
   private final URI repository;
   private final Path cache;
+  /** Looked in before fetching; null when the jars must come from {@code repository}. */
+  private final Path localRepository;
 
-  private BrokerJars(URI repository, Path cache) {
+  private BrokerJars(URI repository, Path cache, Path localRepository) {
     this.repository = repository.toString().endsWith("/") ? repository : URI.create(repository + "/");
     this.cache = cache;
+    this.localRepository = localRepository;
   }
 
   /** Jars from {@code repository} (Maven Central, a mirror, or a {@code file:} repository), cached in {@code cache}. */
   public static BrokerJars from(URI repository, Path cache) {
-    return new BrokerJars(repository, cache);
+    return new BrokerJars(repository, cache, null);
   }
 
-  /** Jars from Maven Central, cached in the user's cache directory (see the class comment). */
+  /** Jars from the local Maven repository or else Maven Central, cached in the user's cache directory (see the class comment). */
   public static BrokerJars central() {
-    return from(CENTRAL, defaultCache(System.getenv()));
+    return from(CENTRAL, defaultCache(System.getenv()), localMavenRepository(System.getenv()));
+  }
+
+  /** As {@link #from(URI, Path)}, using a jar {@code localRepository} holds from there. */
+  static BrokerJars from(URI repository, Path cache, Path localRepository) {
+    return new BrokerJars(repository, cache, localRepository);
+  }
+
+  static Path localMavenRepository(Map<String, String> env) {
+    String configured = System.getProperty("maven.repo.local");
+    return configured != null ? Path.of(configured) : Path.of(home(env), ".m2", "repository");
   }
 
   static Path defaultCache(Map<String, String> env) {
     String xdg = env.get("XDG_CACHE_HOME");
     if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "tributary", "maven");
-    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-    return Path.of(home, ".cache", "tributary", "maven");
+    return Path.of(home(env), ".cache", "tributary", "maven");
+  }
+
+  /** $HOME as the shell has it (the JVM's user.home comes from the password database instead). */
+  private static String home(Map<String, String> env) {
+    return env.getOrDefault("HOME", System.getProperty("user.home"));
   }
 
   public Path cache() {
@@ -88,6 +107,10 @@ public final class BrokerJars {
     List<Path> files = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (String path : paths) {
+      if (localRepository != null && Files.isRegularFile(localRepository.resolve(path))) {
+        files.add(localRepository.resolve(path));
+        continue;
+      }
       files.add(cache.resolve(path));
       if (!Files.isRegularFile(cache.resolve(path))) missing.add(path);
     }

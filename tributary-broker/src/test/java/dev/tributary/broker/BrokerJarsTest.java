@@ -38,6 +38,17 @@ class BrokerJarsTest {
   }
 
   @Test
+  void aJarTheLocalMavenRepositoryHoldsIsUsedFromThereWithoutAFetch() throws Exception {
+    Path local = repositoryWith(JAR, "built here".getBytes(StandardCharsets.UTF_8), null);
+    BrokerJars jars = BrokerJars.from(dir.resolve("unreachable").toUri(), dir.resolve("cache"), local);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    assertThat(jars.resolve(List.of(JAR), new PrintStream(progress, true, StandardCharsets.UTF_8))).containsExactly(local.resolve(JAR));
+    assertThat(progress.size()).as("nothing fetched").isZero();
+    assertThat(dir.resolve("cache")).doesNotExist();
+  }
+
+  @Test
   void aJarWhoseChecksumDiffersIsRefusedAndLeavesNothingInTheCache() throws Exception {
     Path repository = repositoryWith(JAR, "tampered".getBytes(StandardCharsets.UTF_8), "0".repeat(40));
     BrokerJars jars = BrokerJars.from(repository.toUri(), dir.resolve("cache"));
