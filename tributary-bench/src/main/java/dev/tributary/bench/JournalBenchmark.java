@@ -1,5 +1,6 @@
 package dev.tributary.bench;
 
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.journal.Event;
 import dev.tributary.journal.Journal;
 import dev.tributary.journal.Journals;
@@ -7,7 +8,6 @@ import dev.tributary.journal.JournalsConfig;
 import dev.tributary.journal.Payload;
 import dev.tributary.journal.Replicator;
 import dev.tributary.journal.ReplicatorConfig;
-import dev.tributary.testkit.KafkaBroker;
 import dev.tributary.testkit.PostgresServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.tributary.bench;
 
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.capture.DurableLog;
 import dev.tributary.kafka.ForwarderConfig;
 import dev.tributary.kafka.SpoolForwarder;
@@ -7,7 +8,6 @@ import dev.tributary.spool.FsyncPolicy;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolUsage;
-import dev.tributary.testkit.KafkaBroker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.tributary.bench;
 
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.event.CaptureTime;
 import dev.tributary.event.Envelope;
 import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
-import dev.tributary.testkit.KafkaBroker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

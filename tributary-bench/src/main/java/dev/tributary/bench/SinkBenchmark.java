@@ -1,11 +1,11 @@
 package dev.tributary.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.event.CaptureTime;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
 import dev.tributary.lake.LakeFormat;
-import dev.tributary.testkit.KafkaBroker;
 import dev.tributary.testkit.S3Server;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

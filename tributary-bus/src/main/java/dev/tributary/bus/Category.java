@@ -1,5 +1,6 @@
 package dev.tributary.bus;
 
+import dev.tributary.spool.Directories;
 import dev.tributary.spool.FsyncPolicy;
 import dev.tributary.spool.Quantity;
 import java.io.IOException;
@@ -75,7 +76,7 @@ final class Category {
   static Category create(Path dataDir, String name, BusConfig config) throws IOException {
     Path dir = dataDir.resolve(name);
     Files.createDirectories(dir);
-    Fsync.directory(dataDir);
+    Directories.force(dataDir);
     return new Category(name, dir, config);
   }
 
@@ -220,8 +221,8 @@ final class Category {
     if (acked != null) return acked;
     Path readers = Files.createDirectories(dir.resolve(READERS_DIR));
     Files.write(readerFile(reader), new byte[0], StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    Fsync.directory(readers);
-    Fsync.directory(dir);
+    Directories.force(readers);
+    Directories.force(dir);
     acked = new HashSet<>();
     readerAcks.put(reader, acked);
     LOG.info("category {}: reader {} registered; chunks are now deleted once every registered reader acknowledges them", name, reader);
@@ -249,7 +250,7 @@ final class Category {
     if (previous != null && previous < c.name.index()) {
       Files.deleteIfExists(dir.resolve(new Names.ChunkName(c.name.instance(), previous).fileName() + Names.TOMBSTONE_SUFFIX));
     }
-    Fsync.directory(dir);
+    Directories.force(dir);
     LOG.debug("category {}: chunk {} deleted ({})", name, c.fileName, why);
   }
 
@@ -361,7 +362,7 @@ final class Category {
     Path file = dir.resolve(next.fileName());
     FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
-      Fsync.directory(dir);
+      Directories.force(dir);
     } catch (IOException e) {
       channel.close();
       throw e;

@@ -19,8 +19,9 @@ import java.util.Map;
 /**
  * Turns a request body into the enriched events to store, or refuses the whole body. Each event
  * is copied token by token (numbers exactly as sent, fields in the order sent); capture's own
- * fields {@code received_at} and {@code app} replace any the client sent, and {@code event_id}
- * is added only where the client sent none.
+ * fields {@code received_at} and {@code app} replace any the client sent, a client's
+ * {@code late} (refine's flag) is dropped, and {@code event_id} is added only where the client
+ * sent none.
  */
 final class EventParser {
 
@@ -111,7 +112,7 @@ final class EventParser {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
-        case Envelope.RECEIVED_AT, Envelope.APP -> {
+        case Envelope.RECEIVED_AT, Envelope.APP, Envelope.LATE -> {
           p.skipChildren();
           continue;
         }

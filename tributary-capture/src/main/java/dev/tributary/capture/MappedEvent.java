@@ -20,9 +20,9 @@ import java.util.Set;
  */
 final class MappedEvent {
 
-  /** Fields only capture sets; a client's are dropped. */
+  /** Fields only capture (or, {@code late}, refine) sets; a client's are dropped. */
   static final Set<String> CAPTURE_FIELDS = Set.of(Envelope.EVENT, Envelope.EVENT_ID, Envelope.DISTINCT_ID, Envelope.TIMESTAMP,
-      Envelope.RECEIVED_AT, Envelope.APP, Envelope.PROTOCOL);
+      Envelope.RECEIVED_AT, Envelope.APP, Envelope.PROTOCOL, Envelope.LATE);
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
   private final JsonGenerator generator;

@@ -2,6 +2,7 @@ package dev.tributary.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tributary.event.Envelope;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -102,7 +103,8 @@ class CaptureBodiesTest {
 
   @Test
   void capturesOwnFieldsReplaceWhatTheClientSent() throws Exception {
-    HttpResponse<String> response = send("{\"app\":\"spoofed\",\"event\":\"e\",\"received_at\":\"1999-01-01T00:00:00.000Z\",\"event_id\":\"mine\"}",
+    HttpResponse<String> response = send("{\"app\":\"spoofed\",\"event\":\"e\",\"received_at\":\"1999-01-01T00:00:00.000Z\",\"event_id\":\"mine\","
+        + "\"late\":true}",
         "application/json", false);
 
     assertThat(response.statusCode()).isEqualTo(200);
@@ -110,6 +112,7 @@ class CaptureBodiesTest {
     assertThat(stored.get("app").asText()).isEqualTo("default");
     assertThat(stored.get("received_at").asText()).doesNotStartWith("1999");
     assertThat(stored.get("event_id").asText()).isEqualTo("mine");
+    assertThat(stored.has(Envelope.LATE)).as("only refine flags an event late").isFalse();
     assertThat(CaptureFixture.JSON.writeValueAsString(stored)).contains("\"event\":\"e\",\"event_id\":\"mine\",\"received_at\"");
   }
 

@@ -19,6 +19,8 @@ import java.io.IOException;
  *       (the application the token belongs to, {@code default} without auth) and, where absent,
  *       {@code event_id} (a UUIDv7); to events mapped from Segment or PostHog also
  *       {@code protocol}, and for an app that stores addresses the client's {@code ip}.
+ *   <li>Refine may flag an event {@code late}: a Kafka header that the lake stores as the
+ *       top-level field {@code "late":true} ({@link RefineFlags}); capture drops a client's.
  *   <li>What lands in the lake is that enriched object, one per line (NDJSON) or one per row
  *       (Parquet).
  * </ul>
@@ -37,6 +39,8 @@ public final class Envelope {
   public static final String APP = "app";
   public static final String PROTOCOL = "protocol";
   public static final String IP = "ip";
+  /** Set by refine ({@link RefineFlags}); capture drops a client's. */
+  public static final String LATE = "late";
 
   static final int MAX_EVENT_ID_CHARS = 128;
 

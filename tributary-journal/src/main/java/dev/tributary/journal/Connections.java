@@ -1,26 +1,40 @@
 package dev.tributary.journal;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Semaphore;
+import java.time.Duration;
 
 /**
- * A small bounded pool of JDBC connections to one database, opened on demand: a read must not pay
- * for a new PostgreSQL session each time. A connection that failed is closed, not returned.
+ * The journal's pool of JDBC connections to one database (HikariCP): a read must not pay for a new
+ * PostgreSQL session each time, a connection past its lifetime or found dead is replaced, and the
+ * pool's own meters ({@code hikaricp_connections_*}) go to the command's registry.
  */
 final class Connections implements AutoCloseable {
-  private final String url;
-  private final Semaphore permits;
-  private final BlockingQueue<Connection> idle;
-  private volatile boolean closed;
+  /**
+   * How long a caller waits for a connection. HikariCP's 30 s would hold a command whose database
+   * is down that long before it says so; the replicator retries after a failure anyway.
+   */
+  private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
-  Connections(String url, int max) {
+  private final String url;
+  private final HikariDataSource pool;
+
+  Connections(String url, int max, String name, MeterRegistry registry) {
     this.url = url;
-    this.permits = new Semaphore(max);
-    this.idle = new ArrayBlockingQueue<>(max);
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setPoolName(name);
+    config.setMaximumPoolSize(max);
+    config.setMinimumIdle(0); // a short command opens what it uses, no more
+    config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+    // The first use, not the pool's creation, meets an unreachable database, and says so as every use does.
+    config.setInitializationFailTimeout(-1);
+    if (registry != null) config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+    this.pool = new HikariDataSource(config);
   }
 
   interface Work<T> {
@@ -38,53 +52,29 @@ final class Connections implements AutoCloseable {
   }
 
   private <T> T run(Work<T> work, boolean transaction) {
-    if (closed) throw new IllegalStateException("the journal store is closed");
-    permits.acquireUninterruptibly();
-    Connection c = null;
-    boolean healthy = false;
-    try {
-      c = idle.poll();
-      if (c == null) c = DriverManager.getConnection(url);
+    if (pool.isClosed()) throw new IllegalStateException("the journal store is closed");
+    try (Connection c = pool.getConnection()) {
       c.setAutoCommit(!transaction);
-      T result = work.apply(c);
-      if (transaction) c.commit();
-      healthy = true;
-      return result;
-    } catch (SQLException e) {
-      if (transaction && c != null) rollbackQuietly(c);
-      throw new JournalStoreException(PostgresUrl.failure(url, e), e);
-    } catch (RuntimeException e) {
-      if (transaction && c != null) rollbackQuietly(c);
-      throw e;
-    } finally {
-      if (c != null) {
-        if (healthy && !closed) idle.offer(c);
-        else closeQuietly(c);
+      try {
+        T result = work.apply(c);
+        if (transaction) c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        if (transaction) c.rollback();
+        throw e;
       }
-      permits.release();
+    } catch (SQLException e) {
+      throw new JournalStoreException(PostgresUrl.failure(url, reason(e)), e);
     }
   }
 
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException ignored) {
-      // the connection is closed below; PostgreSQL rolls back what it held
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // nothing more to do with a broken connection
-    }
+  /** PostgreSQL's own reason when the pool timed out waiting for a connection it could not open. */
+  private static SQLException reason(SQLException e) {
+    return e.getCause() instanceof SQLException cause ? cause : e;
   }
 
   @Override
   public void close() {
-    closed = true;
-    Connection c;
-    while ((c = idle.poll()) != null) closeQuietly(c);
+    pool.close();
   }
 }

@@ -2,6 +2,7 @@ package dev.tributary.journal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,8 +33,14 @@ final class PostgresStore implements AutoCloseable {
 
   private final Connections connections;
 
+  /** A store for short-lived readers and writers, whose pool reports no meters. */
   PostgresStore(String jdbcUrl, int connections) {
-    this.connections = new Connections(jdbcUrl, connections);
+    this(jdbcUrl, connections, "journal", null);
+  }
+
+  /** A store whose pool, named {@code name}, reports its meters to {@code registry}. */
+  PostgresStore(String jdbcUrl, int connections, String name, MeterRegistry registry) {
+    this.connections = new Connections(jdbcUrl, connections, name, registry);
   }
 
   // ---- reads

@@ -62,7 +62,7 @@ public final class Replicator implements AutoCloseable {
     this.registry = registry;
     this.afterStoreCommit = afterStoreCommit;
     JournalSchema.migrate(config.jdbcUrl());
-    this.store = new PostgresStore(config.jdbcUrl(), 1);
+    this.store = new PostgresStore(config.jdbcUrl(), 1, "journal-replicator", registry);
     this.consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),

@@ -1,6 +1,6 @@
 package dev.tributary.journal;
 
-import dev.tributary.testkit.KafkaBroker;
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.testkit.PostgresServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,9 +3,9 @@ package dev.tributary.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.tributary.broker.LoopbackPorts;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
-import dev.tributary.testkit.TestPorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +17,7 @@ class ForwarderWithoutKafkaTest {
 
   @Test
   void withKafkaAbsentDrainFailsTheSpoolStaysIntactAndCloseReturns() throws Exception {
-    String nowhere = "127.0.0.1:" + TestPorts.unused();
+    String nowhere = "127.0.0.1:" + LoopbackPorts.unused();
     try (Spool spool = Spool.open(SpoolConfig.defaults(dir.resolve("spool")))) {
       spool.append(SpoolForwarderTest.events(0, 100, "tick")).get();
       SpoolForwarder f = SpoolForwarder.start(spool, ForwarderConfig.defaults(nowhere, dir.resolve("dead")), new SimpleMeterRegistry());

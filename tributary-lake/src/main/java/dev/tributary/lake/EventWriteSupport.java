@@ -14,7 +14,8 @@ import org.apache.parquet.schema.MessageTypeParser;
 /**
  * One enriched event as a Parquet row of the fixed lake schema ({@link #SCHEMA}): the envelope
  * as typed columns, every other top-level field in the {@code properties} map. One schema for
- * every file, so a query over many files never has to reconcile per-file columns.
+ * every file, so a query over many files never has to reconcile per-file columns. New columns
+ * go last ({@code late}), so files written before them keep their columns' positions.
  */
 final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
 
@@ -32,8 +33,10 @@ final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
             optional binary value (STRING);
           }
         }
+        optional boolean %s;
       }
-      """.formatted(Envelope.EVENT, Envelope.EVENT_ID, Envelope.RECEIVED_AT, Envelope.APP, Envelope.DISTINCT_ID, Envelope.TIMESTAMP));
+      """.formatted(Envelope.EVENT, Envelope.EVENT_ID, Envelope.RECEIVED_AT, Envelope.APP, Envelope.DISTINCT_ID, Envelope.TIMESTAMP,
+          Envelope.LATE));
 
   /** A reusable row: the encoder fills it, {@link #write} emits it. Absent fields are null. */
   static final class Row {
@@ -43,11 +46,14 @@ final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
     String app;
     String distinctId;
     String timestamp;
+    /** Refine's flag; null when the event has none. */
+    Boolean late;
     /** Other top-level fields in their order; a field that appears twice keeps its last value. */
     final Map<String, String> properties = new LinkedHashMap<>();
 
     void clear() {
       event = eventId = app = distinctId = timestamp = null;
+      late = null;
       receivedAtMillis = 0;
       properties.clear();
     }
@@ -95,6 +101,11 @@ final class EventWriteSupport extends WriteSupport<EventWriteSupport.Row> {
     }
     out.endGroup();
     out.endField("properties", 6);
+    if (row.late != null) {
+      out.startField(Envelope.LATE, 7);
+      out.addBoolean(row.late);
+      out.endField(Envelope.LATE, 7);
+    }
     out.endMessage();
   }
 

@@ -1,5 +1,6 @@
 package dev.tributary.lake;
 
+import dev.tributary.spool.Directories;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,7 +26,7 @@ final class FileLakeStore implements LakeStore {
 
   @Override public Path temporaryFile(Path dir, String tmpName) throws IOException {
     Path absolute = resolve(dir);
-    Fsync.createDirectories(root, absolute);
+    Directories.createDirectories(root, absolute);
     return absolute.resolve(tmpName);
   }
 
@@ -42,7 +43,7 @@ final class FileLakeStore implements LakeStore {
       created = false;
     }
     Files.delete(tmp);
-    Fsync.directory(absolute);
+    Directories.force(absolute);
     return created;
   }
 

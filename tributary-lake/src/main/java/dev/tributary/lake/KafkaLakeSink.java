@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,7 +79,7 @@ public final class KafkaLakeSink implements AutoCloseable {
 
   private KafkaLakeSink(KafkaSinkConfig config, LakeStore store, MeterRegistry registry) {
     this.config = config;
-    this.table = new LakeTable(store, KafkaSinkConfig.TABLE, config.format(), new LakeWriter.Rolls(config.maxFileBytes(),
+    this.table = new LakeTable(store, KafkaSinkConfig.TABLE, config.pathFormat(), config.format(), new LakeWriter.Rolls(config.maxFileBytes(),
         config.maxFileRecords(), config.maxFileAge(), config.maxFileAge()), LakeMeters.register(registry));
     this.registry = registry;
     this.cuts = Counter.builder(LakeMeters.PREFIX + "cuts")

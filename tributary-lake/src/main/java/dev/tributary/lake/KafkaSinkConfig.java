@@ -20,10 +20,11 @@ import java.util.regex.Pattern;
  * @param s3Endpoint an S3-compatible endpoint instead of AWS's, or null
  * @param pathStyle address buckets as {@code endpoint/bucket} rather than {@code bucket.endpoint}
  * @param consumerProperties extra Kafka consumer properties (security, timeouts), over the sink's own
+ * @param pathFormat the layout of the event partitions under {@code events/}
  */
 public record KafkaSinkConfig(String bootstrap, String topics, String group, String lake, LakeFormat format,
                               Duration maxFileAge, long maxFileBytes, int maxFileRecords, URI s3Endpoint,
-                              boolean pathStyle, Map<String, String> consumerProperties) {
+                              boolean pathStyle, Map<String, String> consumerProperties, PathFormat pathFormat) {
 
   public static final String DEFAULT_GROUP = "tributary-sink";
   public static final Duration DEFAULT_MAX_FILE_AGE = Duration.ofMinutes(5);
@@ -34,6 +35,7 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
 
   public KafkaSinkConfig {
     consumerProperties = Map.copyOf(consumerProperties);
+    if (pathFormat == null) throw new IllegalArgumentException("a path format is required");
     if (bootstrap == null || bootstrap.isBlank()) throw new IllegalArgumentException("Kafka bootstrap servers are required");
     if (topics == null || topics.isBlank()) throw new IllegalArgumentException("topics are required: names, comma-separated, or /regex/");
     topicPattern(topics); // fails early on a bad regex
@@ -49,32 +51,36 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
   /** The defaults for everything but where to read and write. */
   public static KafkaSinkConfig of(String bootstrap, String topics, String lake) {
     return new KafkaSinkConfig(bootstrap, topics, DEFAULT_GROUP, lake, LakeFormat.NDJSON_GZIP, DEFAULT_MAX_FILE_AGE,
-        DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_RECORDS, null, false, Map.of());
+        DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_RECORDS, null, false, Map.of(), PathFormat.defaults());
   }
 
   public KafkaSinkConfig withGroup(String g) {
-    return new KafkaSinkConfig(bootstrap, topics, g, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, consumerProperties);
+    return new KafkaSinkConfig(bootstrap, topics, g, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, consumerProperties, pathFormat);
   }
 
   public KafkaSinkConfig withFormat(LakeFormat f) {
-    return new KafkaSinkConfig(bootstrap, topics, group, lake, f, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, consumerProperties);
+    return new KafkaSinkConfig(bootstrap, topics, group, lake, f, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, consumerProperties, pathFormat);
   }
 
   public KafkaSinkConfig withRolls(Duration age, long bytes, int records) {
-    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, age, bytes, records, s3Endpoint, pathStyle, consumerProperties);
+    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, age, bytes, records, s3Endpoint, pathStyle, consumerProperties, pathFormat);
   }
 
   /** The lake, its format and S3 endpoint of {@code t}. */
   public KafkaSinkConfig withTarget(LakeTarget t) {
-    return new KafkaSinkConfig(bootstrap, topics, group, t.location(), t.format(), maxFileAge, maxFileBytes, maxFileRecords, t.s3Endpoint(), t.pathStyle(), consumerProperties);
+    return new KafkaSinkConfig(bootstrap, topics, group, t.location(), t.format(), maxFileAge, maxFileBytes, maxFileRecords, t.s3Endpoint(), t.pathStyle(), consumerProperties, pathFormat);
   }
 
   public KafkaSinkConfig withS3(URI endpoint, boolean pathStyleAccess) {
-    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, endpoint, pathStyleAccess, consumerProperties);
+    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, endpoint, pathStyleAccess, consumerProperties, pathFormat);
   }
 
   public KafkaSinkConfig withConsumerProperties(Map<String, String> props) {
-    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, props);
+    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, props, pathFormat);
+  }
+
+  public KafkaSinkConfig withPathFormat(PathFormat f) {
+    return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, consumerProperties, f);
   }
 
   /** Where and how the sink writes. */

@@ -14,9 +14,10 @@ import java.time.Duration;
  * @param rollAge a file is completed once it is this old, so data is never staler than this plus a few seconds
  * @param dedupWindow an event whose {@code event_id} landed within this window is dropped
  * @param dedupMaxEntries at most this many event_ids are remembered (48–80 bytes each), oldest dropped first
+ * @param pathFormat the layout of the event partitions under the table directory
  */
 public record LakeConfig(LakeTarget target, Path uploadDir, String table, long rollBytes, Duration rollAge,
-                         Duration dedupWindow, int dedupMaxEntries) {
+                         Duration dedupWindow, int dedupMaxEntries, PathFormat pathFormat) {
 
   public static final String DEFAULT_TABLE = "events";
   public static final long DEFAULT_ROLL_BYTES = 128L << 20;
@@ -34,18 +35,20 @@ public record LakeConfig(LakeTarget target, Path uploadDir, String table, long r
     }
     if (dedupWindow.isNegative()) throw new IllegalArgumentException("dedup window must not be negative, got " + dedupWindow);
     if (dedupMaxEntries < 1) throw new IllegalArgumentException("dedup max entries must be positive, got " + dedupMaxEntries);
+    if (pathFormat == null) throw new IllegalArgumentException("a path format is required");
   }
 
   /** Table {@code events}, 128 MiB or 60 s per file, a 10 minute dedup window of up to two million ids. */
   public static LakeConfig defaults(LakeTarget target) {
     return new LakeConfig(target, null, DEFAULT_TABLE, DEFAULT_ROLL_BYTES, DEFAULT_ROLL_AGE, DEFAULT_DEDUP_WINDOW,
-        DEFAULT_DEDUP_MAX_ENTRIES);
+        DEFAULT_DEDUP_MAX_ENTRIES, PathFormat.defaults());
   }
 
-  public LakeConfig withUploadDir(Path d) { return new LakeConfig(target, d, table, rollBytes, rollAge, dedupWindow, dedupMaxEntries); }
-  public LakeConfig withTable(String t) { return new LakeConfig(target, uploadDir, t, rollBytes, rollAge, dedupWindow, dedupMaxEntries); }
-  public LakeConfig withRollBytes(long b) { return new LakeConfig(target, uploadDir, table, b, rollAge, dedupWindow, dedupMaxEntries); }
-  public LakeConfig withRollAge(Duration a) { return new LakeConfig(target, uploadDir, table, rollBytes, a, dedupWindow, dedupMaxEntries); }
-  public LakeConfig withDedupWindow(Duration w) { return new LakeConfig(target, uploadDir, table, rollBytes, rollAge, w, dedupMaxEntries); }
-  public LakeConfig withDedupMaxEntries(int n) { return new LakeConfig(target, uploadDir, table, rollBytes, rollAge, dedupWindow, n); }
+  public LakeConfig withUploadDir(Path d) { return new LakeConfig(target, d, table, rollBytes, rollAge, dedupWindow, dedupMaxEntries, pathFormat); }
+  public LakeConfig withTable(String t) { return new LakeConfig(target, uploadDir, t, rollBytes, rollAge, dedupWindow, dedupMaxEntries, pathFormat); }
+  public LakeConfig withRollBytes(long b) { return new LakeConfig(target, uploadDir, table, b, rollAge, dedupWindow, dedupMaxEntries, pathFormat); }
+  public LakeConfig withRollAge(Duration a) { return new LakeConfig(target, uploadDir, table, rollBytes, a, dedupWindow, dedupMaxEntries, pathFormat); }
+  public LakeConfig withDedupWindow(Duration w) { return new LakeConfig(target, uploadDir, table, rollBytes, rollAge, w, dedupMaxEntries, pathFormat); }
+  public LakeConfig withDedupMaxEntries(int n) { return new LakeConfig(target, uploadDir, table, rollBytes, rollAge, dedupWindow, n, pathFormat); }
+  public LakeConfig withPathFormat(PathFormat f) { return new LakeConfig(target, uploadDir, table, rollBytes, rollAge, dedupWindow, dedupMaxEntries, f); }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 record LakeTable(LakeStore store, PartitionPath partitions, LakeFormat format, LakeWriter.Rolls rolls,
                  LakeMeters meters) {
 
-  LakeTable(LakeStore store, String table, LakeFormat format, LakeWriter.Rolls rolls, LakeMeters meters) {
-    this(store, new PartitionPath(Path.of(table)), format, rolls, meters);
+  LakeTable(LakeStore store, String table, PathFormat layout, LakeFormat format, LakeWriter.Rolls rolls, LakeMeters meters) {
+    this(store, new PartitionPath(Path.of(table), layout), format, rolls, meters);
   }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,9 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds the dedup window at start from completed files: the event_ids of events received
- * since a given instant. Only hour partitions from that instant's hour on are opened, files in
- * offset order (roughly the order they landed), through the store (a download each on S3), in
- * any lake format: NDJSON streamed line by line, Parquet by its two columns.
+ * since a given instant. Only hour partitions (of the {@link PathFormat}) from that instant's
+ * hour on are opened, files in offset order (roughly the order they landed), through the store (a
+ * download each on S3), in any lake format: NDJSON streamed line by line, Parquet by its two columns.
  */
 final class LandedEvents {
 
@@ -33,18 +34,16 @@ final class LandedEvents {
   private LandedEvents() {}
 
   /** {@code table} is the table directory relative to the store's root. */
-  static EventIdWindow read(LakeStore store, Path table, LakeFileNamer namer, Instant since, long windowMillis,
-      int maxEntries) throws IOException {
+  static EventIdWindow read(LakeStore store, Path table, PathFormat format, LakeFileNamer namer, Instant since,
+      long windowMillis, int maxEntries) throws IOException {
     EventIdWindow window = new EventIdWindow(windowMillis, maxEntries);
-    String fromHour = hourKey(LocalDateTime.ofInstant(since, ZoneOffset.UTC));
+    LocalDateTime fromHour = LocalDateTime.ofInstant(since, ZoneOffset.UTC).truncatedTo(ChronoUnit.HOURS);
     List<LandedFile> files = new ArrayList<>();
-    for (Path type : directories(store, table, "event_type=")) {
-      for (Path day : directories(store, type, "dt=")) {
-        for (Path hour : directories(store, day, "hour=")) {
-          String key = day.getFileName().toString().substring(3) + "T" + hour.getFileName().toString().substring(5);
-          if (key.compareTo(fromHour) >= 0) files.addAll(completedFiles(store, hour, namer));
-        }
-      }
+    for (Path dir : partitions(store, table, format)) {
+      List<String> names = new ArrayList<>();
+      table.relativize(dir).forEach(n -> names.add(n.toString()));
+      LocalDateTime hour = format.hourOf(names);
+      if (hour != null && !hour.isBefore(fromHour)) files.addAll(completedFiles(store, dir, namer));
     }
     files.sort(Comparator.comparingLong(LandedFile::firstOffset));
     long sinceMillis = since.toEpochMilli();
@@ -55,10 +54,6 @@ final class LandedEvents {
   }
 
   private record LandedFile(Path dir, String name, long firstOffset) {}
-
-  private static String hourKey(LocalDateTime t) {
-    return t.toLocalDate() + "T" + String.format("%02d", t.getHour());
-  }
 
   private static void readInto(EventIdWindow window, LakeStore store, LandedFile f, long sinceMillis) {
     ParquetEventIds.Consumer add = (id, receivedAt) -> {
@@ -95,12 +90,18 @@ final class LandedEvents {
     return files;
   }
 
-  /** Subdirectories named {@code prefix...}; stray files a user left in the lake are not ours to read. */
-  private static List<Path> directories(LakeStore store, Path dir, String prefix) throws IOException {
-    List<Path> out = new ArrayList<>();
-    for (String name : store.directories(dir)) {
-      if (name.startsWith(prefix)) out.add(dir.resolve(name));
+  /** Directories whose names match the format at every level; stray ones a user left are not ours to read. */
+  private static List<Path> partitions(LakeStore store, Path table, PathFormat format) throws IOException {
+    List<Path> level = List.of(table);
+    for (int depth = 0; depth < format.depth(); depth++) {
+      List<Path> next = new ArrayList<>();
+      for (Path dir : level) {
+        for (String name : store.directories(dir)) {
+          if (format.matches(depth, name)) next.add(dir.resolve(name));
+        }
+      }
+      level = next;
     }
-    return out;
+    return level;
   }
 }

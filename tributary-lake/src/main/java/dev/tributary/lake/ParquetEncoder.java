@@ -32,6 +32,8 @@ import org.apache.parquet.io.OutputFile;
  *   properties   required MAP&lt;STRING, STRING&gt;  every other top-level field: a string as
  *                its text, anything else (number, boolean, object, array) as its JSON
  *                exactly as received, a JSON null as a null value
+ *   late         optional BOOLEAN     refine's flag: true or false when the event holds that JSON
+ *                boolean, null when absent; any other value stays in properties
  * </pre>
  * An envelope field of another JSON type than string keeps its JSON text, but for
  * {@code event_id}: its column holds only a valid id ({@link Envelope}'s rule), any other value
@@ -117,6 +119,11 @@ final class ParquetEncoder {
           case Envelope.APP -> row.app = value;
           case Envelope.DISTINCT_ID -> row.distinctId = value;
           case Envelope.TIMESTAMP -> row.timestamp = value;
+          case Envelope.LATE -> {
+            row.late = token.isBoolean() ? token == JsonToken.VALUE_TRUE : null;
+            if (row.late == null) row.properties.put(name, value);
+            else row.properties.remove(name);
+          }
           default -> row.properties.put(name, value);
         }
       }

@@ -11,9 +11,11 @@ import java.util.HexFormat;
 
 /**
  * Where a record lands inside a table directory, as a directory relative to the lake root (the
- * root of a {@link LakeStore}) when the table directory is. Events go to
- * {@code event_type=<encoded type>/dt=<YYYY-MM-DD>/hour=<HH>} by their {@code received_at} (UTC);
- * records that cannot be placed go to {@code _errors/dt=<YYYY-MM-DD>} by their spool append time.
+ * root of a {@link LakeStore}) when the table directory is. Events go to the directory their type
+ * and {@code received_at} (UTC) give in the {@link PathFormat} ({@code
+ * event_type=<encoded type>/dt=<YYYY-MM-DD>/hour=<HH>} by default); records that cannot be placed
+ * go to {@code _errors/dt=<YYYY-MM-DD>} (by their spool append time or Kafka timestamp) whatever
+ * the format.
  *
  * <p>The event type comes from clients, so it is encoded, never trusted: every byte of its UTF-8
  * form outside {@code [A-Za-z0-9._-]} becomes {@code %XX} (upper-case hex), so {@code /}, {@code \},
@@ -30,16 +32,19 @@ final class PartitionPath {
   private static final int HASH_HEX = 16;
 
   private final Path tableDir;
+  private final PathFormat format;
 
   PartitionPath(Path tableDir) {
+    this(tableDir, PathFormat.defaults());
+  }
+
+  PartitionPath(Path tableDir, PathFormat format) {
     this.tableDir = tableDir;
+    this.format = format;
   }
 
   Path ofEvent(String eventType, Instant receivedAt) {
-    LocalDateTime t = LocalDateTime.ofInstant(receivedAt, ZoneOffset.UTC);
-    return tableDir.resolve("event_type=" + encode(eventType))
-        .resolve("dt=" + t.toLocalDate())
-        .resolve("hour=" + String.format("%02d", t.getHour()));
+    return tableDir.resolve(format.render(encode(eventType), LocalDateTime.ofInstant(receivedAt, ZoneOffset.UTC)));
   }
 
   Path ofError(long appendedAtMillis) {

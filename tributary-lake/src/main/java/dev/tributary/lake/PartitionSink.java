@@ -56,9 +56,10 @@ final class PartitionSink {
       replayCut = -1;
     }
     next = r.offset() + 1;
-    SourceLanding.Placed placed = landing.place(r.offset(), r.value(), r.timestamp());
+    byte[] value = RecordValue.of(r);
+    SourceLanding.Placed placed = landing.place(r.offset(), value, r.timestamp());
     if (placed == null) return;
-    landing.land(placed, r.offset(), r.value(), r.timestamp(), nowNanos);
+    landing.land(placed, r.offset(), value, r.timestamp(), nowNanos);
     if (placed.placement() instanceof Placement.Event e) lastRecordMillis = e.receivedAt().toEpochMilli();
   }
 

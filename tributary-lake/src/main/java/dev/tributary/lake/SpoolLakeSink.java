@@ -60,7 +60,7 @@ public final class SpoolLakeSink implements AutoCloseable {
     this.spool = spool;
     this.cursor = cursor;
     this.config = config;
-    this.table = new LakeTable(store, config.table(), config.target().format(),
+    this.table = new LakeTable(store, config.table(), config.pathFormat(), config.target().format(),
         LakeWriter.Rolls.of(config.rollBytes(), config.rollAge()), LakeMeters.register(registry));
     this.duplicatesDropped = Counter.builder(LakeMeters.PREFIX + "duplicates.dropped")
         .description("events dropped because their event_id landed within the dedup window").register(registry);
@@ -184,7 +184,7 @@ public final class SpoolLakeSink implements AutoCloseable {
 
   private EventIdWindow rebuildDedup(SpoolRecord first) throws IOException {
     Instant since = Instant.ofEpochMilli(first.appendedAtMillis()).minus(config.dedupWindow()).minus(DEDUP_REBUILD_SLACK);
-    return LandedEvents.read(table.store(), Path.of(config.table()),
+    return LandedEvents.read(table.store(), Path.of(config.table()), config.pathFormat(),
         new LakeFileNamer(SourceLanding.Source.SPOOL.filePrefix(), table.format(), ""), since,
         config.dedupWindow().toMillis(), config.dedupMaxEntries());
   }

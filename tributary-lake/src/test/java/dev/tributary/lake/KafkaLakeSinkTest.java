@@ -107,6 +107,49 @@ class KafkaLakeSinkTest {
   }
 
   @ParameterizedTest
+  @EnumSource(value = LakeFormat.class, names = {"NDJSON_GZIP", "PARQUET"})
+  void aCustomPathFormatLaysOutTheFilesAndAReplaySkipsWhatTheyHold(LakeFormat format) throws Exception {
+    String topic = "layout-" + names.incrementAndGet();
+    KafkaTopics.create(kafka.bootstrapServers(), topic, 2);
+    Map<String, Long> expected = new TreeMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+      for (int i = 0; i < 600; i++) {
+        String type = TYPES.get(i % TYPES.size());
+        Instant at = T0.plusSeconds(i * 10L); // 13:30 to 15:09
+        producer.send(new ProducerRecord<>(topic, i % 2, null, Events.bytes(type, "id-" + i, at, i)));
+        expected.merge(type + "@" + at.atZone(ZoneOffset.UTC).getHour(), 1L, Long::sum);
+      }
+    }
+    SinkTarget.Lake lake = SinkTarget.FILESYSTEM.lake(tmp, s3, "lake-" + names.incrementAndGet());
+    KafkaSinkConfig config = KafkaSinkConfig.of(kafka.bootstrapServers(), topic, lake.uri()).withFormat(format)
+        .withRolls(Duration.ofMinutes(5), 16 * 1024, 50)
+        .withPathFormat(PathFormat.parse("year={yyyy}/month={MM}/day={dd}/hour={HH}/type={event_type}"));
+    for (String group : List.of("first-" + topic, "replay-" + topic)) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      try (KafkaLakeSink sink = KafkaLakeSink.start(config.withGroup(group), registry)) {
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+            registry.counter("tributary.lake.events.written").count() + registry.counter("tributary.lake.replay.skipped").count() >= 600);
+        assertThat(sink.stop(Duration.ofSeconds(30))).isTrue();
+      }
+      // a second group reads from the start: every record is covered by a published file of its directory
+      assertThat(registry.counter("tributary.lake.replay.skipped").count()).isEqualTo(group.startsWith("first") ? 0 : 600);
+    }
+
+    String glob = lake.table() + "/year=*/month=*/day=*/hour=*/type=*/*" + format.extension();
+    String source = format == LakeFormat.PARQUET
+        ? "read_parquet('" + glob + "', hive_partitioning=true, hive_types={'hour': INTEGER})"
+        : "read_json_auto('" + glob + "', hive_partitioning=true, timestampformat='iso', hive_types={'hour': INTEGER})";
+    Map<String, Long> actual = new TreeMap<>();
+    for (List<Object> row : LakeQuery.rows("SELECT type, hour, count(*), count(DISTINCT event_id), min(year || '-' || month || '-' || day)"
+        + " FROM " + source + " GROUP BY ALL")) {
+      actual.put(row.get(0) + "@" + row.get(1), ((Number) row.get(2)).longValue());
+      assertThat(row.get(3)).isEqualTo(row.get(2));
+      assertThat(row.get(4)).isEqualTo("2026-11-23");
+    }
+    assertThat(actual).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
   @EnumSource(SinkTarget.class)
   void anEventIsQueryableWithinFifteenSecondsUnderATenSecondAgeBound(SinkTarget target) throws Exception {
     String topic = "fresh-" + names.incrementAndGet();

@@ -7,10 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class LandedEventsTest {
 
@@ -18,11 +20,20 @@ class LandedEventsTest {
   private final LakeFileNamer namer = new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "");
   private static final long WINDOW = Duration.ofMinutes(10).toMillis();
 
+  /** Every layout in every format: the walk follows the layout, the reading the format. */
+  static Stream<Arguments> layoutsAndFormats() {
+    return Stream.of(PathFormat.DEFAULT, "year={yyyy}/month={MM}/day={dd}/hour={HH}/type={event_type}",
+            "d{yyyy}{MM}{dd}-h{HH}/t-{event_type}")
+        .flatMap(t -> Stream.of(LakeFormat.values()).map(f -> Arguments.of(t, f)));
+  }
+
   @ParameterizedTest
-  @EnumSource(LakeFormat.class)
-  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly(LakeFormat format) throws Exception {
-    PartitionPath partitions = new PartitionPath(Path.of(""));  // directories relative to the store's root, the table
-    LakeWriter w = new LakeWriter(new FileLakeStore(table), format, namer,
+  @MethodSource("layoutsAndFormats")
+  void rebuildsTheIdsOfEventsReceivedSinceTheGivenInstantFromCompletedFilesOnly(String template, LakeFormat lakeFormat)
+      throws Exception {
+    PathFormat format = PathFormat.parse(template);
+    PartitionPath partitions = new PartitionPath(Path.of(""), format);  // directories relative to the store's root, the table
+    LakeWriter w = new LakeWriter(new FileLakeStore(table), lakeFormat, namer,
         LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), new SimpleMeterRegistry().counter("f"));
     write(w, partitions, 1, "old", "2026-11-23T13:59:00.000Z");     // an hour partition before the window
     write(w, partitions, 2, "edge", "2026-11-23T14:49:59.999Z");    // same hour, just before `since`
@@ -31,7 +42,9 @@ class LandedEventsTest {
     w.completeAll();
     write(w, partitions, 5, "open", "2026-11-23T15:02:00.000Z");    // still being written: not landed
 
-    EventIdWindow ids = LandedEvents.read(new FileLakeStore(table), Path.of(""), namer, Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
+    java.nio.file.Files.createDirectories(table.resolve("stray/dir/of/a/user"));
+    EventIdWindow ids = LandedEvents.read(new FileLakeStore(table), Path.of(""), format, namer,
+        Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
 
     long t = Instant.parse("2026-11-23T15:02:00Z").toEpochMilli();
     assertThat(ids.contains("in", t)).isTrue();
@@ -44,7 +57,8 @@ class LandedEventsTest {
 
   @Test
   void anEmptyLakeGivesAnEmptyWindow() throws Exception {
-    assertThat(LandedEvents.read(new FileLakeStore(table), Path.of("none"), namer, Instant.EPOCH, WINDOW, 10).size()).isZero();
+    assertThat(LandedEvents.read(new FileLakeStore(table), Path.of("none"), PathFormat.defaults(), namer, Instant.EPOCH,
+        WINDOW, 10).size()).isZero();
   }
 
   private static void write(LakeWriter w, PartitionPath partitions, long offset, String id, String receivedAt)

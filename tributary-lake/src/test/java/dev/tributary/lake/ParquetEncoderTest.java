@@ -45,7 +45,7 @@ class ParquetEncoderTest {
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement q = db.createStatement()) {
       assertThat(rows(q, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + pq + ")")).containsExactly(
           "event|VARCHAR", "event_id|VARCHAR", "received_at|TIMESTAMP WITH TIME ZONE", "app|VARCHAR",
-          "distinct_id|VARCHAR", "timestamp|VARCHAR", "properties|MAP(VARCHAR, VARCHAR)");
+          "distinct_id|VARCHAR", "timestamp|VARCHAR", "properties|MAP(VARCHAR, VARCHAR)", "late|BOOLEAN");
 
       // the envelope, typed on both sides
       String envelope = "SELECT event, event_id, epoch_ms(received_at), app, distinct_id, \"timestamp\" FROM %s ORDER BY event_id";
@@ -93,6 +93,21 @@ class ParquetEncoderTest {
       assertThat(rows(q, "SELECT epoch_ms(received_at), app, event_id IS NULL, distinct_id IS NULL, \"timestamp\" IS NULL"
           + " FROM read_parquet('" + parquet + "')"))
           .containsExactly(Instant.parse("2026-11-23T16:00:00.123Z").toEpochMilli() + "|42|true|true|true");
+    }
+  }
+
+  @Test
+  void lateIsABooleanColumnOnlyWhenTheEventHoldsAJsonBoolean() throws Exception {
+    String at = ",\"received_at\":\"2026-11-23T17:00:00.123Z\"";
+    List<byte[]> events = List.of("{\"event\":\"a\"" + at + ",\"late\":true}", "{\"event\":\"b\"" + at + "}",
+        "{\"event\":\"c\",\"late\":false" + at + "}", "{\"event\":\"d\",\"late\":\"yes\"" + at + "}",
+        "{\"event\":\"e\",\"late\":\"yes\",\"late\":true" + at + "}")
+        .stream().map(e -> e.getBytes(StandardCharsets.UTF_8)).toList();
+    Path parquet = tmp.resolve("late.parquet");
+    ParquetEvents.writeParquet(parquet, events, ParquetEncoder.ROW_GROUP_BYTES);
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement q = db.createStatement()) {
+      assertThat(rows(q, "SELECT event, late, properties['late'] FROM read_parquet('" + parquet + "') ORDER BY event"))
+          .containsExactly("a|true|null", "b|null|null", "c|false|null", "d|null|yes", "e|true|null");
     }
   }
 

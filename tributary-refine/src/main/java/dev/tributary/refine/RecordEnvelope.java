@@ -9,13 +9,10 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * The two envelope fields refine works by, {@code event_id} and {@code received_at}, of a Kafka
- * record, and the {@code late} header refine adds. The forwarder
- * puts both in headers (UTF-8 text), so the payload is read only for records of producers that do
+ * record. The forwarder puts both in headers (UTF-8 text), so the payload is read only for records of producers that do
  * not; either way under {@link Envelope}'s rules (an event_id that breaks them is no id).
  */
 final class RecordEnvelope {
-  static final String LATE = "late";
-
   private RecordEnvelope() {}
 
   /** The event's id, or null when neither the header nor the payload has a valid one. */

@@ -1,5 +1,7 @@
 package dev.tributary.refine;
 
+import dev.tributary.event.Envelope;
+import dev.tributary.event.RefineFlags;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.utils.Bytes;
@@ -26,7 +28,7 @@ final class ReorderProcessor implements Processor<byte[], byte[], byte[], byte[]
   static final String BUFFER = "reorder-buffer";
   static final String WATERMARK = "reorder-watermark";
   private static final String WATERMARK_KEY = "watermark";
-  private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] TRUE = RefineFlags.TRUE.getBytes(StandardCharsets.UTF_8);
 
   private final long windowMillis;
   private final Duration tick;
@@ -71,7 +73,7 @@ final class ReorderProcessor implements Processor<byte[], byte[], byte[], byte[]
     long t = record.timestamp();
     if (t < watermark) {
       metrics.late.increment();
-      record.headers().add(RecordEnvelope.LATE, TRUE);
+      record.headers().add(Envelope.LATE, TRUE);
       emit(record);
       return;
     }

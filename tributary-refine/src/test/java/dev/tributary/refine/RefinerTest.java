@@ -104,12 +104,12 @@ class RefinerTest {
         List<Long> times = refined.stream().filter(r -> r.partition() == part).map(RawEvents::receivedAt).toList();
         assertThat(times).hasSizeGreaterThan(100).isSorted();
       }
-      assertThat(refined).hasSize(400).noneMatch(r -> RawEvents.header(r, "late") != null);
+      assertThat(refined).hasSize(400).noneMatch(r -> RawEvents.header(r, Envelope.LATE) != null);
 
       p.send(RawEvents.record("ro.raw", 0, "too-late", "u-late", base - 10_000)).get();
       List<ConsumerRecord<byte[], byte[]>> withLate = awaitCount("ro.refined", 401);
       ConsumerRecord<byte[], byte[]> late = withLate.stream().filter(r -> "too-late".equals(RawEvents.header(r, Envelope.EVENT_ID))).findFirst().orElseThrow();
-      assertThat(RawEvents.header(late, "late")).isEqualTo("true");
+      assertThat(RawEvents.header(late, Envelope.LATE)).isEqualTo("true");
       assertThat(registry.get("tributary.refine.late.events").counter().count()).isEqualTo(1);
       assertThat(registry.get("tributary.refine.reorder.buffered").gauge().value()).isZero();
     }

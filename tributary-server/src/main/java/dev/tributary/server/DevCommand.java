@@ -1,14 +1,16 @@
 package dev.tributary.server;
 
+import dev.tributary.broker.BrokerJars;
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
 import dev.tributary.lake.LakeTarget;
 import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
-import dev.tributary.testkit.KafkaBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Spec;
             + "default <data-dir>/lake, a file completed every 10 s).",
         "Refine and the sink use their own group ids (tributary-dev-refine, tributary-dev-sink), so a refine or sink started beside dev runs apart from it.",
         "Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
-        "The broker's jars come from the local Maven repository of the build (see docs/kafka.md)."})
+        "The broker's jars (about 45 MB) are fetched on first use from Maven Central, or --maven-repository, into $XDG_CACHE_HOME/tributary "
+            + "(default ~/.cache/tributary) and used from there after."})
 final class DevCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(DevCommand.class);
   private static final int PARTITIONS = 3;
@@ -68,6 +71,9 @@ final class DevCommand implements Callable<Integer> {
   String s3Endpoint;
   @Option(names = "--kafka-port", paramLabel = "PORT",
       description = "the broker's port on 127.0.0.1 (default 9092, or a free one when 9092 is taken; 0: a free one)") Integer kafkaPort;
+  @Option(names = "--maven-repository", paramLabel = "URL",
+      description = "where the broker's jars are fetched from on first use (default Maven Central; a mirror for a closed network)")
+  URI mavenRepository = BrokerJars.CENTRAL;
 
   @Override
   public Integer call() throws Exception {
@@ -80,6 +86,9 @@ final class DevCommand implements Callable<Integer> {
       Integer refused = ServeCommand.refusal(s, spec.commandLine().getErr(), "dev");
       if (refused != null) return refused;
       if (kafkaPort != null && (kafkaPort < 0 || kafkaPort > 65535)) throw new ConfigException("--kafka-port must be 0 to 65535, got " + kafkaPort);
+      if (!List.of("https", "http", "file").contains(String.valueOf(mavenRepository.getScheme()))) {
+        throw new ConfigException("--maven-repository must be an https, http or file URL, got " + mavenRepository);
+      }
     } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("tributary dev: " + e.getMessage());
       return ExitCodes.USAGE;
@@ -91,7 +100,8 @@ final class DevCommand implements Callable<Integer> {
     }
     Path dir = Path.of(dataDir).toAbsolutePath().normalize();
     log.info("starting a Kafka broker in {} (takes a few seconds; delete the directory for an empty broker)", dir.resolve("kafka"));
-    try (KafkaBroker broker = KafkaBroker.startOrResume(dir.resolve("kafka"), brokerPort())) {
+    try (KafkaBroker broker = KafkaBroker.startOrResume(dir.resolve("kafka"), brokerPort(),
+        BrokerJars.from(mavenRepository, BrokerJars.central().cache()))) {
       ServeSettings settings = ServeSettings.resolve(null, System.getenv(), flags(broker.bootstrapServers()));
       broker.createTopicIfMissing(settings.topic(), PARTITIONS);
       return runPipeline(broker.bootstrapServers(), settings, dir);
@@ -116,7 +126,7 @@ final class DevCommand implements Callable<Integer> {
     try {
       LakeTarget lakeTarget = settings.lakeTarget();
       sink = KafkaLakeSink.start(KafkaSinkConfig.of(bootstrap, refined, lakeTarget.location()).withTarget(lakeTarget)
-          .withGroup(SINK_GROUP)
+          .withPathFormat(settings.lakePathFormat()).withGroup(SINK_GROUP)
           .withRolls(LAKE_FILE_AGE, KafkaSinkConfig.DEFAULT_MAX_FILE_BYTES, KafkaSinkConfig.DEFAULT_MAX_FILE_RECORDS), stages);
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Kafka bootstrap: %s   (raw topic %s, refined topic %s, broker log %s)%n", bootstrap, settings.topic(), refined,

@@ -69,7 +69,7 @@ final class LayeredSettings {
   private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:d|h|ms|m|s))+");
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(d|h|ms|m|s)");
   /** Read by the launcher script and by logback.xml, not by a command's settings. */
-  private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL");
+  private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL", LogFormat.VARIABLE);
 
   private final Schema schema;
   private final Map<String, Value> values;
@@ -189,8 +189,10 @@ final class LayeredSettings {
       Object value = k.parser.apply(text.trim());
       return new Value(value, value instanceof Path p ? p.toString() : text.trim(), source);
     } catch (RuntimeException e) {
+      // a parser's own IllegalArgumentException says what is wrong (NumberFormatException and the like do not)
+      String why = e.getClass() == IllegalArgumentException.class && e.getMessage() != null ? " (" + e.getMessage() + ")" : "";
       throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + text
-          + "'; accepted: " + k.accepted);
+          + "'; accepted: " + k.accepted + why);
     }
   }
 

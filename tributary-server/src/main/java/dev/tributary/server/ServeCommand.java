@@ -178,8 +178,8 @@ final class ServeCommand implements Callable<Integer> {
       SpoolGauges.bind(spool, registry);
       if (s.lakeEnabled()) {
         sink = SpoolLakeSink.start(spool, LakeConfig.defaults(s.lakeTarget()).withUploadDir(s.lakeUploadDir())
-            .withRollBytes(s.lakeRollBytes())
-            .withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow()), registry);
+            .withRollBytes(s.lakeRollBytes()).withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow())
+            .withPathFormat(s.lakePathFormat()), registry);
       }
       if (forwarding.isPresent()) forwarder = SpoolForwarder.start(spool, forwarding.get(), registry);
       capture = CaptureServer.start(captureConfig(s), DurableLog.of(spool), registry, serverCertificate(s));

@@ -3,6 +3,7 @@ package dev.tributary.server;
 import dev.tributary.capture.CaptureConfig;
 import dev.tributary.lake.LakeFormat;
 import dev.tributary.lake.LakeTarget;
+import dev.tributary.lake.PathFormat;
 import dev.tributary.spool.FsyncPolicy;
 import java.net.URI;
 import java.nio.file.Path;
@@ -43,6 +44,8 @@ final class ServeSettings {
       .key("spool_segment_bytes", "spool segment size", "64MiB", LayeredSettings::size, "a size like 64MiB, 64MB or 1048576 (bytes)")
       .key("lake_roll_bytes", "a lake file is completed at this many uncompressed bytes", "128MiB", LayeredSettings::size, "a size like 128MiB, 128MB or 1048576 (bytes)")
       .key("lake_roll_age", "a lake file is completed at this age", "60s", LayeredSettings::duration, "a duration like 60s, 5m, 1m30s or 500ms")
+      .key("lake_path_format", "layout of the event partitions under the lake's events/", PathFormat.DEFAULT, PathFormat::parse,
+          SinkSettings.PATH_FORMAT_ACCEPTED)
       .key("dedup_window", "a retried event_id within this window lands once", "10m", LayeredSettings::duration, "a duration like 10m, 1h or 1m30s")
       .key("drain_timeout", "on SIGTERM, how long to let the lake (or Kafka) catch up before exiting", "<30s, 60s with kafka>",
           LayeredSettings::duration, "a duration like 30s")
@@ -154,6 +157,7 @@ final class ServeSettings {
   long spoolSegmentBytes() { return settings.get("spool_segment_bytes"); }
   long lakeRollBytes() { return settings.get("lake_roll_bytes"); }
   Duration lakeRollAge() { return settings.get("lake_roll_age"); }
+  PathFormat lakePathFormat() { return settings.get("lake_path_format"); }
   Duration dedupWindow() { return settings.get("dedup_window"); }
   Duration drainTimeout() { return settings.get("drain_timeout"); }
   Optional<String> kafka() { return Optional.ofNullable(settings.get("kafka")); }

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "sink", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Land Kafka topics in the lake, each record exactly once, as a member of a consumer group.",
         "Run more members with the same --group to share the partitions.",
-        "Files are named after topic, partition and offsets, under events/event_type=<type>/dt=<day>/hour=<hh>/ (bad records under events/_errors/).",
+        "Files are named after topic, partition and offsets, under events/event_type=<type>/dt=<day>/hour=<hh>/ (--path-format;"
+            + " bad records under events/_errors/).",
         "Offsets are committed only once the files holding the records below them are published.",
         "S3 uses the AWS SDK's standard credential and region chains (AWS_ACCESS_KEY_ID, ~/.aws, instance roles).",
         "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
@@ -48,6 +49,8 @@ final class SinkCommand implements Callable<Integer> {
   @Option(names = "--max-file-age", description = "complete files at this received_at span or age (default 5m, at most 1h)") String maxFileAge;
   @Option(names = "--max-file-bytes", description = "complete files at this many uncompressed bytes (default 128MiB)") String maxFileBytes;
   @Option(names = "--max-file-records", description = "complete files at this many records (default 10000000)") String maxFileRecords;
+  @Option(names = "--path-format", paramLabel = "TEMPLATE", description = "layout of the event partitions, a template holding"
+      + " {event_type}, {yyyy}, {MM}, {dd} and {HH} once each (default the layout above, see docs/lake.md)") String pathFormat;
   @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (MinIO, S3Proxy, ...); implies path-style") String s3Endpoint;
   @Option(names = "--s3-path-style", paramLabel = "true|false", description = "path-style bucket addressing") String s3PathStyle;
   @Option(names = "--port", description = "HTTP port of /health/live, /health/ready, /metrics (default 8081)") String port;
@@ -143,6 +146,7 @@ final class SinkCommand implements Callable<Integer> {
     put(flags, "max_file_age", maxFileAge);
     put(flags, "max_file_bytes", maxFileBytes);
     put(flags, "max_file_records", maxFileRecords);
+    put(flags, "path_format", pathFormat);
     put(flags, "s3_endpoint", s3Endpoint);
     put(flags, "s3_path_style", s3PathStyle);
     put(flags, "port", port);

@@ -2,6 +2,7 @@ package dev.tributary.server;
 
 import dev.tributary.lake.KafkaSinkConfig;
 import dev.tributary.lake.LakeFormat;
+import dev.tributary.lake.PathFormat;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,11 @@ final class SinkSettings {
 
   /** The YAML mapping of Kafka consumer properties, passed through as they are. */
   static final String CONSUMER_KEY = "kafka_consumer";
+
+  /** What a path_format may be, for the error message of a bad one (shared with serve's lake_path_format). */
+  static final String PATH_FORMAT_ACCEPTED = "'/'-separated segments of literal text [A-Za-z0-9._=-] and the variables {event_type},"
+      + " {yyyy}, {MM}, {dd}, {HH}, each exactly once; no segment starting with '_', '.' or {event_type};"
+      + " like year={yyyy}/month={MM}/day={dd}/hour={HH}/event_type={event_type}";
 
   static final LayeredSettings.Schema SCHEMA = new LayeredSettings.Schema("sink", CONSUMER_KEY, "consumer-property")
       .key("kafka", "Kafka bootstrap servers", "", s -> s.isEmpty() ? null : s, "host:port[,host:port...]")
@@ -32,6 +38,8 @@ final class SinkSettings {
           s -> s.isEmpty() ? null : URI.create(s), "a URL like http://127.0.0.1:9000")
       .key("s3_path_style", "address buckets as endpoint/bucket (most S3-compatible stores need it)", "<true with s3_endpoint>",
           LayeredSettings::bool, "true or false")
+      .key("path_format", "layout of the event partitions under events/ (as Kafka Connect's path.format)", PathFormat.DEFAULT,
+          PathFormat::parse, PATH_FORMAT_ACCEPTED)
       .key("port", "HTTP port of /health/live, /health/ready and /metrics", "8081", LayeredSettings::port, "an integer 0-65535")
       .key("bind", "address the HTTP port listens on", "127.0.0.1", s -> s, "an IP address or host name");
 
@@ -59,7 +67,7 @@ final class SinkSettings {
     return new KafkaSinkConfig(settings.get("kafka"), settings.get("topics"), settings.get("group"), settings.get("lake"),
         settings.get("format"), settings.<Duration>get("max_file_age"), settings.<Long>get("max_file_bytes"),
         settings.<Integer>get("max_file_records"), settings.get("s3_endpoint"), settings.<Boolean>get("s3_path_style"),
-        settings.passthrough());
+        settings.passthrough(), settings.get("path_format"));
   }
 
   int port() { return settings.get("port"); }

@@ -16,13 +16,18 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "A durable event pipeline: HTTP capture acknowledged after a local fsync, landed in a data lake exactly once.",
     subcommands = {ServeCommand.class, DevCommand.class, SendCommand.class, SinkCommand.class, RefineCommand.class,
         JournalCommand.class, BusCommand.class, SpoolCommand.class, DrainCommand.class, DeadLettersCommand.class,
-        BenchCommand.class, CommandLine.HelpCommand.class},
+        CommandLine.HelpCommand.class},
     footer = {"", "Quick start:  tributary serve   then   curl -H 'Content-Type: application/json' -d '{\"event\":\"signup\"}' http://127.0.0.1:8080/v1/events"})
 public final class Tributary implements Runnable {
   /** The settings of every command that reads {@code TRIBUTARY_*} variables. */
   private static final List<LayeredSettings.Schema> SETTINGS = List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = "--log-format", paramLabel = "text|json", scope = CommandLine.ScopeType.INHERIT,
+      description = "How log lines on stderr look, text (ISO-8601 time with zone) or json (one object per line), "
+          + "${env:TRIBUTARY_LOG_FORMAT:-text} if not given. Set the level with TRIBUTARY_LOG_LEVEL (default INFO).")
+  String logFormat;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -37,6 +42,12 @@ public final class Tributary implements Runnable {
     });
     cli.setParameterExceptionHandler(Tributary::badUsage);
     cli.setExecutionStrategy(parsed -> {
+      try {
+        LogFormat.chosen(((Tributary) cli.getCommand()).logFormat, System.getenv()).apply();
+      } catch (ConfigException e) {
+        cli.getErr().println("tributary: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
       LayeredSettings.unknownVariables(System.getenv(), SETTINGS).forEach(cli.getErr()::println);
       return new CommandLine.RunLast().execute(parsed);
     });

@@ -37,7 +37,7 @@ class CommandLineTest {
   @Test
   void helpListsTheCommands() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("serve", "send", "spool", "drain", "dead-letters", "bench");
+    assertThat(out.toString()).contains("serve", "send", "spool", "drain", "dead-letters").doesNotContain("bench");
   }
 
   @Test
@@ -102,6 +102,9 @@ class CommandLineTest {
     assertThat(run("dev", "--topic", "a b", "--data-dir", dir.resolve("d").toString())).as("dev, before starting Kafka")
         .isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("tributary dev: invalid topic 'a b'");
+    assertThat(run("dev", "--maven-repository", "repo.example.com/maven2", "--data-dir", dir.resolve("d").toString()))
+        .as("dev, before fetching the broker's jars").isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--maven-repository must be an https, http or file URL, got repo.example.com/maven2");
     assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
   }
 
@@ -282,6 +285,26 @@ class CommandLineTest {
     }
     assertThat(run("sink", "--kafka", "k:9092", "--max-file-records", "0")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("setting 'max_file_records' from flag --max-file-records");
+  }
+
+  @Test
+  void aPathFormatReachesBothSinksAndABadOneSaysWhyWithExitTwo() throws Exception {
+    String layout = "year={yyyy}/month={MM}/day={dd}/hour={HH}/event_type={event_type}";
+    assertThat(SinkSettings.resolve(null, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of("path_format", layout), Map.of())
+        .sinkConfig().pathFormat()).hasToString(layout);
+    assertThat(SinkSettings.resolve(null, Map.of("TRIBUTARY_KAFKA", "k:9092"), Map.of(), Map.of()).sinkConfig().pathFormat())
+        .hasToString("event_type={event_type}/dt={yyyy}-{MM}-{dd}/hour={HH}");
+    assertThat(ServeSettings.resolve(null, Map.of("TRIBUTARY_LAKE_PATH_FORMAT", layout), Map.of()).lakePathFormat()).hasToString(layout);
+
+    assertThat(run("sink", "--kafka", "k:9092", "--path-format", "event_type={event_type}/dt={yyyy}-{MM}-{dd}")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("setting 'path_format' from flag --path-format: invalid value",
+        "{HH} is missing; every directory must hold one event type and one UTC hour");
+    Path file = dir.resolve("serve.yaml");
+    Files.writeString(file, "lake_path_format: \"t={event_type}/{YYYY}{MM}{dd}{HH}\"\n");
+    assertThat(run("serve", "--config", file.toString(), "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("setting 'lake_path_format' from config file " + file,
+        "'{YYYY}' is not a variable; use {event_type}, {yyyy}, {MM}, {dd} and {HH}");
+    assertThat(dir.resolve("d")).as("nothing started").doesNotExist();
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.tributary.server;
 
-import dev.tributary.testkit.TestPorts;
+import dev.tributary.broker.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,8 +54,14 @@ final class ServeProcess implements AutoCloseable {
 
   /** Any command (the launcher, say) in {@code workDir}, its output appended to {@code log}. */
   static ServeProcess command(Path workDir, Path log, List<String> command) throws IOException {
+    return command(workDir, log, Map.of(), command);
+  }
+
+  /** As {@link #command(Path, Path, List)}, with {@code env} over this JVM's environment. */
+  static ServeProcess command(Path workDir, Path log, Map<String, String> env, List<String> command) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
     return new ServeProcess(pb.start(), log);
   }
 
@@ -68,7 +74,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   static int freePort() {
-    return TestPorts.unused();
+    return LoopbackPorts.unused();
   }
 
   void awaitReady(int port) {
@@ -105,6 +111,10 @@ final class ServeProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  boolean alive() {
+    return process.isAlive();
   }
 
   void kill() throws InterruptedException {

@@ -13,21 +13,15 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The class paths of the child JVMs. The build writes the resolved jars of {@code kafka_2.13} and
- * its dependencies to {@code broker-classpath.txt} and {@code broker-runtime-classpath.txt}, and
- * those of S3Proxy to {@code s3proxy-classpath.txt} (they are never packaged with this module);
- * when a file is missing or names jars that are gone, the child runs on this JVM's own class path,
- * which then has to contain Kafka (or S3Proxy).
+ * The class path of the S3Proxy child JVM. The build writes the resolved jars of S3Proxy to
+ * {@code s3proxy-classpath.txt} (they are never packaged with this module); when the file is
+ * missing or names jars that are gone, the child runs on this JVM's own class path, which then has
+ * to contain S3Proxy. (The Kafka broker's jars are found by tributary-broker.)
  */
 final class ChildClasspath {
-  private static final List<String> BROKER = List.of("broker-classpath.txt", "broker-runtime-classpath.txt");
   private static final List<String> S3PROXY = List.of("s3proxy-classpath.txt");
 
   private ChildClasspath() {}
-
-  static String broker() {
-    return resolve(BROKER);
-  }
 
   static String s3proxy() {
     return resolve(S3PROXY);
@@ -56,7 +50,7 @@ final class ChildClasspath {
     return complete ? String.join(File.pathSeparator, jars) : null;
   }
 
-  /** Where this module's classes are, so a child JVM can run {@link WatchedBrokerMain}. */
+  /** Where this module's classes are, so a child JVM can run {@link WatchedS3ProxyMain}. */
   private static String ownLocation() {
     try {
       var source = ChildClasspath.class.getProtectionDomain().getCodeSource();

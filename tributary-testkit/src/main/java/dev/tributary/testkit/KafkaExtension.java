@@ -1,5 +1,7 @@
 package dev.tributary.testkit;
 
+import dev.tributary.broker.KafkaBroker;
+import dev.tributary.broker.KafkaCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

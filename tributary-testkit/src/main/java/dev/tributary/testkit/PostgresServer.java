@@ -1,5 +1,6 @@
 package dev.tributary.testkit;
 
+import dev.tributary.broker.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ public final class PostgresServer implements AutoCloseable {
     try {
       Path dir = Files.createTempDirectory("tributary-postgres-");
       if (root) run(List.of("chown", "postgres:postgres", dir.toString()), dir);
-      PostgresServer server = new PostgresServer(bin, dir, TestPorts.unused(), root);
+      PostgresServer server = new PostgresServer(bin, dir, LoopbackPorts.unused(), root);
       server.initAndStart();
       return server;
     } catch (IOException e) {

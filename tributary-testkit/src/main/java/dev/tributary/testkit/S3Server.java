@@ -1,5 +1,6 @@
 package dev.tributary.testkit;
 
+import dev.tributary.broker.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -42,7 +43,7 @@ public final class S3Server implements AutoCloseable {
   public static S3Server start(Path dir) {
     try {
       Files.createDirectories(dir.resolve("buckets"));
-      int port = TestPorts.unused();
+      int port = LoopbackPorts.unused();
       Path conf = dir.resolve("s3proxy.conf");
       Files.writeString(conf, String.join("\n",
           "s3proxy.endpoint=http://127.0.0.1:" + port,

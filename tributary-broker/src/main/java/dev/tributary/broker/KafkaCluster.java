@@ -1,4 +1,4 @@
-package dev.tributary.testkit;
+package dev.tributary.broker;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,10 @@
-package dev.tributary.testkit;
+package dev.tributary.broker;
 
-import static dev.tributary.testkit.KafkaBrokerTest.consumeAll;
-import static dev.tributary.testkit.KafkaBrokerTest.produce;
+import static dev.tributary.broker.KafkaBrokerTest.consumeAll;
+import static dev.tributary.broker.KafkaBrokerTest.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -14,14 +15,20 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaClusterTest {
-  @RegisterExtension static final KafkaExtension kafka = KafkaExtension.cluster(3);
+  @TempDir Path dir;
 
   @Test
   void replicatedTopicKeepsServingWhileOneBrokerIsKilled() throws Exception {
-    String bootstrap = kafka.bootstrapServers();
+    try (KafkaCluster cluster = KafkaCluster.start(dir, 3)) {
+      replicatedTopicSurvives(cluster);
+    }
+  }
+
+  private static void replicatedTopicSurvives(KafkaCluster cluster) throws Exception {
+    String bootstrap = cluster.bootstrapServers();
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
@@ -35,10 +42,10 @@ class KafkaClusterTest {
     }
     produce(bootstrap, "replicated", "k", "before");
 
-    kafka.cluster().broker(2).kill();
+    cluster.broker(2).kill();
     produce(bootstrap, "replicated", "k", "during");
-    kafka.cluster().restart(2);
+    cluster.restart(2);
 
-    assertThat(consumeAll(kafka.cluster().broker(2).bootstrapServers(), "replicated")).containsExactly("before", "during");
+    assertThat(consumeAll(cluster.broker(2).bootstrapServers(), "replicated")).containsExactly("before", "during");
   }
 }

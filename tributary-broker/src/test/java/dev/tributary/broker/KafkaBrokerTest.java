@@ -1,4 +1,4 @@
-package dev.tributary.testkit;
+package dev.tributary.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

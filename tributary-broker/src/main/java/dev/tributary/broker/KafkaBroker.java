@@ -1,4 +1,4 @@
-package dev.tributary.testkit;
+package dev.tributary.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,13 +42,15 @@ public final class KafkaBroker implements AutoCloseable {
   private final Path dir;
   private final int brokerPort;
   private final int controllerPort;
+  private final BrokerJars jars;
   private volatile Process process;
 
-  KafkaBroker(int nodeId, Path dir, int brokerPort, int controllerPort) {
+  private KafkaBroker(int nodeId, Path dir, int brokerPort, int controllerPort, BrokerJars jars) {
     this.nodeId = nodeId;
     this.dir = dir;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
+    this.jars = jars;
   }
 
   /** Starts a single-node cluster with its data in {@code dir} and waits until it serves clients. */
@@ -73,12 +75,15 @@ public final class KafkaBroker implements AutoCloseable {
    * before (its storage is formatted for its cluster id, which is reused), or a new one.
    */
   public static KafkaBroker startOrResume(Path dir) {
-    return startOrResume(dir, 0);
+    return startOrResume(dir, 0, BrokerJars.central());
   }
 
-  /** As {@link #startOrResume(Path)}, with clients served on {@code brokerPort} (0: any free port). */
-  public static KafkaBroker startOrResume(Path dir, int brokerPort) {
-    KafkaBroker broker = create(1, dir, brokerPort);
+  /**
+   * As {@link #startOrResume(Path)}, with clients served on {@code brokerPort} (0: any free port)
+   * and the broker's jars from {@code jars}.
+   */
+  public static KafkaBroker startOrResume(Path dir, int brokerPort, BrokerJars jars) {
+    KafkaBroker broker = create(1, dir, brokerPort, jars);
     broker.configure(voters(List.of(broker)), previousClusterId(dir).orElseGet(() -> Uuid.randomUuid().toString()), Map.of());
     broker.launch();
     broker.awaitReady(1, START_TIMEOUT);
@@ -95,13 +100,14 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   static KafkaBroker create(int nodeId, Path dir) {
-    return create(nodeId, dir, 0);
+    return create(nodeId, dir, 0, BrokerJars.central());
   }
 
-  private static KafkaBroker create(int nodeId, Path dir, int brokerPort) {
+  private static KafkaBroker create(int nodeId, Path dir, int brokerPort, BrokerJars jars) {
     try {
       Files.createDirectories(dir);
-      return new KafkaBroker(nodeId, dir.toAbsolutePath(), brokerPort == 0 ? TestPorts.unused() : brokerPort, TestPorts.unused());
+      return new KafkaBroker(nodeId, dir.toAbsolutePath(), brokerPort == 0 ? LoopbackPorts.unused() : brokerPort,
+          LoopbackPorts.unused(), jars);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -176,7 +182,7 @@ public final class KafkaBroker implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-        "-Dlogback.configurationFile=" + dir.resolve("logback.xml"), "-cp", ChildClasspath.broker(), mainClass));
+        "-Dlogback.configurationFile=" + dir.resolve("logback.xml"), "-cp", jars.classPath(System.err), mainClass));
     return cmd;
   }
 

@@ -1,28 +1,34 @@
-package dev.tributary.server;
+package dev.tributary.bench;
 
-import dev.tributary.bench.CaptureBenchmark;
-import dev.tributary.bench.CaptureLauncher;
-import dev.tributary.bench.CaptureLoadGenerator;
-import dev.tributary.bench.LoadOptions;
-import dev.tributary.bench.LoadResult;
-import dev.tributary.bench.RateSearch;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tributary bench}: load generators; the JMH benchmarks run from scripts/bench-spool. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+/**
+ * {@code tributary bench}: load generators, run from the bench jar ({@code ./tributary bench} in a
+ * checkout) so that the production jar carries no benchmark code; the JMH benchmarks run from
+ * scripts/bench-spool.
+ */
+@Command(name = "tributary bench", mixinStandardHelpOptions = true,
     description = "Measure Tributary: open-loop load with HdrHistogram latency (coordinated omission corrected).",
     subcommands = BenchCommand.Capture.class)
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
+  private static final int OK = 0;
+  private static final int FAILURE = 1;
+
   @Spec CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchCommand()).execute(args));
+  }
 
   @Override
   public void run() {
@@ -56,7 +62,7 @@ final class BenchCommand implements Runnable {
     int maxInFlight;
     @Option(names = "--token", description = "bearer token")
     String token;
-    @Option(names = "--find-max", description = "step the rate up until less than 95% is achieved or P99 passes 1 s; report the highest sustained")
+    @Option(names = "--find-max", description = "step the rate up until less than 95%% is achieved or P99 passes 1 s; report the highest sustained")
     boolean findMax;
     @Option(names = "--compare", description = "run the spool-vs-SQLite comparison in this process instead of loading --url")
     boolean compare;
@@ -68,7 +74,7 @@ final class BenchCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       if (compare) {
         out.println(new CaptureBenchmark(settings(), CaptureLauncher.captureServer()).run().toTable());
-        return ExitCodes.OK;
+        return OK;
       }
       LoadOptions options = LoadOptions.defaults(url).withRate(rate).withDuration(Duration.ofSeconds(durationSeconds))
           .withWarmup(Duration.ofSeconds(warmupSeconds)).withEventBytes(eventBytes).withEventsPerRequest(eventsPerRequest)
@@ -77,11 +83,11 @@ final class BenchCommand implements Runnable {
         if (findMax) {
           RateSearch.Outcome outcome = generator.findMaxSustainedRate(options, RateSearch.defaults().withStartRate(rate));
           out.println(outcome.toTable());
-          return outcome.best().isPresent() ? ExitCodes.OK : ExitCodes.FAILURE;
+          return outcome.best().isPresent() ? OK : FAILURE;
         }
         LoadResult result = generator.run(options);
         out.println(result.toTable());
-        return result.errorCount() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+        return result.errorCount() == 0 ? OK : FAILURE;
       }
     }
 

@@ -1,4 +1,4 @@
-package dev.tributary.testkit;
+package dev.tributary.broker;
 
 import org.apache.kafka.common.utils.Exit;
 

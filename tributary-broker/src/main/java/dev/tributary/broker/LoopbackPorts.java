@@ -1,4 +1,4 @@
-package dev.tributary.testkit;
+package dev.tributary.broker;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Ports for servers that a test starts (and restarts) itself: brokers, PostgreSQL, S3Proxy, {@code serve}.
+ * Loopback ports for servers started (and restarted) as child processes: the Kafka broker of
+ * {@code tributary dev}, and in tests brokers, PostgreSQL, S3Proxy and {@code serve}.
  *
  * <p>Why not {@code new ServerSocket(0)}: that port comes from the kernel's ephemeral range, the same
  * range every outgoing connection takes its local port from. Between the pick and the child's bind,
@@ -20,12 +21,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * below the ephemeral range are never handed out by the kernel, so only another explicit bind can
  * take them; within this JVM no port is handed out twice.
  */
-public final class TestPorts {
+public final class LoopbackPorts {
 
   private static final int LOWEST = 10_000;
   private static final Set<Integer> handedOut = ConcurrentHashMap.newKeySet();
 
-  private TestPorts() {}
+  private LoopbackPorts() {}
 
   /** A loopback port below the ephemeral range that nothing listens on now and that this JVM has not handed out before. */
   public static int unused() {
