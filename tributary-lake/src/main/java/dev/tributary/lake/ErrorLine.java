@@ -12,41 +12,27 @@ import java.time.Instant;
 import java.util.Base64;
 
 /**
- * The line written to {@code _errors} for a record that cannot be placed:
- * {@code {"reason": "...", "offset": N, "appended_at": "<ISO-8601>", "payload": "<the payload as text>"}},
- * or {@code "payload_base64"} instead of {@code "payload"} when the payload is not UTF-8. The Kafka
- * sink writes {@code {"reason", "topic", "partition", "offset", "timestamp", "payload"}}, the
- * timestamp being the Kafka record's (ISO-8601), and {@code "payload": null} for a record without value.
+ * The line written to {@code _errors} for a record that cannot be placed, the same for both sinks:
+ * {@code {"reason": "...", "topic": "...", "partition": N, "offset": N, "timestamp": "<ISO-8601>",
+ * "payload": "<the payload as text>"}}. {@code topic} and {@code partition} are there for a Kafka
+ * record only; {@code timestamp} is the source's time of the record (the spool's append time, the
+ * Kafka record's timestamp); {@code "payload_base64"} replaces {@code "payload"} when the payload
+ * is not UTF-8, and {@code "payload": null} stands for a Kafka record without value.
  */
 final class ErrorLine {
   private static final JsonFactory JSON = new JsonFactory();
 
   private ErrorLine() {}
 
-  static byte[] of(String reason, long offset, long appendedAtMillis, byte[] payload) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 128);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("reason", reason);
-      g.writeNumberField("offset", offset);
-      g.writeStringField("appended_at", Instant.ofEpochMilli(appendedAtMillis).toString());
-      String text = utf8OrNull(payload);
-      if (text != null) g.writeStringField("payload", text);
-      else g.writeStringField("payload_base64", Base64.getEncoder().encodeToString(payload));
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to memory cannot fail", e);
-    }
-    return out.toByteArray();
-  }
-
-  static byte[] ofKafka(String reason, String topic, int partition, long offset, long timestampMillis, byte[] payload) {
+  static byte[] of(String reason, SourceLanding.Source source, long offset, long timestampMillis, byte[] payload) {
     ByteArrayOutputStream out = new ByteArrayOutputStream((payload == null ? 0 : payload.length) + 160);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("reason", reason);
-      g.writeStringField("topic", topic);
-      g.writeNumberField("partition", partition);
+      if (source.topic() != null) {
+        g.writeStringField("topic", source.topic());
+        g.writeNumberField("partition", source.partition());
+      }
       g.writeNumberField("offset", offset);
       g.writeStringField("timestamp", Instant.ofEpochMilli(timestampMillis).toString());
       if (payload == null) {

@@ -57,12 +57,32 @@ final class FileLakeStore implements LakeStore {
     return names;
   }
 
+  @Override public List<String> directories(Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(resolve(dir))) {
+      for (Path e : entries) {
+        if (Files.isDirectory(e)) names.add(e.getFileName().toString());
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    return names;
+  }
+
+  @Override public void read(Path dir, String name, LocalFileReader reader) throws IOException {
+    reader.read(resolve(dir).resolve(name));
+  }
+
   @Override public void deleteLeftover(Path dir, String name) throws IOException {
     Files.deleteIfExists(resolve(dir).resolve(name));
   }
 
   @Override public String describe(Path dir, String name) {
     return resolve(dir).resolve(name).toString();
+  }
+
+  @Override public void close() {
+    // nothing held open
   }
 
   /**

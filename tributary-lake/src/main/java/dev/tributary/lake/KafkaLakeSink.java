@@ -1,12 +1,10 @@
 package dev.tributary.lake;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,14 +63,11 @@ public final class KafkaLakeSink implements AutoCloseable {
   public record PartitionStatus(String topic, int partition, long position, long committedOffset, Instant completeUpTo) {}
 
   private final KafkaSinkConfig config;
-  private final LakeStore store;
-  private final Path workDir;  // S3 only: where files are written before upload
-  private final PartitionPath partitions;
-  private final LakeWriter.Rolls rolls;
+  private final LakeTable table;
   private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final MeterRegistry registry;
-  private final SinkMeters meters;
+  private final Counter cuts;
   private final Map<TopicPartition, PartitionSink> assigned = new HashMap<>();
   private final Map<TopicPartition, PartitionStatus> status = new ConcurrentHashMap<>();
   private final Map<TopicPartition, Gauge> gauges = new HashMap<>();
@@ -82,36 +77,30 @@ public final class KafkaLakeSink implements AutoCloseable {
   private volatile boolean ready;
   private long lastCommitNanos;
 
-  private KafkaLakeSink(KafkaSinkConfig config, LakeStore store, Path workDir, PartitionPath partitions,
-      MeterRegistry registry) {
+  private KafkaLakeSink(KafkaSinkConfig config, LakeStore store, MeterRegistry registry) {
     this.config = config;
-    this.store = store;
-    this.workDir = workDir;
-    this.partitions = partitions;
-    this.rolls = new LakeWriter.Rolls(config.maxFileBytes(), config.maxFileRecords(), config.maxFileAge(),
-        config.maxFileAge());
+    this.table = new LakeTable(store, KafkaSinkConfig.TABLE, config.pathFormat(), config.format(), new LakeWriter.Rolls(config.maxFileBytes(),
+        config.maxFileRecords(), config.maxFileAge(), config.maxFileAge()), LakeMeters.register(registry));
     this.registry = registry;
-    this.meters = SinkMeters.register(registry);
+    this.cuts = Counter.builder(LakeMeters.PREFIX + "cuts")
+        .description("completions by wall clock, revoke or shutdown, recorded in Kafka before publishing").register(registry);
     this.consumer = new KafkaConsumer<>(consumerProperties(config));
     this.thread = Thread.ofPlatform().name("kafka-lake-sink").unstarted(this::run);
   }
 
   /** Connects to the lake and starts the sink thread, which joins the group and follows its partitions. */
   public static KafkaLakeSink start(KafkaSinkConfig config, MeterRegistry registry) throws IOException {
+    LakeStore store = config.target().open(null);
     KafkaLakeSink sink;
-    if (config.isS3()) {
-      Path work = Files.createTempDirectory("tributary-sink-");
-      S3LakeStore s3 = S3LakeStore.connect(URI.create(config.lake()), config.s3Endpoint(), config.pathStyle(), work);
-      sink = new KafkaLakeSink(config, s3, work, new PartitionPath(Path.of(KafkaSinkConfig.TABLE), config.pathFormat()), registry);
-    } else {
-      Path root = Path.of(config.lake()).toAbsolutePath();
-      Files.createDirectories(root);
-      sink = new KafkaLakeSink(config, new FileLakeStore(root), null, new PartitionPath(Path.of(KafkaSinkConfig.TABLE), config.pathFormat()),
-          registry);
+    try {
+      sink = new KafkaLakeSink(config, store, registry);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
     }
-    log.info("sink: group {} reading {} into {} as {} (files complete at {} bytes, {} records or {} s), writer token {}",
-        config.group(), config.topics(), config.lake(), config.format().option(), config.maxFileBytes(),
-        config.maxFileRecords(), config.maxFileAge().toSeconds(), sink.token);
+    log.info("sink: group {} reading {} into {} (files complete at {} bytes, {} records or {} s), writer token {}",
+        config.group(), config.topics(), config.target().describe(), config.maxFileBytes(), config.maxFileRecords(),
+        config.maxFileAge().toSeconds(), sink.token);
     sink.thread.start();
     return sink;
   }
@@ -186,7 +175,7 @@ public final class KafkaLakeSink implements AutoCloseable {
           return;
         } catch (IOException | KafkaException | UncheckedIOException e) {
           log.error("sink failed; abandoning open files and reading again from the committed offsets", e);
-          meters.failures().increment();
+          table.meters().failures().increment();
           ready = false;
           restartAll();
           pause();
@@ -202,8 +191,7 @@ public final class KafkaLakeSink implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("closing the Kafka consumer failed: {}", e.toString());
       }
-      if (store instanceof S3LakeStore s3) s3.close();
-      deleteWorkDir();
+      table.store().close();
       ready = false;
       stopped.countDown();
     }
@@ -254,12 +242,12 @@ public final class KafkaLakeSink implements AutoCloseable {
         log.warn("could not record a cut for {} ({}): this member may have lost them; their open files are abandoned",
             cuts.keySet(), e.toString());
         for (PartitionSink p : parts) {
-          if (at.containsKey(p.tp)) assigned.put(p.tp, p.restart(store, config.format(), rolls, token));
+          if (at.containsKey(p.tp)) assigned.put(p.tp, p.restart());
         }
         for (TopicPartition tp : at.keySet()) consumer.seek(tp, assigned.get(tp).committed());
         return;
       }
-      meters.cuts().increment(cuts.size());
+      this.cuts.increment(cuts.size());
     }
     for (PartitionSink p : parts) {
       Long cut = at.get(p.tp);
@@ -290,7 +278,7 @@ public final class KafkaLakeSink implements AutoCloseable {
 
   private void restartAll() {
     for (Map.Entry<TopicPartition, PartitionSink> e : assigned.entrySet()) {
-      PartitionSink fresh = e.getValue().restart(store, config.format(), rolls, token);
+      PartitionSink fresh = e.getValue().restart();
       e.setValue(fresh);
       try {
         consumer.seek(e.getKey(), fresh.committed());
@@ -324,15 +312,6 @@ public final class KafkaLakeSink implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
-    }
-  }
-
-  private void deleteWorkDir() {
-    if (workDir == null) return;
-    try (Stream<Path> files = Files.walk(workDir)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-    } catch (IOException e) {
-      log.warn("could not delete the sink's work directory {}: {}", workDir, e.toString());
     }
   }
 
@@ -377,9 +356,8 @@ public final class KafkaLakeSink implements AutoCloseable {
         long from = consumer.position(tp);
         OffsetAndMetadata c = committed.get(tp);
         long cut = c == null ? -1 : PartitionSink.cutOf(c.metadata());
-        assigned.put(tp, new PartitionSink(tp, store, config.format(), rolls, token, partitions, meters, from,
-            ends.getOrDefault(tp, Long.MAX_VALUE), cut));
-        gauges.put(tp, Gauge.builder("tributary.sink.complete.up.to", () -> completeUpToSeconds(tp))
+        assigned.put(tp, new PartitionSink(tp, table, token, from, ends.getOrDefault(tp, Long.MAX_VALUE), cut));
+        gauges.put(tp, Gauge.builder(LakeMeters.PREFIX + "complete.up.to", () -> completeUpToSeconds(tp))
             .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).baseUnit("seconds")
             .description("epoch seconds of received_at up to which this partition is in the lake").register(registry));
         log.info("assigned {} from offset {}{}", tp, from, cut > from ? " (replaying to the recorded cut at " + cut + ")" : "");

@@ -40,7 +40,7 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     if (topics == null || topics.isBlank()) throw new IllegalArgumentException("topics are required: names, comma-separated, or /regex/");
     topicPattern(topics); // fails early on a bad regex
     if (group == null || group.isBlank()) throw new IllegalArgumentException("a consumer group is required");
-    if (lake == null || lake.isBlank()) throw new IllegalArgumentException("a lake (directory or s3://bucket/prefix) is required");
+    new LakeTarget(lake, format, s3Endpoint, pathStyle); // fails early on a malformed lake
     if (maxFileAge.isNegative() || maxFileAge.isZero() || maxFileAge.compareTo(MAX_FILE_AGE_LIMIT) > 0) {
       throw new IllegalArgumentException("max file age must be above 0 and at most 1h, got " + maxFileAge);
     }
@@ -66,6 +66,11 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     return new KafkaSinkConfig(bootstrap, topics, group, lake, format, age, bytes, records, s3Endpoint, pathStyle, consumerProperties, pathFormat);
   }
 
+  /** The lake, its format and S3 endpoint of {@code t}. */
+  public KafkaSinkConfig withTarget(LakeTarget t) {
+    return new KafkaSinkConfig(bootstrap, topics, group, t.location(), t.format(), maxFileAge, maxFileBytes, maxFileRecords, t.s3Endpoint(), t.pathStyle(), consumerProperties, pathFormat);
+  }
+
   public KafkaSinkConfig withS3(URI endpoint, boolean pathStyleAccess) {
     return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, endpoint, pathStyleAccess, consumerProperties, pathFormat);
   }
@@ -78,8 +83,9 @@ public record KafkaSinkConfig(String bootstrap, String topics, String group, Str
     return new KafkaSinkConfig(bootstrap, topics, group, lake, format, maxFileAge, maxFileBytes, maxFileRecords, s3Endpoint, pathStyle, consumerProperties, f);
   }
 
-  public boolean isS3() {
-    return lake.startsWith("s3://");
+  /** Where and how the sink writes. */
+  public LakeTarget target() {
+    return new LakeTarget(lake, format, s3Endpoint, pathStyle);
   }
 
   /** The pattern of {@code /regex/}, or null for a list of names. */

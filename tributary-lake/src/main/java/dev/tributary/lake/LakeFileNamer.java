@@ -36,11 +36,6 @@ final class LakeFileNamer {
   private final String token;
   private final Pattern completed;
 
-  /** Gzip NDJSON names without a writer token (the spool sink, the only writer of its lake). */
-  LakeFileNamer(String prefix) {
-    this(prefix, LakeFormat.NDJSON_GZIP, "");
-  }
-
   LakeFileNamer(String prefix, LakeFormat format, String token) {
     if (!prefix.matches("[A-Za-z0-9._+-]+")) throw new IllegalArgumentException("bad file prefix: " + prefix);
     if (!token.matches("[a-z0-9]*")) throw new IllegalArgumentException("bad writer token: " + token);

@@ -11,7 +11,7 @@ import java.util.List;
  * the first one's file, and by the naming rules both hold the same bytes. Directories are paths
  * relative to the store's root ({@code events/event_type=x/dt=.../hour=..}) or below it.
  */
-interface LakeStore {
+interface LakeStore extends AutoCloseable {
 
   /** The local path to write a temporary file {@code tmpName} of directory {@code dir} to. */
   Path temporaryFile(Path dir, String tmpName) throws IOException;
@@ -28,9 +28,26 @@ interface LakeStore {
   /** The file names in {@code dir} (empty when it does not exist). */
   List<String> list(Path dir) throws IOException;
 
+  /** The names of the directories directly under {@code dir} (empty when it does not exist). */
+  List<String> directories(Path dir) throws IOException;
+
+  /**
+   * Hands {@code reader} a local copy of the completed file {@code dir/name} (the file itself in a
+   * directory lake, a download deleted afterwards on S3).
+   */
+  void read(Path dir, String name, LocalFileReader reader) throws IOException;
+
+  /** Reads one local file. */
+  interface LocalFileReader {
+    void read(Path file) throws IOException;
+  }
+
   /** Deletes a temporary file an earlier writer left in {@code dir}. */
   void deleteLeftover(Path dir, String name) throws IOException;
 
   /** For logs: where {@code dir/name} is, e.g. a path or an s3:// URI. */
   String describe(Path dir, String name);
+
+  /** Releases connections and local work files; files not yet published are abandoned. */
+  @Override void close();
 }

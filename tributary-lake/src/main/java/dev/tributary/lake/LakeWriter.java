@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The open lake files of one source (the spool, or one Kafka partition): at most one per
- * partition directory. Records must be appended in increasing offset order. The source may be
+ * partition directory. Records must be appended in increasing offset order (checked: a file's
+ * name states the offsets it covers, so a record out of order would be skipped or landed twice on
+ * a replay); {@link #abandonAll} starts the order over, as the source is then read again. The source may be
  * acknowledged up to {@link #oldestOpenOffset()} − 1: everything below is in completed files.
  *
  * <p>A file is completed by rules that depend only on the records (so a replay from the same
@@ -49,6 +51,7 @@ final class LakeWriter {
   private final Counter filesCompleted;
   private final Map<Path, LakeFile> open = new HashMap<>();
   private long nextRecordDeadline = Long.MAX_VALUE;
+  private long lastOffset = -1;
 
   LakeWriter(LakeStore store, LakeFormat format, LakeFileNamer namer, Rolls rolls, Counter filesCompleted) {
     this.store = store;
@@ -60,11 +63,6 @@ final class LakeWriter {
     this.recordAgeMillis = rolls.recordAge() == null ? Long.MAX_VALUE : rolls.recordAge().toMillis();
     this.rollAgeNanos = rolls.wallAge().toNanos();
     this.filesCompleted = filesCompleted;
-  }
-
-  /** Appends a line without record time (the spool sink's events and error lines). */
-  void append(Path dir, long offset, byte[] line, long nowNanos) throws IOException {
-    append(dir, offset, line, Long.MAX_VALUE, nowNanos, format);
   }
 
   /** Appends an event; {@code recordMillis} is its record time ({@code received_at}). */
@@ -79,6 +77,11 @@ final class LakeWriter {
 
   private void append(Path dir, long offset, byte[] line, long recordMillis, long nowNanos, LakeFormat f)
       throws IOException {
+    if (offset <= lastOffset) {
+      throw new IllegalStateException("offset " + offset + " appended after offset " + lastOffset
+          + ": a lake writer takes the records of its source in increasing offset order");
+    }
+    lastOffset = offset;
     if (recordMillis != Long.MAX_VALUE && recordMillis >= nextRecordDeadline) completeOlderThan(recordMillis);
     LakeFile file = open.get(dir);
     if (file == null) file = openFile(dir, offset, recordMillis, nowNanos, f);
@@ -104,6 +107,7 @@ final class LakeWriter {
     open.values().forEach(LakeFile::abandon);
     open.clear();
     nextRecordDeadline = Long.MAX_VALUE;
+    lastOffset = -1;
   }
 
   /** The first offset of the oldest open file, or {@link Long#MAX_VALUE} when none is open. */

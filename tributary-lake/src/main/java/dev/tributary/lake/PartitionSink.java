@@ -1,15 +1,12 @@
 package dev.tributary.lake;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The lake side of one assigned Kafka partition: its open files, what is committed, and the
- * recorded cut. A <em>cut</em> at offset X means "after the records below X, complete every open
+ * The lake side of one assigned Kafka partition: the lake core ({@link SourceLanding}) plus what
+ * is committed and the recorded cut. A <em>cut</em> at offset X means "after the records below X, complete every open
  * file": the only completion that does not follow from the records themselves (the wall clock, a
  * revoke, a shutdown). It is committed to Kafka (in the offset metadata, {@code cut=X}) before
  * its files are published, so a member replaying from the committed offset completes the same
@@ -18,14 +15,12 @@ import org.slf4j.LoggerFactory;
 final class PartitionSink {
 
   static final String CUT = "cut=";
-  private static final Logger log = LoggerFactory.getLogger(PartitionSink.class);
 
   final TopicPartition tp;
   final LakeWriter writer;
-  private final LakeFileNamer namer;
-  private final PartitionPath partitions;
-  private final SinkMeters meters;
-  private CoveredOffsets covered;   // null once past the replay horizon
+  private final SourceLanding landing;
+  private final LakeTable table;
+  private final String token;
   private final long horizon;
   private long committed;            // the committed offset: the next record a replay reads
   private long next;                 // the next offset to land
@@ -33,17 +28,15 @@ final class PartitionSink {
   private long recordedCut = -1;     // the latest cut this member committed or applied
   private long lastRecordMillis = -1;
 
-  PartitionSink(TopicPartition tp, LakeStore store, LakeFormat format, LakeWriter.Rolls rolls, String token,
-      PartitionPath partitions, SinkMeters meters, long committed, long horizon, long replayCut) {
+  PartitionSink(TopicPartition tp, LakeTable table, String token, long committed, long horizon, long replayCut) {
     this.tp = tp;
-    this.namer = new LakeFileNamer(tp.topic() + "+" + tp.partition(), format, token);
-    this.writer = new LakeWriter(store, format, namer, rolls, meters.filesCompleted());
-    this.partitions = partitions;
-    this.meters = meters;
+    this.landing = new SourceLanding(table, new SourceLanding.Source(tp.topic(), tp.partition()), token, committed, horizon);
+    this.writer = landing.writer;
+    this.table = table;
+    this.token = token;
     this.committed = committed;
     this.next = committed;
     this.horizon = horizon;
-    this.covered = new CoveredOffsets(store, namer, committed, horizon);
     this.replayCut = replayCut > committed ? replayCut : -1;
   }
 
@@ -64,35 +57,10 @@ final class PartitionSink {
     }
     next = r.offset() + 1;
     byte[] value = RecordValue.of(r);
-    Placement placement = value == null ? new Placement.Unplaceable("record has no value") : Placement.of(value);
-    Path dir = switch (placement) {
-      case Placement.Event e -> partitions.ofEvent(e.type(), e.receivedAt());
-      case Placement.Unplaceable u -> partitions.ofError(r.timestamp());
-    };
-    if (covered != null && covered.covers(dir, r.offset())) {
-      meters.replaySkipped().increment();
-      skipHorizon();
-      return;
-    }
-    skipHorizon();
-    switch (placement) {
-      case Placement.Event e -> {
-        long receivedAt = e.receivedAt().toEpochMilli();
-        writer.append(dir, r.offset(), e.line(), receivedAt, nowNanos);
-        lastRecordMillis = receivedAt;
-        meters.eventsWritten().increment();
-      }
-      case Placement.Unplaceable u -> {
-        writer.appendError(dir, r.offset(), ErrorLine.ofKafka(u.reason(), tp.topic(), tp.partition(), r.offset(),
-            r.timestamp(), r.value()), nowNanos);
-        meters.errorsWritten().increment();
-        log.debug("{} offset {} written to _errors: {}", tp, r.offset(), u.reason());
-      }
-    }
-  }
-
-  private void skipHorizon() {
-    if (covered != null && covered.pastHorizon(next)) covered = null;
+    SourceLanding.Placed placed = landing.place(r.offset(), value, r.timestamp());
+    if (placed == null) return;
+    landing.land(placed, r.offset(), value, r.timestamp(), nowNanos);
+    if (placed.placement() instanceof Placement.Event e) lastRecordMillis = e.receivedAt().toEpochMilli();
   }
 
   /** Records a cut at the next offset; the caller commits it, then calls {@link #completeAtCut}. */
@@ -135,10 +103,9 @@ final class PartitionSink {
   }
 
   /** Drops the open files and starts again from the committed offset, as a new member would. */
-  PartitionSink restart(LakeStore store, LakeFormat format, LakeWriter.Rolls rolls, String token) {
+  PartitionSink restart() {
     writer.abandonAll();
-    return new PartitionSink(tp, store, format, rolls, token, partitions, meters, committed, horizon,
-        Math.max(recordedCut, replayCut));
+    return new PartitionSink(tp, table, token, committed, horizon, Math.max(recordedCut, replayCut));
   }
 
   void abandon() {

@@ -6,7 +6,11 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -15,6 +19,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -29,12 +34,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@code If-None-Match: *} (a single PUT up to {@value #MULTIPART_THRESHOLD} bytes, else a
  * multipart upload of {@value #PART_SIZE}-byte parts completed with that condition), so an object
  * already there is never replaced: S3 answers 412 and the local file is dropped. A store that
- * ignores the condition overwrites the object with the same bytes (see docs/lake.md).
+ * ignores the condition overwrites the object with the same bytes (see docs/lake.md). The work
+ * directory is this store's alone: what a killed run left there is deleted when the store is
+ * connected, and the whole directory when it is closed.
  */
 final class S3LakeStore implements LakeStore, AutoCloseable {
 
   static final long MULTIPART_THRESHOLD = 16L << 20;
   static final int PART_SIZE = 16 << 20;
+  private static final Logger log = LoggerFactory.getLogger(S3LakeStore.class);
 
   private final S3Client s3;
   private final long multipartThreshold;
@@ -53,13 +61,13 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
   }
 
   /** Connects to {@code s3://bucket/prefix}; {@code endpoint} (nullable) overrides AWS's, e.g. for MinIO or S3Proxy. */
-  static S3LakeStore connect(URI lake, URI endpoint, boolean pathStyle, Path workDir) {
+  static S3LakeStore connect(URI lake, URI endpoint, boolean pathStyle, Path workDir) throws IOException {
     return connect(lake, endpoint, pathStyle, workDir, MULTIPART_THRESHOLD, PART_SIZE);
   }
 
   /** As above, with the size from which files go up in parts of {@code partSize} (S3's minimum part is 5 MiB). */
   static S3LakeStore connect(URI lake, URI endpoint, boolean pathStyle, Path workDir, long multipartThreshold,
-      int partSize) {
+      int partSize) throws IOException {
     if (!"s3".equals(lake.getScheme()) || lake.getHost() == null) {
       throw new IllegalArgumentException("lake '" + lake + "' is not of the form s3://bucket[/prefix]");
     }
@@ -72,6 +80,7 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     if (endpoint != null) builder.endpointOverride(endpoint);
     String path = lake.getPath() == null ? "" : lake.getPath().replaceFirst("^/+", "");
+    deleteTree(workDir);
     return new S3LakeStore(builder.build(), lake.getHost(), path, workDir, multipartThreshold, partSize);
   }
 
@@ -156,6 +165,34 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
     return names;
   }
 
+  @Override public List<String> directories(Path dir) throws IOException {
+    String dirPrefix = prefix + slashed(dir) + "/";
+    List<String> names = new ArrayList<>();
+    try {
+      for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(dirPrefix).delimiter("/"))) {
+        for (CommonPrefix p : page.commonPrefixes()) {
+          names.add(p.prefix().substring(dirPrefix.length()).replaceFirst("/$", ""));
+        }
+      }
+    } catch (SdkException e) {
+      throw new IOException("cannot list s3://" + bucket + "/" + dirPrefix + ": " + e.getMessage(), e);
+    }
+    return names;
+  }
+
+  @Override public void read(Path dir, String name, LocalFileReader reader) throws IOException {
+    Path local = temporaryFile(dir, "." + name + ".download");
+    try {
+      Files.deleteIfExists(local);
+      s3.getObject(b -> b.bucket(bucket).key(key(dir, name)), local);
+      reader.read(local);
+    } catch (SdkException e) {
+      throw new IOException("cannot download " + describe(dir, name) + ": " + e.getMessage(), e);
+    } finally {
+      Files.deleteIfExists(local);
+    }
+  }
+
   @Override public void deleteLeftover(Path dir, String name) throws IOException {
     Files.deleteIfExists(workDir.resolve(dir).resolve(name)); // temporary files never leave the work directory
   }
@@ -174,5 +211,17 @@ final class S3LakeStore implements LakeStore, AutoCloseable {
 
   @Override public void close() {
     s3.close();
+    try {
+      deleteTree(workDir);
+    } catch (IOException e) {
+      log.warn("could not delete the lake's upload directory {}: {}", workDir, e.toString());
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+    }
   }
 }

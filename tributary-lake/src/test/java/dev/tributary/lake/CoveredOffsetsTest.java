@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CoveredOffsetsTest {
 
   @TempDir Path root;
-  private final LakeFileNamer namer = new LakeFileNamer("part");
+  private final LakeFileNamer namer = new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "");
 
   @Test
   void recordsInCompletedFilesOfTheirPartitionAreCovered() throws Exception {

@@ -68,7 +68,7 @@ class KafkaLakeSinkTest {
         .withGroup("g-" + topic).withFormat(format).withRolls(Duration.ofMinutes(5), 96 * 1024, 1000));
     try (KafkaLakeSink sink = KafkaLakeSink.start(config, registry)) {
       await().atMost(Duration.ofSeconds(60)).until(() ->
-          registry.counter("tributary.sink.events.written").count() + registry.counter("tributary.sink.errors.written").count() >= 3003);
+          registry.counter("tributary.lake.events.written").count() + registry.counter("tributary.lake.errors.written").count() >= 3003);
       assertThat(sink.status()).extracting(KafkaLakeSink.PartitionStatus::partition).containsExactly(0, 1, 2);
       assertThat(sink.stop(Duration.ofSeconds(30))).isTrue();
     }
@@ -128,11 +128,11 @@ class KafkaLakeSinkTest {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       try (KafkaLakeSink sink = KafkaLakeSink.start(config.withGroup(group), registry)) {
         await().atMost(Duration.ofSeconds(60)).until(() ->
-            registry.counter("tributary.sink.events.written").count() + registry.counter("tributary.sink.replay.skipped").count() >= 600);
+            registry.counter("tributary.lake.events.written").count() + registry.counter("tributary.lake.replay.skipped").count() >= 600);
         assertThat(sink.stop(Duration.ofSeconds(30))).isTrue();
       }
       // a second group reads from the start: every record is covered by a published file of its directory
-      assertThat(registry.counter("tributary.sink.replay.skipped").count()).isEqualTo(group.startsWith("first") ? 0 : 600);
+      assertThat(registry.counter("tributary.lake.replay.skipped").count()).isEqualTo(group.startsWith("first") ? 0 : 600);
     }
 
     String glob = lake.table() + "/year=*/month=*/day=*/hour=*/type=*/*" + format.extension();

@@ -4,6 +4,7 @@ import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,8 @@ import java.util.Random;
  * event_id (only a unique {@code k}), so only the offset rule can keep it from landing twice.
  * Runs until killed.
  *
- * <p>Arguments: spool dir, lake dir, file of ids acknowledged so far, round, seed.
+ * <p>Arguments: spool dir, lake (directory or s3://), format, S3 endpoint or {@code -}, upload dir,
+ * file of ids acknowledged so far, round, seed.
  */
 public final class LakeCrashChild {
 
@@ -29,13 +31,15 @@ public final class LakeCrashChild {
 
   public static void main(String[] args) throws Exception {
     Path spoolDir = Path.of(args[0]);
-    Path lakeDir = Path.of(args[1]);
-    List<String> acked = Files.exists(Path.of(args[2])) ? Files.readAllLines(Path.of(args[2])) : List.of();
-    int round = Integer.parseInt(args[3]);
-    Random random = new Random(Long.parseLong(args[4]));
+    LakeTarget target = new LakeTarget(args[1], LakeFormat.parse(args[2]), args[3].equals("-") ? null : URI.create(args[3]),
+        true);
+    List<String> acked = Files.exists(Path.of(args[5])) ? Files.readAllLines(Path.of(args[5])) : List.of();
+    int round = Integer.parseInt(args[6]);
+    Random random = new Random(Long.parseLong(args[7]));
     PrintStream out = System.out;
     Spool spool = Spool.open(SpoolConfig.defaults(spoolDir));
-    LakeConfig config = LakeConfig.defaults(lakeDir).withRollBytes(4_000).withRollAge(Duration.ofMillis(150));
+    LakeConfig config = LakeConfig.defaults(target).withUploadDir(Path.of(args[4])).withRollBytes(4_000)
+        .withRollAge(Duration.ofMillis(150));
     SpoolLakeSink.start(spool, config, new SimpleMeterRegistry());
     for (int seq = 0; ; seq++) {
       int n = 1 + random.nextInt(20);
@@ -61,7 +65,7 @@ public final class LakeCrashChild {
       spool.append(batch).get();
       for (String id : fresh) out.println("ack " + id);
       out.flush();
-      Thread.sleep(random.nextInt(3));
+      Thread.sleep(2 + random.nextInt(6));  // about 2,000 events/s: enough to roll a file every few ms, few for the final run
     }
   }
 }

@@ -46,7 +46,7 @@ class LakeDuckDbTest {
         }
       }
       spool.append(batch).get();
-      try (SpoolLakeSink sink = SpoolLakeSink.start(spool, LakeConfig.defaults(lake).withRollBytes(64 * 1024),
+      try (SpoolLakeSink sink = SpoolLakeSink.start(spool, LakeConfig.defaults(LakeTarget.directory(lake)).withRollBytes(64 * 1024),
           new SimpleMeterRegistry())) {
         assertThat(sink.drain(Duration.ofSeconds(30))).isTrue();
       }

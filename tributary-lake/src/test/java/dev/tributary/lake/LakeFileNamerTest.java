@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class LakeFileNamerTest {
 
-  private final LakeFileNamer namer = new LakeFileNamer("part");
+  private final LakeFileNamer namer = new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "");
 
   @Test
   void completedNamesCarryBothOffsetsAndParseBack() {
@@ -31,8 +31,8 @@ class LakeFileNamerTest {
 
   @Test
   void kafkaStylePrefixesAreAccepted() {
-    assertThat(new LakeFileNamer("events+3").completedName(0, 0))
+    assertThat(new LakeFileNamer("events+3", LakeFormat.NDJSON_GZIP, "").completedName(0, 0))
         .isEqualTo("events+3-00000000000000000000-00000000000000000000.ndjson.gz");
-    assertThatThrownBy(() -> new LakeFileNamer("../x")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new LakeFileNamer("../x", LakeFormat.NDJSON_GZIP, "")).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -56,15 +56,20 @@ final class LakeFiles {
     return found;
   }
 
+  /** The completed files under {@code dir}, of any format. */
   static List<Path> completed(Path dir) {
-    return all(dir).stream().filter(p -> p.getFileName().toString().endsWith(".ndjson.gz")).toList();
+    return all(dir).stream().filter(p -> isCompleted(p.getFileName().toString())).toList();
+  }
+
+  private static boolean isCompleted(String name) {
+    return !name.startsWith(".") && java.util.Arrays.stream(LakeFormat.values()).anyMatch(f -> name.endsWith(f.extension()));
   }
 
   static List<Path> temporary(Path dir) {
     return all(dir).stream().filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
   }
 
-  /** All lines of all completed files under {@code dir}. */
+  /** All lines of all completed files under {@code dir}, a gzip NDJSON lake. */
   static List<String> completedLines(Path dir) {
     return completed(dir).stream().flatMap(f -> lines(f).stream()).toList();
   }

@@ -6,6 +6,8 @@ import dev.tributary.testkit.S3Extension;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,7 +26,7 @@ class LakeStoreTest {
 
   @TempDir Path tmp;
 
-  private LakeStore store(SinkTarget target) {
+  private LakeStore store(SinkTarget target) throws java.io.IOException {
     return switch (target) {
       case FILESYSTEM -> new FileLakeStore(tmp.resolve("lake"));
       case S3 -> {
@@ -66,6 +68,24 @@ class LakeStoreTest {
     assertThat(store.publish(write(store, ".big.tmp", big), DIR, "big-1-1.parquet")).isTrue();
     assertThat(read(target, store, "big-1-1.parquet")).isEqualTo(big);
     assertThat(store.publish(write(store, ".big2.tmp", big), DIR, "big-1-1.parquet")).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(SinkTarget.class)
+  void directoriesAndPublishedFilesReadBackThroughTheStore(SinkTarget target) throws Exception {
+    LakeStore store = store(target);
+    assertThat(store.directories(Path.of("events"))).isEmpty();
+    store.publish(write(store, ".x-1.tmp", "one".getBytes()), DIR, "x-1-1.ndjson.gz");
+    Path other = store.temporaryFile(DIR.resolveSibling("hour=15"), ".y-1.tmp");
+    Files.write(other, "two".getBytes());
+    store.publish(other, DIR.resolveSibling("hour=15"), "y-1-1.ndjson.gz");
+    assertThat(store.directories(Path.of("events"))).containsExactly("event_type=a");
+    assertThat(store.directories(DIR.getParent())).containsExactlyInAnyOrder("hour=14", "hour=15");
+    List<byte[]> seen = new ArrayList<>();
+    store.read(DIR, "x-1-1.ndjson.gz", local -> seen.add(Files.readAllBytes(local)));
+    assertThat(seen).containsExactly("one".getBytes());
+    store.close();
+    if (target == SinkTarget.S3) assertThat(tmp.resolve("work")).as("the upload directory, at close").doesNotExist();
   }
 
   private byte[] read(SinkTarget target, LakeStore store, String name) throws Exception {

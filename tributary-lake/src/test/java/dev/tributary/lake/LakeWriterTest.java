@@ -1,6 +1,7 @@
 package dev.tributary.lake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LakeWriterTest {
 
   @TempDir Path root;
-  private final LakeFileNamer namer = new LakeFileNamer("part");
+  private final LakeFileNamer namer = new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "");
   private final Counter completed = new SimpleMeterRegistry().counter("files");
 
   private static byte[] line(String s) {
@@ -30,8 +31,8 @@ class LakeWriterTest {
   void aCompletedFileHoldsExactlyItsRecordsUnderItsOffsetName() throws Exception {
     LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
     Path a = root.resolve("a/dt=2026-11-23/hour=15");
-    w.append(Path.of("a/dt=2026-11-23/hour=15"), 3, line("{\"n\":3}"), 0);
-    w.append(Path.of("a/dt=2026-11-23/hour=15"), 5, line("{\"n\":5}"), 0);
+    w.append(Path.of("a/dt=2026-11-23/hour=15"), 3, line("{\"n\":3}"), 0, 0);
+    w.append(Path.of("a/dt=2026-11-23/hour=15"), 5, line("{\"n\":5}"), 0, 0);
     assertThat(LakeFiles.temporary(root)).containsExactly(a.resolve(".part-00000000000000000003.ndjson.gz.tmp"));
     assertThat(LakeFiles.completed(root)).isEmpty();
     assertThat(w.oldestOpenOffset()).isEqualTo(3);
@@ -48,7 +49,7 @@ class LakeWriterTest {
   @Test
   void rollsWhenAFileReachesTheSizeBound() throws Exception {
     LakeWriter w = writer(20, Duration.ofMinutes(1), completed);
-    for (int i = 0; i < 7; i++) w.append(Path.of("p"), i, line("{\"n\":" + i + "}"), 0); // 8 bytes a line
+    for (int i = 0; i < 7; i++) w.append(Path.of("p"), i, line("{\"n\":" + i + "}"), 0, 0); // 8 bytes a line
     assertThat(LakeFiles.completed(root)).extracting(p -> p.getFileName().toString()).containsExactly(
         "part-00000000000000000000-00000000000000000002.ndjson.gz",
         "part-00000000000000000003-00000000000000000005.ndjson.gz");
@@ -59,8 +60,8 @@ class LakeWriterTest {
   void completesFilesOnceTheyReachTheAgeBound() throws Exception {
     long second = 1_000_000_000L;
     LakeWriter w = writer(1 << 20, Duration.ofSeconds(60), completed);
-    w.append(Path.of("old"), 1, line("{}"), 0);
-    w.append(Path.of("young"), 2, line("{}"), 30 * second);
+    w.append(Path.of("old"), 1, line("{}"), 0, 0);
+    w.append(Path.of("young"), 2, line("{}"), 0, 30 * second);
     assertThat(w.nextDeadlineNanos()).isEqualTo(60 * second);
     w.completeDue(59 * second);
     assertThat(LakeFiles.completed(root)).isEmpty();
@@ -73,7 +74,7 @@ class LakeWriterTest {
 
   @Test
   void recordRulesCompleteFilesAtTheSameRecordsWhateverTheClock() throws Exception {
-    LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, new LakeFileNamer("t+0"),
+    LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, new LakeFileNamer("t+0", LakeFormat.NDJSON_GZIP, ""),
         new LakeWriter.Rolls(1 << 20, 3, Duration.ofMinutes(5), Duration.ofDays(1)), completed);
     long minute = 60_000;
     w.append(Path.of("a"), 0, line("{}"), 0, 0);
@@ -106,12 +107,27 @@ class LakeWriterTest {
   }
 
   @Test
+  void anOffsetNotAboveTheLastAppendedIsRefusedUntilTheWriterIsAbandoned() throws Exception {
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    w.append(Path.of("p"), 5, line("{}"), 0, 0);
+    assertThatThrownBy(() -> w.append(Path.of("q"), 5, line("{}"), 0, 0)).isInstanceOf(IllegalStateException.class)
+        .hasMessage("offset 5 appended after offset 5: a lake writer takes the records of its source in increasing offset order");
+    assertThatThrownBy(() -> w.append(Path.of("p"), 4, line("{}"), 0, 0)).isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("offset 4 appended after offset 5");
+    w.abandonAll();  // the source is read again from its acknowledged position
+    w.append(Path.of("p"), 3, line("{}"), 0, 0);
+    w.completeAll();
+    assertThat(LakeFiles.all(root)).extracting(p -> p.getFileName().toString())
+        .containsExactly("part-00000000000000000003-00000000000000000003.ndjson.gz");
+  }
+
+  @Test
   void abandoningDeletesOpenFilesAndKeepsCompletedOnes() throws Exception {
     LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
-    w.append(Path.of("p"), 1, line("{}"), 0);
+    w.append(Path.of("p"), 1, line("{}"), 0, 0);
     w.completeAll();
-    w.append(Path.of("p"), 2, line("{}"), 0);
-    w.append(Path.of("q"), 3, line("{}"), 0);
+    w.append(Path.of("p"), 2, line("{}"), 0, 0);
+    w.append(Path.of("q"), 3, line("{}"), 0, 0);
     w.abandonAll();
     assertThat(LakeFiles.all(root)).extracting(p -> p.getFileName().toString())
         .containsExactly("part-00000000000000000001-00000000000000000001.ndjson.gz");
@@ -121,7 +137,7 @@ class LakeWriterTest {
   @Test
   void openingOneFilePastTheBoundCompletesTheOldest() throws Exception {
     LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
-    for (int i = 0; i <= LakeFormat.NDJSON_GZIP.maxOpenFiles(); i++) w.append(Path.of("t" + i), i, line("{}"), i);
+    for (int i = 0; i <= LakeFormat.NDJSON_GZIP.maxOpenFiles(); i++) w.append(Path.of("t" + i), i, line("{}"), 0, i);
     assertThat(w.openFiles()).isEqualTo(LakeFormat.NDJSON_GZIP.maxOpenFiles());
     assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
         .isEqualTo(List.of("t0/part-00000000000000000000-00000000000000000000.ndjson.gz"));
@@ -134,7 +150,7 @@ class LakeWriterTest {
         LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
     int bound = LakeFormat.PARQUET.maxOpenFiles();
     for (int i = 0; i <= bound; i++) {
-      w.append(Path.of("t" + i), i, line("{\"event\":\"e\",\"received_at\":\"2026-11-23T10:00:00.000Z\"}"), i);
+      w.append(Path.of("t" + i), i, line("{\"event\":\"e\",\"received_at\":\"2026-11-23T10:00:00.000Z\"}"), 0, i);
     }
     assertThat(bound).isLessThan(LakeFormat.NDJSON_GZIP.maxOpenFiles());
     assertThat(w.openFiles()).isEqualTo(bound);

@@ -61,7 +61,7 @@ class RefineFlagsInTheLakeTest {
     KafkaSinkConfig config = KafkaSinkConfig.of(kafka.bootstrapServers(), REFINED, lake.toString())
         .withGroup("flags-" + format).withFormat(format);
     try (KafkaLakeSink sink = KafkaLakeSink.start(config, registry)) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> registry.counter("tributary.sink.events.written").count() == ON_TIME + 1);
+      await().atMost(Duration.ofSeconds(60)).until(() -> registry.counter("tributary.lake.events.written").count() == ON_TIME + 1);
       assertThat(sink.stop(Duration.ofSeconds(30))).isTrue();
     }
     String source = LakeQuery.of(lake.resolve("events"), format);

@@ -39,7 +39,7 @@ class SpoolLakeSinkTest {
     lake = tmp.resolve("lake");
     table = lake.resolve("events");
     registry = new SimpleMeterRegistry();
-    config = LakeConfig.defaults(lake);
+    config = LakeConfig.defaults(LakeTarget.directory(lake));
   }
 
   @AfterEach
@@ -154,7 +154,7 @@ class SpoolLakeSinkTest {
     append(Events.bytes("click", "a", T0, 1), Events.bytes("click", "b", T0, 2));
     Path dir = new PartitionPath(table).ofEvent("click", T0);
     java.nio.file.Files.createDirectories(dir);
-    java.nio.file.Files.writeString(dir.resolve(new LakeFileNamer("part").temporaryName(0)), "torn");
+    java.nio.file.Files.writeString(dir.resolve(new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "").temporaryName(0)), "torn");
     try (SpoolLakeSink sink = start(config)) {
       assertThat(sink.drain(DRAIN)).isTrue();
     }

@@ -4,6 +4,7 @@ import dev.tributary.broker.BrokerJars;
 import dev.tributary.broker.KafkaBroker;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
+import dev.tributary.lake.LakeTarget;
 import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -37,8 +38,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "dev", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Try the whole pipeline on one machine: Kafka, serve, refine and the lake sink in one command.",
         "A local Kafka broker (a child JVM on 127.0.0.1:9092, data in <data-dir>/kafka, kept across runs), serve forwarding to it, "
-            + "refine (<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> <data-dir>/lake, "
-            + "a file completed every 10 s).",
+            + "refine (<topic> -> <topic>.refined, each event_id once) and the lake sink (<topic>.refined -> --lake, "
+            + "default <data-dir>/lake, a file completed every 10 s).",
         "Refine and the sink use their own group ids (tributary-dev-refine, tributary-dev-sink), so a refine or sink started beside dev runs apart from it.",
         "Prints the addresses. Ctrl-C drains serve into Kafka, closes refine and the sink, then stops the broker.",
         "The broker's jars (about 45 MB) are fetched on first use from Maven Central, or --maven-repository, into $XDG_CACHE_HOME/tributary "
@@ -64,6 +65,10 @@ final class DevCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port of the capture API (default 8080)") String port;
   @Option(names = "--data-dir", description = "spool, Kafka's data, refine's state and the lake (default ./tributary-dev)") String dataDir = "./tributary-dev";
   @Option(names = "--topic", description = "raw Kafka topic (default events); refine writes <topic>.refined") String topic;
+  @Option(names = "--lake", description = "the sink's lake: a directory or s3://bucket/prefix (default <data-dir>/lake)") String lake;
+  @Option(names = "--format", description = "lake file format: ndjson (gzip, default), ndjson-zstd or parquet (zstd)") String format;
+  @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (MinIO, S3Proxy, ...); implies path-style")
+  String s3Endpoint;
   @Option(names = "--kafka-port", paramLabel = "PORT",
       description = "the broker's port on 127.0.0.1 (default 9092, or a free one when 9092 is taken; 0: a free one)") Integer kafkaPort;
   @Option(names = "--maven-repository", paramLabel = "URL",
@@ -119,12 +124,14 @@ final class DevCommand implements Callable<Integer> {
         .withApplicationId(REFINE_APPLICATION_ID), stages);
     KafkaLakeSink sink = null;
     try {
-      sink = KafkaLakeSink.start(KafkaSinkConfig.of(bootstrap, refined, dir.resolve("lake").toString()).withGroup(SINK_GROUP)
+      LakeTarget lakeTarget = settings.lakeTarget();
+      sink = KafkaLakeSink.start(KafkaSinkConfig.of(bootstrap, refined, lakeTarget.location()).withTarget(lakeTarget)
+          .withPathFormat(settings.lakePathFormat()).withGroup(SINK_GROUP)
           .withRolls(LAKE_FILE_AGE, KafkaSinkConfig.DEFAULT_MAX_FILE_BYTES, KafkaSinkConfig.DEFAULT_MAX_FILE_RECORDS), stages);
       PrintWriter out = spec.commandLine().getOut();
       out.printf("Kafka bootstrap: %s   (raw topic %s, refined topic %s, broker log %s)%n", bootstrap, settings.topic(), refined,
           dir.resolve("kafka").resolve("broker.log"));
-      out.printf("Lake:            %s   (a file completed every %d s)%n", dir.resolve("lake"), LAKE_FILE_AGE.toSeconds());
+      out.printf("Lake:            %s   (a file completed every %d s)%n", lakeTarget.describe(), LAKE_FILE_AGE.toSeconds());
       out.printf("Capture API:     http://%s:%d/v1/events   Ctrl-C drains into Kafka and stops everything%n", settings.bind(), settings.port());
       out.flush();
       int code = ServeCommand.serve(settings, ServeCommand.forwarderConfig(settings));
@@ -142,6 +149,9 @@ final class DevCommand implements Callable<Integer> {
     flags.put("kafka", bootstrap);
     if (port != null) flags.put("port", port);
     if (topic != null) flags.put("topic", topic);
+    if (lake != null) flags.put("lake", lake);
+    if (format != null) flags.put("format", format);
+    if (s3Endpoint != null) flags.put("s3_endpoint", s3Endpoint);
     return flags;
   }
 }

@@ -38,8 +38,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary serve}: capture to the spool, and the spool to the local lake and/or Kafka. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the capture API over a local spool, landing events in a local lake directory or forwarding them to Kafka.",
-        "Without --kafka the lake is local (no Kafka needed); with --kafka the local lake runs only with --lake-too.",
+    description = {"Run the capture API over a local spool, landing events in a lake (a directory or S3) or forwarding them to Kafka.",
+        "Without --kafka the lake runs (no Kafka needed); with --kafka it runs only with --lake-too.",
+        "Each event lands in the lake once, after any crash: see docs/lake.md.",
         "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
         "SIGTERM/Ctrl-C drains: new requests get 503, the lake / Kafka catch up, exit 0.",
         "With Kafka, a drain that does not finish within --drain-timeout exits " + ExitCodes.DRAIN_INCOMPLETE
@@ -53,7 +54,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default 8080)") String port;
   @Option(names = "--bind", description = "address to listen on (default 127.0.0.1; others need --tokens-file)") String bind;
   @Option(names = "--data-dir", description = "spool and lake location (default ./tributary-data)") String dataDir;
-  @Option(names = "--lake", description = "lake root directory (default <data-dir>/lake)") String lake;
+  @Option(names = "--lake", description = {"lake root: a directory or s3://bucket/prefix (default <data-dir>/lake);",
+      "on S3, files are written in <data-dir>/lake-uploads, then uploaded without replacing any object"}) String lake;
+  @Option(names = "--format", description = "lake file format: ndjson (gzip, default), ndjson-zstd or parquet (zstd)") String format;
+  @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (MinIO, S3Proxy, ...); implies path-style")
+  String s3Endpoint;
+  @Option(names = "--s3-path-style", paramLabel = "true|false", description = "path-style bucket addressing (default true with --s3-endpoint)")
+  String s3PathStyle;
   @Option(names = "--fsync", description = "always (default), never, or interval=<ms>") String fsync;
   @Option(names = "--tokens-file", description = "YAML file mapping tokens to apps; enables auth") String tokensFile;
   @Option(names = "--tls-cert", description = "PEM certificate chain: with --tls-key, --port serves HTTPS (HTTP/2 and HTTP/1.1); reloaded when it changes")
@@ -128,6 +135,9 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "bind", bind);
     put(flags, "data_dir", dataDir);
     put(flags, "lake", lake);
+    put(flags, "format", format);
+    put(flags, "s3_endpoint", s3Endpoint);
+    put(flags, "s3_path_style", s3PathStyle);
     put(flags, "fsync", fsync);
     put(flags, "tokens_file", tokensFile);
     put(flags, "tls_cert", tlsCert);
@@ -167,8 +177,9 @@ final class ServeCommand implements Callable<Integer> {
     try {
       SpoolGauges.bind(spool, registry);
       if (s.lakeEnabled()) {
-        sink = SpoolLakeSink.start(spool, LakeConfig.defaults(s.lake()).withRollBytes(s.lakeRollBytes())
-            .withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow()).withPathFormat(s.lakePathFormat()), registry);
+        sink = SpoolLakeSink.start(spool, LakeConfig.defaults(s.lakeTarget()).withUploadDir(s.lakeUploadDir())
+            .withRollBytes(s.lakeRollBytes()).withRollAge(s.lakeRollAge()).withDedupWindow(s.dedupWindow())
+            .withPathFormat(s.lakePathFormat()), registry);
       }
       if (forwarding.isPresent()) forwarder = SpoolForwarder.start(spool, forwarding.get(), registry);
       capture = CaptureServer.start(captureConfig(s), DurableLog.of(spool), registry, serverCertificate(s));
@@ -241,7 +252,7 @@ final class ServeCommand implements Callable<Integer> {
 
   private static String destinations(ServeSettings s) {
     String kafka = s.kafka().map(k -> "Kafka at " + k + " (topic " + s.topic() + ")").orElse(null);
-    String lake = s.lakeEnabled() ? "lake " + s.lake().toAbsolutePath().normalize() : null;
+    String lake = s.lakeEnabled() ? "lake " + s.lakeTarget().describe() : null;
     if (kafka == null) return lake;
     return lake == null ? kafka + ", no local lake" : kafka + " and " + lake;
   }

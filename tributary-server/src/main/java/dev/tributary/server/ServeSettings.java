@@ -1,8 +1,11 @@
 package dev.tributary.server;
 
 import dev.tributary.capture.CaptureConfig;
+import dev.tributary.lake.LakeFormat;
+import dev.tributary.lake.LakeTarget;
 import dev.tributary.lake.PathFormat;
 import dev.tributary.spool.FsyncPolicy;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +22,13 @@ final class ServeSettings {
       .key("port", "HTTP port of the capture API", "8080", LayeredSettings::port, "an integer 0-65535")
       .key("bind", "address to listen on; anything but loopback needs a tokens file", "127.0.0.1", s -> s, "an IP address or host name")
       .key("data_dir", "where the spool and, by default, the lake live", "./tributary-data", LayeredSettings::path, "a directory path")
-      .key("lake", "lake root directory", "<data_dir>/lake", ServeSettings::localLake,
-          "a local directory path (serve does not write to S3 yet: land S3 with tributary sink --lake s3://bucket/prefix)")
+      .key("lake", "lake root: a directory, or s3://bucket/prefix", "<data_dir>/lake", ServeSettings::lake,
+          "a directory path or s3://bucket[/prefix] (a bucket name of 3-63 lower-case letters, digits, dots and hyphens)")
+      .key("format", "lake file format", "ndjson", LakeFormat::parse, "ndjson (gzip), ndjson-zstd, parquet (zstd)")
+      .key("s3_endpoint", "an S3-compatible endpoint instead of AWS's (MinIO, S3Proxy, ...)", "", ServeSettings::endpoint,
+          "an http:// or https:// URL like http://127.0.0.1:9000")
+      .key("s3_path_style", "address buckets as endpoint/bucket (most S3-compatible stores need it)", "<true with s3_endpoint>",
+          LayeredSettings::bool, "true or false")
       .key("fsync", "when an append is durable", "always", FsyncPolicy::parse, "always, never, interval=<milliseconds>")
       .key("tokens_file", "YAML file of tokens and their apps; none = no auth, loopback only", "", s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
       .key("tls_cert", "PEM certificate chain file; with tls_key, the capture port serves HTTPS (HTTP/2 and HTTP/1.1), "
@@ -68,8 +76,16 @@ final class ServeSettings {
       Map<String, String> producerFlags) throws ConfigException {
     LayeredSettings s = LayeredSettings.resolve(SCHEMA, configFile, env, flags, producerFlags);
     if (!s.has("lake")) {
-      Path lake = ((Path) s.get("data_dir")).resolve("lake");
-      s.derive("lake", lake, lake.toString(), "default (<data_dir>/lake)");
+      String lake = ((Path) s.get("data_dir")).resolve("lake").toString();
+      s.derive("lake", lake, lake, "default (<data_dir>/lake)");
+    }
+    if (!s.has("s3_path_style")) {
+      boolean custom = s.get("s3_endpoint") != null;
+      s.derive("s3_path_style", custom, Boolean.toString(custom), custom ? "default with s3_endpoint" : "default");
+    }
+    if (s.get("s3_endpoint") != null && !((String) s.get("lake")).startsWith("s3://")) {
+      throw new ConfigException("s3_endpoint (" + s.get("s3_endpoint") + ") is set but the lake is the directory " + s.get("lake")
+          + "; set the lake to s3://bucket[/prefix] (--lake, TRIBUTARY_LAKE or 'lake:' in the config file)");
     }
     if (!s.has("drain_timeout")) {
       boolean kafka = s.get("kafka") != null;
@@ -102,17 +118,33 @@ final class ServeSettings {
     return proxies;
   }
 
-  /** {@code s3://...} would otherwise become a local directory named {@code s3:}. */
-  private static Path localLake(String s) {
-    if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) throw new IllegalArgumentException("a URI, not a local directory");
-    return LayeredSettings.path(s);
+  /** An absolute directory, or a well-formed s3:// URL; another URL would otherwise become a directory named {@code gs:}. */
+  private static String lake(String s) {
+    if (s.startsWith("s3://")) return LakeTarget.checkS3(s);
+    if (s.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) throw new IllegalArgumentException("a URL other than s3://");
+    return LayeredSettings.path(s).toString();
+  }
+
+  private static URI endpoint(String s) {
+    if (s.isEmpty()) return null;
+    URI uri = URI.create(s);
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+      throw new IllegalArgumentException("not an http(s) URL with a host");
+    }
+    return uri;
   }
 
   int port() { return settings.get("port"); }
   String bind() { return settings.get("bind"); }
   Path dataDir() { return settings.get("data_dir"); }
   Path spoolDir() { return dataDir().resolve("spool"); }
-  Path lake() { return settings.get("lake"); }
+  /** The lake's location: an absolute directory or an s3:// URL. */
+  String lake() { return settings.get("lake"); }
+  LakeTarget lakeTarget() {
+    return new LakeTarget(lake(), settings.get("format"), settings.get("s3_endpoint"), settings.<Boolean>get("s3_path_style"));
+  }
+  /** Where S3 lake files are written before upload: under the data directory, so a killed run's are found again. */
+  Path lakeUploadDir() { return dataDir().resolve("lake-uploads"); }
   FsyncPolicy fsync() { return settings.get("fsync"); }
   Optional<Path> tokensFile() { return Optional.ofNullable(settings.get("tokens_file")); }
   /** Set together with {@link #tlsKey()} or not at all: capture then serves HTTPS. */

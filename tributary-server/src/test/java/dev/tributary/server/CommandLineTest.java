@@ -3,11 +3,14 @@ package dev.tributary.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tributary.lake.LakeFormat;
+import dev.tributary.lake.LakeTarget;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +49,7 @@ class CommandLineTest {
     assertThat(s.port()).isEqualTo(9000);
     assertThat(s.fsync().toString()).isEqualTo("interval=5");
     assertThat(s.bind()).isEqualTo("127.0.0.4");
-    assertThat(s.lake()).isEqualTo(Path.of("tributary-data/lake").toAbsolutePath());
+    assertThat(s.lake()).isEqualTo(Path.of("tributary-data/lake").toAbsolutePath().toString());
     assertThat(s.describe()).contains("fsync: interval=5   # environment variable TRIBUTARY_FSYNC", "port: 9000   # config file");
   }
 
@@ -145,10 +148,10 @@ class CommandLineTest {
     Path cwd = Path.of("").toAbsolutePath();
     assertThat(s.dataDir()).isEqualTo(cwd.resolve("from-file"));
     assertThat(s.spoolDir()).isEqualTo(cwd.resolve("from-file/spool"));
-    assertThat(s.lake()).isEqualTo(cwd.resolve("from-env"));
+    assertThat(s.lake()).isEqualTo(cwd.resolve("from-env").toString());
     assertThat(s.tokensFile()).contains(cwd.resolve("tokens.yaml"));
     assertThat(s.describe()).contains("data_dir: " + cwd.resolve("from-file") + "   # config file");
-    assertThat(ServeSettings.resolve(null, Map.of(), Map.of("data_dir", "d")).lake()).isEqualTo(cwd.resolve("d/lake"));
+    assertThat(ServeSettings.resolve(null, Map.of(), Map.of("data_dir", "d")).lake()).isEqualTo(cwd.resolve("d/lake").toString());
     assertThat(RefineSettings.resolve(null, Map.of(), Map.of("kafka", "k:9092", "state_dir", "st"), Map.of()).config().stateDirectory())
         .isEqualTo(cwd.resolve("st"));
     assertThat(SinkSettings.resolve(null, Map.of(), Map.of("kafka", "k:9092", "lake", "lk"), Map.of()).sinkConfig().lake())
@@ -156,9 +159,22 @@ class CommandLineTest {
   }
 
   @Test
-  void serveRefusesAnS3LakeUntilItWritesToS3() {
-    assertThat(run("serve", "--lake", "s3://bucket/prefix", "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("'lake'", "s3://bucket/prefix", "tributary sink --lake s3://");
+  void serveTakesAnS3LakeAndRefusesAMalformedOneOrAnUnknownFormatWithExitTwo() throws Exception {
+    ServeSettings s = ServeSettings.resolve(null, Map.of("TRIBUTARY_FORMAT", "parquet"),
+        Map.of("lake", "s3://my-bucket/events/prod", "s3_endpoint", "http://127.0.0.1:9000"));
+    assertThat(s.lakeTarget()).isEqualTo(new LakeTarget("s3://my-bucket/events/prod", LakeFormat.PARQUET,
+        URI.create("http://127.0.0.1:9000"), true));
+    for (String[] bad : List.of(new String[] {"--lake", "s3://"}, new String[] {"--lake", "s3://Bad_Bucket/x"},
+        new String[] {"--lake", "s3://bucket:9000/x"}, new String[] {"--lake", "gs://bucket/x"},
+        new String[] {"--format", "orc"}, new String[] {"--s3-endpoint", "127.0.0.1:9000", "--lake", "s3://bucket/x"},
+        new String[] {"--s3-endpoint", "http://127.0.0.1:9000"})) {
+      err.getBuffer().setLength(0);
+      List<String> args = new ArrayList<>(List.of("serve", "--data-dir", dir.resolve("d").toString()));
+      args.addAll(List.of(bad));
+      assertThat(run(args.toArray(String[]::new))).as(String.join(" ", bad)).isEqualTo(ExitCodes.USAGE);
+      assertThat(err.toString()).as(String.join(" ", bad)).contains(bad[1]);
+    }
+    assertThat(err.toString()).contains("is set but the lake is the directory");
     assertThat(dir.resolve("d")).as("nothing was created").doesNotExist();
     assertThat(Path.of("s3:")).doesNotExist();
   }

@@ -51,14 +51,14 @@ class SinkCommandTest {
       sink.awaitReady(sinkPort);
       try {
         Awaitility.await("2000 events read by the sink").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-            .until(() -> metrics(sinkPort).contains("tributary_sink_events_written_total 2000.0"));
+            .until(() -> metrics(sinkPort).contains("tributary_lake_events_written_total 2000.0"));
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         throw new AssertionError(e.getMessage() + "; sink output:\n" + sink.output(), e);
       }
       String ready = get(sinkPort, "/health/ready");
       assertThat(ready).contains("\"status\":\"ready\"", "\"topic\":\"events\"", "\"partition\":0", "\"partition\":2",
           "complete_up_to");
-      assertThat(metrics(sinkPort)).contains("tributary_sink_complete_up_to_seconds{partition=\"0\",topic=\"events\"}");
+      assertThat(metrics(sinkPort)).contains("tributary_lake_complete_up_to_seconds{partition=\"0\",topic=\"events\"}");
       assertThat(LakeFiles.completed(lake)).as("files stay open: 1h age from TRIBUTARY_MAX_FILE_AGE").isEmpty();
 
       assertThat(sink.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM").isZero();
