@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -65,9 +66,12 @@ final class LayeredSettings {
 
   /** Binary units (KiB = 1024) and decimal ones (KB = 1000), as Kubernetes reads them; letter case aside. */
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([kmgt])(i)?)?b?", Pattern.CASE_INSENSITIVE);
-  /** One or more parts, largest unit first as Go writes them: 2h, 1m30s, 1h30m, 500ms. */
-  private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:d|h|ms|m|s))+");
-  private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(d|h|ms|m|s)");
+  /** One or more parts, each unit once and largest first as Go writes them: 2d, 2h, 1m30s, 1h30m, 500ms. */
+  private static final Pattern DURATION = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?(?:(\\d+)ms)?");
+  /** What {@link #duration} accepts, for error messages. */
+  static final String DURATION_FORMS = "a duration like 500ms, 90s, 10m, 1m30s, 1h or 2d (units d, h, m, s, ms, largest first)";
+  /** What {@link #size} accepts, for error messages. */
+  static final String SIZE_FORMS = "a size like 1048576 (bytes), 512KiB, 64MiB, 10GiB (powers of 1024) or 512MB, 10GB (powers of 1000)";
   /** Read by the launcher script and by logback.xml, not by a command's settings. */
   private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL", LogFormat.VARIABLE);
 
@@ -256,7 +260,10 @@ final class LayeredSettings {
     };
   }
 
-  /** {@code 1048576}, {@code 512KiB}, {@code 64MiB}, {@code 10GB} (10^10 bytes), {@code 10GiB}, {@code 1TB}... */
+  /**
+   * {@code 1048576}, {@code 512KiB}, {@code 64MiB}, {@code 10GiB} (2^30 each), {@code 10GB} (10^9 each), {@code 1TB}...
+   * Kubernetes' {@code 64Mi} and {@code 10G} mean the same; letter case is not significant.
+   */
   static long size(String s) {
     Matcher m = SIZE.matcher(s);
     if (!m.matches()) throw new IllegalArgumentException();
@@ -268,14 +275,14 @@ final class LayeredSettings {
     return Math.multiplyExact(n, unit);
   }
 
-  /** A picocli flag that takes {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1m30s} or {@code 2h}. */
+  /** A picocli flag that takes a duration: {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1m30s}, {@code 2h}, {@code 2d}. */
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       try {
         return duration(value.trim());
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException("'" + value + "' is not a duration like 500ms, 90s, 10m, 1m30s or 2h");
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw new TypeConversionException("'" + value + "' is not " + DURATION_FORMS);
       }
     }
   }
@@ -287,24 +294,19 @@ final class LayeredSettings {
       try {
         return size(value.trim());
       } catch (IllegalArgumentException | ArithmeticException e) {
-        throw new TypeConversionException("'" + value + "' is not a size like 20MiB, 512KiB, 10GB or 1048576 (bytes)");
+        throw new TypeConversionException("'" + value + "' is not " + SIZE_FORMS);
       }
     }
   }
 
+  /** {@code 500ms}, {@code 90s}, {@code 1m30s}, {@code 1h}, {@code 2d}, {@code 1d12h}: each unit once, largest first. */
   static Duration duration(String s) {
-    if (!DURATION.matcher(s).matches()) throw new IllegalArgumentException();
+    Matcher m = DURATION.matcher(s);
+    if (s.isEmpty() || !m.matches()) throw new IllegalArgumentException();
+    ChronoUnit[] units = {ChronoUnit.DAYS, ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS, ChronoUnit.MILLIS};
     Duration total = Duration.ZERO;
-    Matcher part = DURATION_PART.matcher(s);
-    while (part.find()) {
-      long n = Long.parseLong(part.group(1));
-      total = total.plus(switch (part.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      });
+    for (int i = 0; i < units.length; i++) {
+      if (m.group(i + 1) != null) total = total.plus(Duration.of(Long.parseLong(m.group(i + 1)), units[i]));
     }
     return total;
   }

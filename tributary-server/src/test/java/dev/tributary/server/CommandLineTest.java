@@ -316,7 +316,7 @@ class CommandLineTest {
   void aBadBusSizeOrDurationNamesTheFlag() {
     assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--max-chunk-size", "20XB"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': '20XB' is not a size like 20MiB");
+    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': '20XB' is not a size like 1048576 (bytes), 512KiB");
     assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--rotate-interval", "often"))
         .isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("Invalid value for option '--rotate-interval': 'often' is not a duration");
