@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -29,7 +30,8 @@ import picocli.CommandLine.TypeConversionException;
 final class LayeredSettings {
 
   /** One known setting: its YAML key, what it means, its default, and how to read it. */
-  record Key(String name, String description, String defaultText, Function<String, Object> parser, String accepted) {
+  record Key(String name, String description, String defaultText, Function<String, Object> parser, String accepted,
+      UnaryOperator<String> shown) {
     String env() {
       return "TRIBUTARY_" + name.toUpperCase(Locale.ROOT);
     }
@@ -47,6 +49,7 @@ final class LayeredSettings {
     private final String passthroughKey;
     private final String passthroughFlag;
     private final Map<String, Key> keys = new LinkedHashMap<>();
+    private final List<String> secrets = new ArrayList<>();
 
     Schema(String command, String passthroughKey, String passthroughFlag) {
       this.command = command;
@@ -55,7 +58,26 @@ final class LayeredSettings {
     }
 
     Schema key(String name, String description, String defaultText, Function<String, Object> parser, String accepted) {
-      keys.put(name, new Key(name, description, defaultText, parser, accepted));
+      return key(name, description, defaultText, parser, accepted, UnaryOperator.identity());
+    }
+
+    /** A key whose value is shown (in {@code --print-config} and errors) as {@code shown} makes it, e.g. a URL without its password. */
+    Schema key(String name, String description, String defaultText, Function<String, Object> parser, String accepted,
+        UnaryOperator<String> shown) {
+      keys.put(name, new Key(name, description, defaultText, parser, accepted, shown));
+      return this;
+    }
+
+    /**
+     * A secret {@code name}, never shown, and {@code name_file}: a file holding it (a Kubernetes
+     * Secret mounted as a file, say), so that it need not be on a command line. There is no flag
+     * for the secret itself; the config file and {@code TRIBUTARY_*} can hold it.
+     */
+    Schema secret(String name, String description) {
+      key(name, description + " (hidden)", "", s -> s, "any text", s -> HIDDEN);
+      key(name + FILE_SUFFIX, "a file holding " + name + " (a trailing newline is dropped)", "",
+          s -> s.isEmpty() ? "" : path(s).toString(), "a file path");
+      secrets.add(name);
       return this;
     }
 
@@ -72,6 +94,10 @@ final class LayeredSettings {
   static final String DURATION_FORMS = "a duration like 500ms, 90s, 10m, 1m30s, 1h or 2d (units d, h, m, s, ms, largest first)";
   /** What {@link #size} accepts, for error messages. */
   static final String SIZE_FORMS = "a size like 1048576 (bytes), 512KiB, 64MiB, 10GiB (powers of 1024) or 512MB, 10GB (powers of 1000)";
+  private static final String FILE_SUFFIX = "_file";
+  private static final String HIDDEN = "(hidden)";
+  /** {@code ${NAME}} in a config file value: the environment variable's value. */
+  private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
   /** Read by the launcher script and by logback.xml, not by a command's settings. */
   private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL", LogFormat.VARIABLE);
 
@@ -104,7 +130,7 @@ final class LayeredSettings {
     }
     if (configFile != null) {
       String source = "config file " + configFile;
-      FileSettings file = readFile(schema, configFile);
+      FileSettings file = readFile(schema, configFile, env);
       file.scalars().forEach((name, text) -> values.put(name, parse(known(schema, name, source), text, source)));
       file.passthrough().forEach((name, text) -> passthrough.put(name, new Value(text, text, source)));
     }
@@ -116,12 +142,31 @@ final class LayeredSettings {
       values.put(f.getKey(), parse(schema.keys.get(f.getKey()), f.getValue(), "flag --" + f.getKey().replace('_', '-')));
     }
     passthroughFlags.forEach((name, text) -> passthrough.put(name, new Value(text, text, "flag --" + schema.passthroughFlag)));
+    for (String secret : schema.secrets) readSecretFile(secret, values);
     return new LayeredSettings(schema, values, passthrough);
+  }
+
+  private static void readSecretFile(String secret, Map<String, Value> values) throws ConfigException {
+    Value file = values.get(secret + FILE_SUFFIX);
+    if (file.text().isEmpty()) return;
+    Value direct = values.get(secret);
+    if (!direct.text().isEmpty()) {
+      throw new ConfigException("both " + secret + " (from " + direct.source() + ") and " + secret + FILE_SUFFIX + " (from "
+          + file.source() + ") are set; set one");
+    }
+    String text;
+    try {
+      text = java.nio.file.Files.readString(Path.of(file.text())).replaceFirst("\\r?\\n$", "");
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("setting '" + secret + FILE_SUFFIX + "' from " + file.source() + ": cannot read " + file.text()
+          + " (" + e + ")");
+    }
+    values.put(secret, new Value(text, HIDDEN, "file " + file.text()));
   }
 
   private record FileSettings(Map<String, String> scalars, Map<String, String> passthrough) {}
 
-  private static FileSettings readFile(Schema schema, Path file) throws ConfigException {
+  private static FileSettings readFile(Schema schema, Path file, Map<String, String> env) throws ConfigException {
     JsonNode root;
     try {
       root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
@@ -133,18 +178,33 @@ final class LayeredSettings {
     if (!root.isObject()) throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
     for (Map.Entry<String, JsonNode> e : root.properties()) {
       if (e.getKey().equals(schema.passthroughKey)) {
-        readPassthrough(schema, file, e.getValue(), out.passthrough());
+        readPassthrough(schema, file, e.getValue(), out.passthrough(), env);
       } else if (e.getValue().isArray() && allScalars(e.getValue())) {
         List<String> items = new ArrayList<>();
         e.getValue().forEach(item -> items.add(item.asText()));
-        out.scalars().put(e.getKey(), String.join(",", items));
+        out.scalars().put(e.getKey(), expand(file, e.getKey(), String.join(",", items), env));
       } else if (e.getValue().isContainerNode()) {
         throw new ConfigException("config file " + file + ": key '" + e.getKey() + "' must have a single value");
       } else {
-        out.scalars().put(e.getKey(), e.getValue().asText());
+        out.scalars().put(e.getKey(), expand(file, e.getKey(), e.getValue().asText(), env));
       }
     }
     return out;
+  }
+
+  /** Replaces every {@code ${NAME}} by that environment variable, so that the file need not hold secrets. */
+  private static String expand(Path file, String key, String text, Map<String, String> env) throws ConfigException {
+    Matcher m = ENV_REFERENCE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = env.get(m.group(1));
+      if (value == null) {
+        throw new ConfigException("config file " + file + ": key '" + key + "' refers to ${" + m.group(1)
+            + "}, but that environment variable is not set");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    return m.appendTail(out).toString();
   }
 
   private static boolean allScalars(JsonNode array) {
@@ -159,8 +219,8 @@ final class LayeredSettings {
     return List.copyOf(items);
   }
 
-  private static void readPassthrough(Schema schema, Path file, JsonNode node, Map<String, String> out)
-      throws ConfigException {
+  private static void readPassthrough(Schema schema, Path file, JsonNode node, Map<String, String> out,
+      Map<String, String> env) throws ConfigException {
     String key = schema.passthroughKey;
     if (!node.isObject()) {
       throw new ConfigException("config file " + file + ": '" + key + "' must be a mapping of Kafka client "
@@ -171,7 +231,7 @@ final class LayeredSettings {
         throw new ConfigException("config file " + file + ": property '" + p.getKey() + "' of '" + key
             + "' must have a single value");
       }
-      out.put(p.getKey(), p.getValue().asText());
+      out.put(p.getKey(), expand(file, key + "." + p.getKey(), p.getValue().asText(), env));
     }
   }
 
@@ -195,7 +255,7 @@ final class LayeredSettings {
     } catch (RuntimeException e) {
       // a parser's own IllegalArgumentException says what is wrong (NumberFormatException and the like do not)
       String why = e.getClass() == IllegalArgumentException.class && e.getMessage() != null ? " (" + e.getMessage() + ")" : "";
-      throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + text
+      throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + k.shown.apply(text)
           + "'; accepted: " + k.accepted + why);
     }
   }
@@ -342,13 +402,14 @@ final class LayeredSettings {
     for (Key k : schema.keys.values()) {
       Value v = values.get(k.name);
       out.append("# ").append(k.description).append("; env ").append(k.env()).append('\n');
-      out.append(k.name).append(": ").append(v.text.isEmpty() ? "\"\"" : v.text).append("   # ").append(v.source).append('\n');
+      String text = v.text.isEmpty() ? "\"\"" : k.shown.apply(v.text);
+      out.append(k.name).append(": ").append(text.equals(HIDDEN) ? "\"" + HIDDEN + "\"" : text).append("   # ").append(v.source).append('\n');
     }
     out.append("# Kafka client properties, passed through (secrets hidden); flag --").append(schema.passthroughFlag)
         .append(" KEY=VALUE\n");
     out.append(schema.passthroughKey).append(':').append(passthrough.isEmpty() ? " {}\n" : "\n");
     passthrough.forEach((name, v) -> out.append("  ").append(name).append(": ")
-        .append(secret(name) ? "\"(hidden)\"" : v.text).append("   # ").append(v.source).append('\n'));
+        .append(secret(name) ? "\"" + HIDDEN + "\"" : v.text).append("   # ").append(v.source).append('\n'));
     return out.toString();
   }
 }
