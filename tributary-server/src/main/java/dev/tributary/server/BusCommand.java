@@ -59,6 +59,8 @@ final class BusCommand implements Callable<Integer> {
   @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
       description = "with --kafka, a Kafka client property (repeatable), e.g. security.protocol=SASL_SSL")
   Map<String, String> kafkaProperties = new LinkedHashMap<>();
+  @Option(names = "--kafka-properties-file", paramLabel = "FILE",
+      description = "with --kafka, a Java properties file of Kafka client properties (SASL credentials, say)") String kafkaPropertiesFile;
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
   @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
@@ -96,7 +98,8 @@ final class BusCommand implements Callable<Integer> {
     Map<String, String> flags = new LinkedHashMap<>();
     String[][] given = {{"port", port}, {"data_dir", dataDir}, {"instance", instance}, {"bind", bind}, {"fsync", fsync},
         {"max_chunk_size", maxChunkSize}, {"rotate_interval", rotateInterval}, {"retention_age", retentionAge},
-        {"retention_size", retentionSize}, {"kafka", kafka}, {"topic_prefix", topicPrefix}, {"records_per_chunk", recordsPerChunk}};
+        {"retention_size", retentionSize}, {"kafka", kafka}, {"topic_prefix", topicPrefix}, {"records_per_chunk", recordsPerChunk},
+        {"kafka_properties_file", kafkaPropertiesFile}};
     for (String[] flag : given) if (flag[1] != null) flags.put(flag[0], flag[1]);
     return flags;
   }

@@ -70,6 +70,10 @@ final class JournalCommand implements Runnable {
         description = "a Kafka client property (repeatable), e.g. security.protocol=SASL_SSL")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+    @Option(names = "--kafka-properties-file", paramLabel = "FILE",
+        description = "a Java properties file of Kafka client properties (SASL credentials, say)")
+    String kafkaPropertiesFile;
+
     @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)")
     Path config;
 
@@ -83,6 +87,7 @@ final class JournalCommand implements Runnable {
       if (kafka != null) flags.put("kafka", kafka);
       if (postgres != null) flags.put("postgres", postgres);
       if (postgresPasswordFile != null) flags.put("postgres_password_file", postgresPasswordFile);
+      if (kafkaPropertiesFile != null) flags.put("kafka_properties_file", kafkaPropertiesFile);
       JournalSettings settings;
       try {
         settings = JournalSettings.resolve(config, System.getenv(), flags, kafkaProperties);

@@ -55,6 +55,8 @@ final class LayeredSettings {
       this.command = command;
       this.passthroughKey = passthroughKey;
       this.passthroughFlag = passthroughFlag;
+      key(passthroughKey + FILE_SUFFIX, "a Java properties file of more Kafka client properties (under " + passthroughKey
+          + " and the flags), as Kafka's own tools take", "", s -> s.isEmpty() ? "" : path(s).toString(), "a file path");
     }
 
     Schema key(String name, String description, String defaultText, Function<String, Object> parser, String accepted) {
@@ -124,7 +126,7 @@ final class LayeredSettings {
   private static LayeredSettings resolveLayers(Schema schema, Path configFile, Map<String, String> env,
       Map<String, String> flags, Map<String, String> passthroughFlags) throws ConfigException {
     Map<String, Value> values = new LinkedHashMap<>();
-    Map<String, Value> passthrough = new LinkedHashMap<>();
+    Map<String, Value> fromFile = new LinkedHashMap<>();
     for (Key k : schema.keys.values()) {
       if (!k.defaultText.startsWith("<")) values.put(k.name, parse(k, k.defaultText, "default"));
     }
@@ -132,7 +134,7 @@ final class LayeredSettings {
       String source = "config file " + configFile;
       FileSettings file = readFile(schema, configFile, env);
       file.scalars().forEach((name, text) -> values.put(name, parse(known(schema, name, source), text, source)));
-      file.passthrough().forEach((name, text) -> passthrough.put(name, new Value(text, text, source)));
+      file.passthrough().forEach((name, text) -> fromFile.put(name, new Value(text, text, source)));
     }
     for (Key k : schema.keys.values()) {
       String v = env.get(k.env());
@@ -141,9 +143,26 @@ final class LayeredSettings {
     for (Map.Entry<String, String> f : flags.entrySet()) {
       values.put(f.getKey(), parse(schema.keys.get(f.getKey()), f.getValue(), "flag --" + f.getKey().replace('_', '-')));
     }
+    Map<String, Value> passthrough = readPropertiesFile(schema, values.get(schema.passthroughKey + FILE_SUFFIX));
+    passthrough.putAll(fromFile);
     passthroughFlags.forEach((name, text) -> passthrough.put(name, new Value(text, text, "flag --" + schema.passthroughFlag)));
     for (String secret : schema.secrets) readSecretFile(secret, values);
     return new LayeredSettings(schema, values, passthrough);
+  }
+
+  private static Map<String, Value> readPropertiesFile(Schema schema, Value file) throws ConfigException {
+    Map<String, Value> out = new LinkedHashMap<>();
+    if (file.text().isEmpty()) return out;
+    java.util.Properties properties = new java.util.Properties();
+    try (var reader = java.nio.file.Files.newBufferedReader(Path.of(file.text()))) {
+      properties.load(reader);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("setting '" + schema.passthroughKey + FILE_SUFFIX + "' from " + file.source() + ": cannot read "
+          + file.text() + " (" + e + ")");
+    }
+    properties.stringPropertyNames().stream().sorted()
+        .forEach(name -> out.put(name, new Value(properties.getProperty(name), properties.getProperty(name), "file " + file.text())));
+    return out;
   }
 
   private static void readSecretFile(String secret, Map<String, Value> values) throws ConfigException {
