@@ -57,7 +57,7 @@ final class BusCommand implements Callable<Integer> {
   @Option(names = "--topic-prefix", description = "with --kafka, a category's topic is this plus its name (default bus.)") String topicPrefix;
   @Option(names = "--records-per-chunk", description = "with --kafka, Kafka offsets per chunk (default 100000)") String recordsPerChunk;
   @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-      description = "with --kafka, a Kafka client property (repeatable), e.g. security.protocol=SASL_SSL")
+      description = "with --kafka, a Kafka client property (repeatable): SASL, TLS...")
   Map<String, String> kafkaProperties = new LinkedHashMap<>();
   @Option(names = "--kafka-properties-file", paramLabel = "FILE",
       description = "with --kafka, a Java properties file of Kafka client properties (SASL credentials, say)") String kafkaPropertiesFile;

@@ -150,7 +150,7 @@ final class DeadLettersCommand implements Runnable {
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers (required)") String kafka;
     @Option(names = "--topic", description = "topic or template like events.{event}, as the forwarder had it (default: "
         + ForwarderConfig.DEFAULT_TOPIC + ")") String topic;
-    @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable), e.g. security.protocol=SSL")
+    @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable): SASL, TLS...")
     Map<String, String> producerProperties = new LinkedHashMap<>();
     @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
     @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;

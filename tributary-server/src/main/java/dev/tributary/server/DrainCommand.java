@@ -75,7 +75,7 @@ final class DrainCommand implements Callable<Integer> {
   @Option(names = "--scan-interval", paramLabel = "DURATION", description = "with --watch: how often ROOT is scanned (default: 5s)")
   String scanInterval;
 
-  @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable), e.g. security.protocol=SASL_SSL")
+  @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable): SASL, TLS...")
   Map<String, String> producerProperties = new LinkedHashMap<>();
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;

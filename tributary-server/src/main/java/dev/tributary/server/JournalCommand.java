@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
 /** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
     description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
-        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
+        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md.",
+        "Connection settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config. The PostgreSQL password: --postgres-password-file or TRIBUTARY_POSTGRES_PASSWORD."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -67,7 +68,7 @@ final class JournalCommand implements Runnable {
     String postgresPasswordFile;
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-        description = "a Kafka client property (repeatable), e.g. security.protocol=SASL_SSL")
+        description = "a Kafka client property (repeatable): SASL, TLS...")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(names = "--kafka-properties-file", paramLabel = "FILE",

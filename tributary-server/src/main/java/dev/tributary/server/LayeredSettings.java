@@ -414,16 +414,21 @@ final class LayeredSettings {
     return p.contains("password") || p.contains("jaas") || p.contains("secret");
   }
 
+  private void describe(Key k, StringBuilder out) {
+    Value v = values.get(k.name);
+    out.append("# ").append(k.description).append("; env ").append(k.env()).append('\n');
+    String text = v.text.isEmpty() ? "\"\"" : k.shown.apply(v.text);
+    out.append(k.name).append(": ").append(text.equals(HIDDEN) ? "\"" + HIDDEN + "\"" : text).append("   # ").append(v.source).append('\n');
+  }
+
   /** The effective settings as YAML, each with where it came from, for {@code --print-config}. */
   String describe() {
     StringBuilder out = new StringBuilder("# effective settings of tributary " + schema.command
         + " (file < TRIBUTARY_* env < flags)\n");
-    for (Key k : schema.keys.values()) {
-      Value v = values.get(k.name);
-      out.append("# ").append(k.description).append("; env ").append(k.env()).append('\n');
-      String text = v.text.isEmpty() ? "\"\"" : k.shown.apply(v.text);
-      out.append(k.name).append(": ").append(text.equals(HIDDEN) ? "\"" + HIDDEN + "\"" : text).append("   # ").append(v.source).append('\n');
-    }
+    // the file of client properties last, beside the properties it adds to
+    String propertiesFile = schema.passthroughKey + FILE_SUFFIX;
+    schema.keys.values().stream().filter(k -> !k.name.equals(propertiesFile)).forEach(k -> describe(k, out));
+    describe(schema.keys.get(propertiesFile), out);
     out.append("# Kafka client properties, passed through (secrets hidden); flag --").append(schema.passthroughFlag)
         .append(" KEY=VALUE\n");
     out.append(schema.passthroughKey).append(':').append(passthrough.isEmpty() ? " {}\n" : "\n");
