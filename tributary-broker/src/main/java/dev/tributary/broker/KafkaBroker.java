@@ -19,6 +19,9 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -43,6 +46,8 @@ public final class KafkaBroker implements AutoCloseable {
   private final int brokerPort;
   private final int controllerPort;
   private final BrokerJars jars;
+  /** A second client listener, SASL_PLAINTEXT with SCRAM-SHA-512; 0 when there is none. */
+  private int saslPort;
   private volatile Process process;
 
   private KafkaBroker(int nodeId, Path dir, int brokerPort, int controllerPort, BrokerJars jars) {
@@ -68,6 +73,36 @@ public final class KafkaBroker implements AutoCloseable {
     broker.launch();
     broker.awaitReady(1, START_TIMEOUT);
     return broker;
+  }
+
+  /**
+   * Starts a single-node cluster that serves, besides its PLAINTEXT listener, SASL_PLAINTEXT with
+   * SCRAM-SHA-512 on {@link #saslBootstrapServers()}, where {@code user} with {@code password} may
+   * connect: a secured cluster, as MSK or Confluent Cloud ask, for clients to be tried against.
+   */
+  public static KafkaBroker startWithScram(Path dir, String user, String password) {
+    KafkaBroker broker = create(1, dir);
+    broker.saslPort = LoopbackPorts.unused();
+    broker.configure(voters(List.of(broker)), Uuid.randomUuid().toString(), Map.of());
+    broker.launch();
+    broker.awaitReady(1, START_TIMEOUT);
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+      broker.close();
+      throw new IllegalStateException("could not create the SCRAM user " + user, e);
+    }
+    return broker;
+  }
+
+  /** The SASL_PLAINTEXT (SCRAM-SHA-512) listener of a broker from {@link #startWithScram}. */
+  public String saslBootstrapServers() {
+    if (saslPort == 0) throw new IllegalStateException("this broker has no SASL listener; start it with startWithScram");
+    return "127.0.0.1:" + saslPort;
   }
 
   /**
@@ -140,6 +175,14 @@ public final class KafkaBroker implements AutoCloseable {
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    if (saslPort != 0) {
+      p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+      p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+      p.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    }
     p.put("log.dirs", dir.resolve("data").toString());
     p.put("num.partitions", "1");
     p.put("default.replication.factor", replication);

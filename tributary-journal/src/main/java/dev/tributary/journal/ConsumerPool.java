@@ -19,8 +19,9 @@ final class ConsumerPool implements AutoCloseable {
   private final BlockingQueue<KafkaConsumer<byte[], byte[]>> idle;
   private volatile boolean closed;
 
-  ConsumerPool(String bootstrapServers, int max, Map<String, Object> overrides) {
-    this.config = new java.util.HashMap<>(Map.of(
+  /** {@code kafkaProperties}: the user's, under the pool's own. */
+  ConsumerPool(String bootstrapServers, int max, Map<String, String> kafkaProperties) {
+    this.config = KafkaClientProperties.of(kafkaProperties, Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -28,7 +29,6 @@ final class ConsumerPool implements AutoCloseable {
         // A consumer handed back may still have a fetch parked on the broker, and its next reader's
         // fetch waits behind it: keep that wait short.
         ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5));
-    this.config.putAll(overrides);
     this.permits = new Semaphore(max);
     this.idle = new ArrayBlockingQueue<>(max);
   }

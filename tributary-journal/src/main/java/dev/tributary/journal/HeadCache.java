@@ -38,15 +38,21 @@ final class HeadCache implements AutoCloseable {
   private final String bootstrapServers;
   private final PostgresStore store;
   private final int maxJournalsPerPartition;
+  private final Map<String, String> kafkaProperties;
   private final Map<String, TopicTail> topics = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  HeadCache(String bootstrapServers, PostgresStore store) {
-    this(bootstrapServers, store, MAX_JOURNALS_PER_PARTITION);
+  HeadCache(String bootstrapServers, Map<String, String> kafkaProperties, PostgresStore store) {
+    this(bootstrapServers, kafkaProperties, store, MAX_JOURNALS_PER_PARTITION);
   }
 
   HeadCache(String bootstrapServers, PostgresStore store, int maxJournalsPerPartition) {
+    this(bootstrapServers, Map.of(), store, maxJournalsPerPartition);
+  }
+
+  private HeadCache(String bootstrapServers, Map<String, String> kafkaProperties, PostgresStore store, int maxJournalsPerPartition) {
     this.bootstrapServers = bootstrapServers;
+    this.kafkaProperties = kafkaProperties;
     this.store = store;
     this.maxJournalsPerPartition = maxJournalsPerPartition;
   }
@@ -109,11 +115,11 @@ final class HeadCache implements AutoCloseable {
     }
 
     private void run() {
-      Map<String, Object> config = Map.of(
+      Map<String, Object> config = KafkaClientProperties.of(kafkaProperties, Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
           ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50));
       while (!stopping) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
           tail(consumer);

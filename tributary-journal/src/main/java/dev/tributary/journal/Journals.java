@@ -35,15 +35,15 @@ public final class Journals implements AutoCloseable {
     this.config = config;
     JournalSchema.migrate(config.jdbcUrl());
     this.store = new PostgresStore(config.jdbcUrl(), config.connections());
-    this.producer = new KafkaProducer<>(Map.of(
+    this.producer = new KafkaProducer<>(KafkaClientProperties.of(config.kafkaProperties(), Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.LINGER_MS_CONFIG, 0,
         ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000), new ByteArraySerializer(), new ByteArraySerializer());
-    this.consumers = new ConsumerPool(config.bootstrapServers(), config.consumers(), Map.of());
-    this.headCache = config.headCache() ? new HeadCache(config.bootstrapServers(), store) : null;
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000)), new ByteArraySerializer(), new ByteArraySerializer());
+    this.consumers = new ConsumerPool(config.bootstrapServers(), config.consumers(), config.kafkaProperties());
+    this.headCache = config.headCache() ? new HeadCache(config.bootstrapServers(), config.kafkaProperties(), store) : null;
   }
 
   public static Journals start(JournalsConfig config) {

@@ -2,6 +2,7 @@ package dev.tributary.journal;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Objects;
  * {@code origin}: written in every action (kafka-journal's origin), the host name by default.
  */
 public record JournalsConfig(String bootstrapServers, String jdbcUrl, String topic, boolean headCache, String origin,
-                             int consumers, int connections) {
+                             int consumers, int connections, Map<String, String> kafkaProperties) {
   public static final String DEFAULT_TOPIC = "journal";
 
   public JournalsConfig {
@@ -18,19 +19,25 @@ public record JournalsConfig(String bootstrapServers, String jdbcUrl, String top
     PostgresUrl.check(jdbcUrl);
     Objects.requireNonNull(topic, "topic");
     if (consumers < 1 || connections < 1) throw new IllegalArgumentException("consumers and connections must be at least 1");
+    kafkaProperties = Map.copyOf(kafkaProperties);
   }
 
   /** Topic {@value #DEFAULT_TOPIC}, no head cache, 8 pooled consumers and 8 connections. */
   public static JournalsConfig of(String bootstrapServers, String jdbcUrl) {
-    return new JournalsConfig(bootstrapServers, jdbcUrl, DEFAULT_TOPIC, false, hostName(), 8, 8);
+    return new JournalsConfig(bootstrapServers, jdbcUrl, DEFAULT_TOPIC, false, hostName(), 8, 8, Map.of());
   }
 
   public JournalsConfig withTopic(String topic) {
-    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections);
+    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections, kafkaProperties);
   }
 
   public JournalsConfig withHeadCache(boolean headCache) {
-    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections);
+    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections, kafkaProperties);
+  }
+
+  /** Kafka client properties for every client the journals make (security.protocol, sasl.*, ssl.*), under the journal's own. */
+  public JournalsConfig withKafkaProperties(Map<String, String> kafkaProperties) {
+    return new JournalsConfig(bootstrapServers, jdbcUrl, topic, headCache, origin, consumers, connections, kafkaProperties);
   }
 
   private static String hostName() {

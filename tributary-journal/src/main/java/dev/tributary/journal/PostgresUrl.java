@@ -1,5 +1,7 @@
 package dev.tributary.journal;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.regex.Pattern;
 
@@ -23,8 +25,22 @@ public final class PostgresUrl {
     return url;
   }
 
+  /**
+   * {@code url} with {@code password} added as its {@code password} parameter, so that the
+   * password need not be written into a URL on a command line; refused when the URL has one.
+   */
+  public static String withPassword(String url, String password) {
+    check(url);
+    if (!withoutPassword(url).equals(url)) {
+      throw new IllegalArgumentException("the PostgreSQL URL " + withoutPassword(url) + " holds a password already; "
+          + "give it in one place");
+    }
+    String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8);
+    return url + (url.indexOf('?') < 0 ? "?" : "&") + "password=" + encoded;
+  }
+
   /** {@code url} with any password replaced by ***, fit for logs and error messages. */
-  static String withoutPassword(String url) {
+  public static String withoutPassword(String url) {
     return USER_INFO_PASSWORD.matcher(PASSWORD.matcher(url).replaceAll("$1***")).replaceFirst("$1***@");
   }
 

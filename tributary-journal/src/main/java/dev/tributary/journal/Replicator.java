@@ -63,7 +63,7 @@ public final class Replicator implements AutoCloseable {
     this.afterStoreCommit = afterStoreCommit;
     JournalSchema.migrate(config.jdbcUrl());
     this.store = new PostgresStore(config.jdbcUrl(), 1, "journal-replicator", registry);
-    this.consumer = new KafkaConsumer<>(Map.of(
+    this.consumer = new KafkaConsumer<>(KafkaClientProperties.of(config.kafkaProperties(), Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
@@ -73,7 +73,7 @@ public final class Replicator implements AutoCloseable {
         // A replicator that died hands its partitions over after 10 s rather than the default 45.
         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000,
-        ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000)), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.applied = Counter.builder("journal.replicator.records").description("journal records written to PostgreSQL")
         .register(registry);
     this.redelivered = Counter.builder("journal.replicator.redelivered")

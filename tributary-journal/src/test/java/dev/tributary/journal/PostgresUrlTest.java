@@ -26,4 +26,13 @@ class PostgresUrlTest {
     assertThat(PostgresUrl.withoutPassword("postgres://app:s3@db:5432/app")).isEqualTo("postgres://app:***@db:5432/app");
     assertThat(PostgresUrl.withoutPassword("jdbc:postgresql://db:5432/app?user=app")).isEqualTo("jdbc:postgresql://db:5432/app?user=app");
   }
+
+  @Test
+  void aPasswordGivenApartIsAddedEncodedAndOnlyOnce() {
+    assertThat(PostgresUrl.withPassword("jdbc:postgresql://db/app?user=app", "a&b=c d%"))
+        .isEqualTo("jdbc:postgresql://db/app?user=app&password=a%26b%3Dc+d%25");
+    assertThat(PostgresUrl.withPassword("jdbc:postgresql://db/app", "s")).isEqualTo("jdbc:postgresql://db/app?password=s");
+    assertThatThrownBy(() -> PostgresUrl.withPassword("jdbc:postgresql://db/app?user=app&password=inline", "s"))
+        .hasMessage("the PostgreSQL URL jdbc:postgresql://db/app?user=app&password=*** holds a password already; give it in one place");
+  }
 }

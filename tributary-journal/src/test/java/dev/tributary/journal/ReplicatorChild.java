@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ReplicatorChild {
   public static void main(String[] args) throws Exception {
-    ReplicatorConfig config = new ReplicatorConfig(args[0], args[1], args[2], args[3]);
+    ReplicatorConfig config = ReplicatorConfig.of(args[0], args[1]).withTopicPrefix(args[2]).withGroupId(args[3]);
     int blockAfter = Integer.parseInt(args[4]);
     JournalSchema.migrate(config.jdbcUrl());
     try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()),

@@ -5,11 +5,11 @@ import dev.tributary.bus.BusConfig;
 import dev.tributary.bus.BusServer;
 import dev.tributary.bus.KafkaBus;
 import dev.tributary.bus.LocalBus;
-import dev.tributary.spool.FsyncPolicy;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -31,66 +31,77 @@ import picocli.CommandLine.Spec;
         "                                delete a complete chunk read to its end",
         "reader=NAME on /read, /listChunks and /ack: that reader's own acknowledgements.",
         "Chunks: <data-dir>/<category>/<instance>-chunk<9 digits>, see docs/bus.md.",
+        "Settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config.",
         "SIGTERM/Ctrl-C stops: writes in flight complete, open chunks are completed.", ""})
 final class BusCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(BusCommand.class);
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--port", defaultValue = "8083", description = "HTTP port (default 8083; 0: any free port)") int port;
-  @Option(names = "--data-dir", defaultValue = "bus-data",
-      description = "where the chunk files go, relative to the working directory or absolute (default ./bus-data)")
-  Path dataDir;
+  @Option(names = "--port", description = "HTTP port (default 8083; 0: any free port)") String port;
+  @Option(names = "--data-dir", description = "where the chunk files go, relative to the working directory or absolute (default ./bus-data)")
+  String dataDir;
   @Option(names = "--instance", description = "this node's name, the prefix of its chunk names; unique per node (default: from the host name)")
   String instance;
-  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
-  @Option(names = "--fsync", defaultValue = "always", description = "always (default: answer after fsync), never, or interval=<ms>")
-  String fsync;
-  @Option(names = "--max-chunk-size", defaultValue = "20MiB", converter = LayeredSettings.SizeConverter.class,
-      description = "start a new chunk past this size (default 20MiB)") long maxChunkSize;
-  @Option(names = "--rotate-interval", defaultValue = "10m", converter = LayeredSettings.DurationConverter.class,
-      description = "complete a non-empty chunk after this long (default 10m)") Duration rotateInterval;
-  @Option(names = "--retention-age", converter = LayeredSettings.DurationConverter.class,
-      description = "delete complete chunks last written longer ago, read or not (default: keep)") Duration retentionAge;
-  @Option(names = "--retention-size", converter = LayeredSettings.SizeConverter.class,
-      description = "per category, delete the oldest complete chunks past this size (default: no limit)") Long retentionSize;
+  @Option(names = "--bind", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
+  @Option(names = "--fsync", description = "always (default: answer after fsync), never, or interval=<ms>") String fsync;
+  @Option(names = "--max-chunk-size", paramLabel = "SIZE", description = "start a new chunk past this size (default 20MiB)") String maxChunkSize;
+  @Option(names = "--rotate-interval", paramLabel = "DURATION", description = "complete a non-empty chunk after this long (default 10m)")
+  String rotateInterval;
+  @Option(names = "--retention-age", paramLabel = "DURATION",
+      description = "delete complete chunks last written longer ago, read or not (default: keep)") String retentionAge;
+  @Option(names = "--retention-size", paramLabel = "SIZE",
+      description = "per category, delete the oldest complete chunks past this size (default: no limit)") String retentionSize;
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
       description = "serve the same API from Kafka at host:port[,...] instead of local chunk files (see docs/bus.md)") String kafka;
-  @Option(names = "--topic-prefix", defaultValue = "bus.", description = "with --kafka, a category's topic is this plus its name (default bus.)")
-  String topicPrefix;
-  @Option(names = "--records-per-chunk", defaultValue = "100000", description = "with --kafka, Kafka offsets per chunk (default 100000)")
-  long recordsPerChunk;
+  @Option(names = "--topic-prefix", description = "with --kafka, a category's topic is this plus its name (default bus.)") String topicPrefix;
+  @Option(names = "--records-per-chunk", description = "with --kafka, Kafka offsets per chunk (default 100000)") String recordsPerChunk;
+  @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+      description = "with --kafka, a Kafka client property (repeatable): SASL, TLS...")
+  Map<String, String> kafkaProperties = new LinkedHashMap<>();
+  @Option(names = "--kafka-properties-file", paramLabel = "FILE",
+      description = "with --kafka, a Java properties file of Kafka client properties (SASL credentials, say)") String kafkaPropertiesFile;
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
+  @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
   @Override
   public Integer call() throws Exception {
     ShutdownSignals.hold();
-    if (kafka != null) {
-      KafkaBus.Config config;
-      try {
-        config = new KafkaBus.Config(kafka, topicPrefix, recordsPerChunk, java.util.Map.of());
-      } catch (IllegalArgumentException e) {
-        spec.commandLine().getErr().println("tributary bus: " + e.getMessage());
-        return ExitCodes.USAGE;
-      }
-      return serve(KafkaBus.open(config), bind, port);
-    }
-    Path chunks = dataDir.toAbsolutePath();
-    BusConfig config;
+    BusSettings settings;
+    KafkaBus.Config kafkaConfig;
+    BusConfig localConfig;
     try {
-      config = new BusConfig(chunks, instance == null ? hostInstance() : instance, FsyncPolicy.parse(fsync),
-          maxChunkSize, rotateInterval, retentionAge, retentionSize == null ? 0 : retentionSize);
-    } catch (IllegalArgumentException e) {
+      settings = BusSettings.resolve(config, System.getenv(), flags(), kafkaProperties);
+      kafkaConfig = settings.kafkaConfig();
+      localConfig = kafkaConfig == null ? settings.localConfig() : null;
+    } catch (ConfigException | IllegalArgumentException e) {
       spec.commandLine().getErr().println("tributary bus: " + e.getMessage());
       return ExitCodes.USAGE;
     }
-    String busy = PortProbe.problem(bind, port, "--port");
+    if (printConfig) {
+      spec.commandLine().getOut().print(settings.describe());
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+    if (kafkaConfig != null) return serve(KafkaBus.open(kafkaConfig), settings.bind(), settings.port());
+    String busy = PortProbe.problem(settings.bind(), settings.port(), "--port");
     if (busy != null) {
       spec.commandLine().getErr().println("tributary bus: " + busy);
       return ExitCodes.FAILURE;
     }
-    log.info("tributary bus: chunks in {}", chunks);
-    LocalBus bus = LocalBus.open(config);
-    return serve(bus, bind, port);
+    log.info("tributary bus: chunks in {}", settings.dataDir());
+    LocalBus bus = LocalBus.open(localConfig);
+    return serve(bus, settings.bind(), settings.port());
+  }
+
+  private Map<String, String> flags() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    String[][] given = {{"port", port}, {"data_dir", dataDir}, {"instance", instance}, {"bind", bind}, {"fsync", fsync},
+        {"max_chunk_size", maxChunkSize}, {"rotate_interval", rotateInterval}, {"retention_age", retentionAge},
+        {"retention_size", retentionSize}, {"kafka", kafka}, {"topic_prefix", topicPrefix}, {"records_per_chunk", recordsPerChunk},
+        {"kafka_properties_file", kafkaPropertiesFile}};
+    for (String[] flag : given) if (flag[1] != null) flags.put(flag[0], flag[1]);
+    return flags;
   }
 
   /** Serves {@code bus} until SIGTERM/SIGINT, then closes the server and the bus. */

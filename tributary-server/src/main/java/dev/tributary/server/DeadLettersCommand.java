@@ -147,24 +147,42 @@ final class DeadLettersCommand implements Runnable {
   static final class Replay implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DeadLetterDir dir;
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", required = true, description = "Kafka bootstrap servers") String kafka;
-    @Option(names = "--topic", defaultValue = ForwarderConfig.DEFAULT_TOPIC,
-        description = "topic or template like events.{event}, as the forwarder had it (default: ${DEFAULT-VALUE})") String topic;
-    @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property, applied last")
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers (required)") String kafka;
+    @Option(names = "--topic", description = "topic or template like events.{event}, as the forwarder had it (default: "
+        + ForwarderConfig.DEFAULT_TOPIC + ")") String topic;
+    @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable): SASL, TLS...")
     Map<String, String> producerProperties = new LinkedHashMap<>();
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
+    @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
     @Override
     public Integer call() throws IOException {
       PrintWriter err = spec.commandLine().getErr();
+      Map<String, String> flags = new LinkedHashMap<>();
+      if (kafka != null) flags.put("kafka", kafka);
+      if (topic != null) flags.put("topic", topic);
+      DrainSettings settings;
+      try {
+        settings = DrainSettings.resolve(DrainSettings.REPLAY_SCHEMA, config, System.getenv(), flags, producerProperties);
+      } catch (ConfigException e) {
+        err.println("tributary dead-letters replay: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
+      if (printConfig) {
+        spec.commandLine().getOut().print(settings.describe());
+        spec.commandLine().getOut().flush();
+        return ExitCodes.OK;
+      }
       Optional<DeadLetters> opened = dir.open(err, "replay");
       if (opened.isEmpty()) return ExitCodes.FAILURE;
       try (DeadLetters letters = opened.get()) {
         long before = letters.count();
-        ForwarderConfig config = ForwarderConfig.defaults(kafka, dir.dir).withTopic(topic).withProducerProperties(producerProperties);
+        ForwarderConfig forwarder = ForwarderConfig.defaults(settings.kafka(), dir.dir).withTopic(settings.topic())
+            .withProducerProperties(settings.producerProperties());
         long started = System.nanoTime();
         DeadLetters.ReplayResult r;
         try {
-          r = letters.replay(config);
+          r = letters.replay(forwarder);
         } catch (IOException e) {
           err.println("tributary dead-letters replay: " + e.getMessage() + "; " + letters.count()
               + " dead letter(s) left in " + dir.dir + " (the replayed ones are acknowledged)");

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +35,7 @@ import sun.misc.SignalHandler;
 @Command(name = "drain", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Forward to Kafka a spool left behind by a dead node, then say (or, with --remove, do) what can be removed.",
         "With --watch ROOT: keep scanning ROOT for spools no live process holds (ROOT/<x> or ROOT/<x>/<y>) and drain each.",
+        "Settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config.",
         "SIGTERM/Ctrl-C stops; what Kafka confirmed stays acknowledged and a new run continues from there.",
         "Exit status: 0 fully drained (or --watch stopped), 1 refused or failed (e.g. the spool's owner is alive), 75 not fully drained (the spool is intact)."})
 final class DrainCommand implements Callable<Integer> {
@@ -52,34 +52,36 @@ final class DrainCommand implements Callable<Integer> {
     Path watch;
   }
 
-  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", required = true, description = "Kafka bootstrap servers, host:port[,host:port...]")
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers, host:port[,host:port...] (required)")
   String kafka;
 
-  @Option(names = "--topic", defaultValue = ForwarderConfig.DEFAULT_TOPIC,
-      description = "topic, or a template like events.{event}; use what the node used (default ${DEFAULT-VALUE})")
+  @Option(names = "--topic", description = "topic, or a template like events.{event}; use what the node used (default "
+      + ForwarderConfig.DEFAULT_TOPIC + ")")
   String topic;
 
   @Option(names = "--dead-letters", paramLabel = "DIR",
       description = "dead-letter spool for records Kafka refuses (default: dead-letters beside the spool directory)")
-  Path deadLetters;
+  String deadLetters;
 
   @Option(names = "--node-id", description = "capture_node header (default: the spool directory's name, or its parent's when it is named 'spool')")
   String nodeId;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
-      description = "give up on a spool after this long, e.g. 90s, 10m (default: no limit)")
-  Duration drainTimeout;
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "give up on a spool after this long, e.g. 90s, 10m (default: no limit)")
+  String drainTimeout;
 
   @Option(names = "--remove", description = "once fully drained, delete the spool's files and its directory when nothing else is in it")
   boolean remove;
 
-  @Option(names = "--scan-interval", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class, defaultValue = "5s",
-      description = "with --watch: how often ROOT is scanned (default: ${DEFAULT-VALUE})")
-  Duration scanInterval;
+  @Option(names = "--scan-interval", paramLabel = "DURATION", description = "with --watch: how often ROOT is scanned (default: 5s)")
+  String scanInterval;
 
-  @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property, applied last (e.g. security settings)")
+  @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable): SASL, TLS...")
   Map<String, String> producerProperties = new LinkedHashMap<>();
 
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
+  @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
+
+  private DrainSettings settings;
   private final CountDownLatch stop = new CountDownLatch(1);
   private volatile String stopReason;
 
@@ -91,6 +93,17 @@ final class DrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      settings = DrainSettings.resolve(DrainSettings.DRAIN_SCHEMA, config, System.getenv(), flags(), producerProperties);
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("tributary drain: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    if (printConfig) {
+      spec.commandLine().getOut().print(settings.describe());
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
     Map<Signal, SignalHandler> previous = installSignals();
     try {
       return target.spool != null ? drainOnce(target.spool) : watch(target.watch);
@@ -100,8 +113,17 @@ final class DrainCommand implements Callable<Integer> {
   }
 
   private OrphanSpoolDrain orphanDrain() {
-    return new OrphanSpoolDrain(new OrphanSpoolDrain.Settings(kafka, topic, deadLetters, nodeId, drainTimeout, producerProperties),
+    return new OrphanSpoolDrain(new OrphanSpoolDrain.Settings(settings.kafka(), settings.topic(), settings.deadLetters(),
+        settings.nodeId(), settings.drainTimeout(), settings.producerProperties()),
         remove, () -> stop.getCount() == 0 ? stopReason : null);
+  }
+
+  private Map<String, String> flags() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    String[][] given = {{"kafka", kafka}, {"topic", topic}, {"dead_letters", deadLetters}, {"node_id", nodeId},
+        {"drain_timeout", drainTimeout}, {"scan_interval", scanInterval}};
+    for (String[] flag : given) if (flag[1] != null) flags.put(flag[0], flag[1]);
+    return flags;
   }
 
   private int drainOnce(Path dir) {
@@ -136,8 +158,8 @@ final class DrainCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("tributary drain: --watch " + root + " is not a directory");
       return ExitCodes.FAILURE;
     }
-    log.info("watching {} for orphaned spools every {} s (Kafka at {})", root, scanInterval.toSeconds(), kafka);
-    new OrphanSpoolWatch(orphanDrain(), root, deadLetters).run(scanInterval, stop);
+    log.info("watching {} for orphaned spools every {} s (Kafka at {})", root, settings.scanInterval().toSeconds(), settings.kafka());
+    new OrphanSpoolWatch(orphanDrain(), root, settings.deadLetters()).run(settings.scanInterval(), stop);
     log.info("watch of {} stopped ({})", root, stopReason);
     return ExitCodes.OK;
   }

@@ -7,7 +7,6 @@ import dev.tributary.journal.Journal;
 import dev.tributary.journal.Journals;
 import dev.tributary.journal.JournalsConfig;
 import dev.tributary.journal.PartitionOffset;
-import dev.tributary.journal.PostgresUrl;
 import dev.tributary.journal.PurgeExpired;
 import dev.tributary.journal.Replicator;
 import dev.tributary.journal.ReplicatorConfig;
@@ -18,8 +17,10 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,17 +30,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
     description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
-        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md."},
+        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md.",
+        "Connection settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config. The PostgreSQL password: --postgres-password-file or TRIBUTARY_POSTGRES_PASSWORD."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -50,24 +50,60 @@ final class JournalCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /**
+   * Where the journal is: flags over {@link JournalSettings}' other layers. {@link #resolve}
+   * returns null once {@code --print-config} has printed them, or once a bad setting has been
+   * reported: the caller then exits with {@link #exit}.
+   */
   static final class Connection {
-    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", required = true, description = "Kafka bootstrap servers, host:port[,...]")
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers, host:port[,...] (required)")
     String kafka;
 
-    @Option(names = "--postgres", paramLabel = "JDBC_URL", required = true, converter = PostgresUrlConverter.class,
-        description = {"the read store, e.g.", "jdbc:postgresql://localhost:5432/app?user=app&password=secret"})
+    @Option(names = "--postgres", paramLabel = "JDBC_URL", description = {"the read store (required), e.g.",
+        "jdbc:postgresql://localhost:5432/app?user=app"})
     String postgres;
-  }
 
-  /** Refuses a URL the journal cannot use before anything connects: a usage error, exit 2. */
-  static final class PostgresUrlConverter implements ITypeConverter<String> {
-    @Override
-    public String convert(String value) {
+    @Option(names = "--postgres-password-file", paramLabel = "FILE",
+        description = "a file holding the PostgreSQL password (or TRIBUTARY_POSTGRES_PASSWORD)")
+    String postgresPasswordFile;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+        description = "a Kafka client property (repeatable): SASL, TLS...")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-properties-file", paramLabel = "FILE",
+        description = "a Java properties file of Kafka client properties (SASL credentials, say)")
+    String kafkaPropertiesFile;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)")
+    Path config;
+
+    @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit")
+    boolean printConfig;
+
+    int exit;
+
+    JournalSettings resolve(CommandSpec spec) {
+      Map<String, String> flags = new LinkedHashMap<>();
+      if (kafka != null) flags.put("kafka", kafka);
+      if (postgres != null) flags.put("postgres", postgres);
+      if (postgresPasswordFile != null) flags.put("postgres_password_file", postgresPasswordFile);
+      if (kafkaPropertiesFile != null) flags.put("kafka_properties_file", kafkaPropertiesFile);
+      JournalSettings settings;
       try {
-        return PostgresUrl.check(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
+        settings = JournalSettings.resolve(config, System.getenv(), flags, kafkaProperties);
+      } catch (ConfigException e) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": " + e.getMessage());
+        exit = ExitCodes.USAGE;
+        return null;
       }
+      if (printConfig) {
+        spec.commandLine().getOut().print(settings.describe());
+        spec.commandLine().getOut().flush();
+        exit = ExitCodes.OK;
+        return null;
+      }
+      return settings;
     }
   }
 
@@ -83,8 +119,9 @@ final class JournalCommand implements Runnable {
     @Option(names = "--head-cache", description = "tail the topic's head in the background (for many reads in one process)")
     boolean headCache;
 
-    Journals journals() {
-      return Journals.start(JournalsConfig.of(connection.kafka, connection.postgres).withTopic(topic).withHeadCache(headCache));
+    Journals journals(JournalSettings settings) {
+      return Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl()).withTopic(topic).withHeadCache(headCache)
+          .withKafkaProperties(settings.kafkaProperties()));
     }
   }
 
@@ -118,11 +155,15 @@ final class JournalCommand implements Runnable {
     @Override
     public Integer call() throws InterruptedException {
       ShutdownSignals.hold();
-      ReplicatorConfig config = new ReplicatorConfig(connection.kafka, connection.postgres, prefix, group);
+      JournalSettings settings = connection.resolve(spec);
+      if (settings == null) return connection.exit;
+      ReplicatorConfig config = ReplicatorConfig.of(settings.kafka(), settings.jdbcUrl()).withTopicPrefix(prefix).withGroupId(group)
+          .withKafkaProperties(settings.kafkaProperties());
       // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, commits it to
       // PostgreSQL and Kafka, and logs what it applied.
       try (Replicator replicator = Replicator.start(config, new SimpleMeterRegistry());
-           Journals journals = Journals.start(JournalsConfig.of(connection.kafka, connection.postgres));
+           Journals journals = Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl())
+               .withKafkaProperties(settings.kafkaProperties()));
            PurgeExpired purge = purgeEvery.isZero() ? null : PurgeExpired.schedule(journals, purgeEvery)) {
         spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into PostgreSQL as group " + group);
         ShutdownSignals.install(this::stop, "stopping: the replicator commits what it has (send it again to stop at once)",
@@ -156,7 +197,9 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      try (Journals journals = target.journals()) {
+      JournalSettings settings = target.connection.resolve(spec);
+      if (settings == null) return target.connection.exit;
+      try (Journals journals = target.journals(settings)) {
         Journal journal = journals.journal(target.id);
         List<Event> events;
         try {
@@ -212,8 +255,10 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
+      JournalSettings settings = target.connection.resolve(spec);
+      if (settings == null) return target.connection.exit;
       PrintWriter out = spec.commandLine().getOut();
-      try (Journals journals = target.journals(); Stream<Event> events = journals.journal(target.id).read(from)) {
+      try (Journals journals = target.journals(settings); Stream<Event> events = journals.journal(target.id).read(from)) {
         events.forEach(e -> out.println(EventLines.format(e)));
       }
       out.flush();
@@ -230,7 +275,9 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (Journals journals = target.journals()) {
+      JournalSettings settings = target.connection.resolve(spec);
+      if (settings == null) return target.connection.exit;
+      try (Journals journals = target.journals(settings)) {
         OptionalLong p = journals.journal(target.id).pointer();
         spec.commandLine().getOut().println(p.isPresent() ? String.valueOf(p.getAsLong()) : "none");
         return ExitCodes.OK;
@@ -249,7 +296,9 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (Journals journals = target.journals()) {
+      JournalSettings settings = target.connection.resolve(spec);
+      if (settings == null) return target.connection.exit;
+      try (Journals journals = target.journals(settings)) {
         Optional<PartitionOffset> at = journals.journal(target.id).delete(to);
         spec.commandLine().getOut().println(at.map(p -> "{\"partition\":" + p.partition() + ",\"offset\":" + p.offset() + "}")
             .orElse("nothing to delete"));
@@ -266,7 +315,9 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (Journals journals = target.journals()) {
+      JournalSettings settings = target.connection.resolve(spec);
+      if (settings == null) return target.connection.exit;
+      try (Journals journals = target.journals(settings)) {
         PartitionOffset p = journals.journal(target.id).purge();
         spec.commandLine().getOut().println("{\"partition\":" + p.partition() + ",\"offset\":" + p.offset() + "}");
         return ExitCodes.OK;

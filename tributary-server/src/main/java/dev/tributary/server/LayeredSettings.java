@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -28,7 +30,8 @@ import picocli.CommandLine.TypeConversionException;
 final class LayeredSettings {
 
   /** One known setting: its YAML key, what it means, its default, and how to read it. */
-  record Key(String name, String description, String defaultText, Function<String, Object> parser, String accepted) {
+  record Key(String name, String description, String defaultText, Function<String, Object> parser, String accepted,
+      UnaryOperator<String> shown) {
     String env() {
       return "TRIBUTARY_" + name.toUpperCase(Locale.ROOT);
     }
@@ -46,15 +49,37 @@ final class LayeredSettings {
     private final String passthroughKey;
     private final String passthroughFlag;
     private final Map<String, Key> keys = new LinkedHashMap<>();
+    private final List<String> secrets = new ArrayList<>();
 
     Schema(String command, String passthroughKey, String passthroughFlag) {
       this.command = command;
       this.passthroughKey = passthroughKey;
       this.passthroughFlag = passthroughFlag;
+      key(passthroughKey + FILE_SUFFIX, "a Java properties file of more Kafka client properties (under " + passthroughKey
+          + " and the flags), as Kafka's own tools take", "", s -> s.isEmpty() ? "" : path(s).toString(), "a file path");
     }
 
     Schema key(String name, String description, String defaultText, Function<String, Object> parser, String accepted) {
-      keys.put(name, new Key(name, description, defaultText, parser, accepted));
+      return key(name, description, defaultText, parser, accepted, UnaryOperator.identity());
+    }
+
+    /** A key whose value is shown (in {@code --print-config} and errors) as {@code shown} makes it, e.g. a URL without its password. */
+    Schema key(String name, String description, String defaultText, Function<String, Object> parser, String accepted,
+        UnaryOperator<String> shown) {
+      keys.put(name, new Key(name, description, defaultText, parser, accepted, shown));
+      return this;
+    }
+
+    /**
+     * A secret {@code name}, never shown, and {@code name_file}: a file holding it (a Kubernetes
+     * Secret mounted as a file, say), so that it need not be on a command line. There is no flag
+     * for the secret itself; the config file and {@code TRIBUTARY_*} can hold it.
+     */
+    Schema secret(String name, String description) {
+      key(name, description + " (hidden)", "", s -> s, "any text", s -> HIDDEN);
+      key(name + FILE_SUFFIX, "a file holding " + name + " (a trailing newline is dropped)", "",
+          s -> s.isEmpty() ? "" : path(s).toString(), "a file path");
+      secrets.add(name);
       return this;
     }
 
@@ -65,9 +90,16 @@ final class LayeredSettings {
 
   /** Binary units (KiB = 1024) and decimal ones (KB = 1000), as Kubernetes reads them; letter case aside. */
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([kmgt])(i)?)?b?", Pattern.CASE_INSENSITIVE);
-  /** One or more parts, largest unit first as Go writes them: 2h, 1m30s, 1h30m, 500ms. */
-  private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:d|h|ms|m|s))+");
-  private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(d|h|ms|m|s)");
+  /** One or more parts, each unit once and largest first as Go writes them: 2d, 2h, 1m30s, 1h30m, 500ms. */
+  private static final Pattern DURATION = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?(?:(\\d+)ms)?");
+  /** What {@link #duration} accepts, for error messages. */
+  static final String DURATION_FORMS = "a duration like 500ms, 90s, 10m, 1m30s, 1h or 2d (units d, h, m, s, ms, largest first)";
+  /** What {@link #size} accepts, for error messages. */
+  static final String SIZE_FORMS = "a size like 1048576 (bytes), 512KiB, 64MiB, 10GiB (powers of 1024) or 512MB, 10GB (powers of 1000)";
+  private static final String FILE_SUFFIX = "_file";
+  private static final String HIDDEN = "(hidden)";
+  /** {@code ${NAME}} in a config file value: the environment variable's value. */
+  private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
   /** Read by the launcher script and by logback.xml, not by a command's settings. */
   private static final List<String> OTHER_VARIABLES = List.of("TRIBUTARY_JAVA_OPTS", "TRIBUTARY_LOG_LEVEL", LogFormat.VARIABLE);
 
@@ -94,15 +126,15 @@ final class LayeredSettings {
   private static LayeredSettings resolveLayers(Schema schema, Path configFile, Map<String, String> env,
       Map<String, String> flags, Map<String, String> passthroughFlags) throws ConfigException {
     Map<String, Value> values = new LinkedHashMap<>();
-    Map<String, Value> passthrough = new LinkedHashMap<>();
+    Map<String, Value> fromFile = new LinkedHashMap<>();
     for (Key k : schema.keys.values()) {
       if (!k.defaultText.startsWith("<")) values.put(k.name, parse(k, k.defaultText, "default"));
     }
     if (configFile != null) {
       String source = "config file " + configFile;
-      FileSettings file = readFile(schema, configFile);
+      FileSettings file = readFile(schema, configFile, env);
       file.scalars().forEach((name, text) -> values.put(name, parse(known(schema, name, source), text, source)));
-      file.passthrough().forEach((name, text) -> passthrough.put(name, new Value(text, text, source)));
+      file.passthrough().forEach((name, text) -> fromFile.put(name, new Value(text, text, source)));
     }
     for (Key k : schema.keys.values()) {
       String v = env.get(k.env());
@@ -111,13 +143,49 @@ final class LayeredSettings {
     for (Map.Entry<String, String> f : flags.entrySet()) {
       values.put(f.getKey(), parse(schema.keys.get(f.getKey()), f.getValue(), "flag --" + f.getKey().replace('_', '-')));
     }
+    Map<String, Value> passthrough = readPropertiesFile(schema, values.get(schema.passthroughKey + FILE_SUFFIX));
+    passthrough.putAll(fromFile);
     passthroughFlags.forEach((name, text) -> passthrough.put(name, new Value(text, text, "flag --" + schema.passthroughFlag)));
+    for (String secret : schema.secrets) readSecretFile(secret, values);
     return new LayeredSettings(schema, values, passthrough);
+  }
+
+  private static Map<String, Value> readPropertiesFile(Schema schema, Value file) throws ConfigException {
+    Map<String, Value> out = new LinkedHashMap<>();
+    if (file.text().isEmpty()) return out;
+    java.util.Properties properties = new java.util.Properties();
+    try (var reader = java.nio.file.Files.newBufferedReader(Path.of(file.text()))) {
+      properties.load(reader);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("setting '" + schema.passthroughKey + FILE_SUFFIX + "' from " + file.source() + ": cannot read "
+          + file.text() + " (" + e + ")");
+    }
+    properties.stringPropertyNames().stream().sorted()
+        .forEach(name -> out.put(name, new Value(properties.getProperty(name), properties.getProperty(name), "file " + file.text())));
+    return out;
+  }
+
+  private static void readSecretFile(String secret, Map<String, Value> values) throws ConfigException {
+    Value file = values.get(secret + FILE_SUFFIX);
+    if (file.text().isEmpty()) return;
+    Value direct = values.get(secret);
+    if (!direct.text().isEmpty()) {
+      throw new ConfigException("both " + secret + " (from " + direct.source() + ") and " + secret + FILE_SUFFIX + " (from "
+          + file.source() + ") are set; set one");
+    }
+    String text;
+    try {
+      text = java.nio.file.Files.readString(Path.of(file.text())).replaceFirst("\\r?\\n$", "");
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("setting '" + secret + FILE_SUFFIX + "' from " + file.source() + ": cannot read " + file.text()
+          + " (" + e + ")");
+    }
+    values.put(secret, new Value(text, HIDDEN, "file " + file.text()));
   }
 
   private record FileSettings(Map<String, String> scalars, Map<String, String> passthrough) {}
 
-  private static FileSettings readFile(Schema schema, Path file) throws ConfigException {
+  private static FileSettings readFile(Schema schema, Path file, Map<String, String> env) throws ConfigException {
     JsonNode root;
     try {
       root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
@@ -129,18 +197,33 @@ final class LayeredSettings {
     if (!root.isObject()) throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
     for (Map.Entry<String, JsonNode> e : root.properties()) {
       if (e.getKey().equals(schema.passthroughKey)) {
-        readPassthrough(schema, file, e.getValue(), out.passthrough());
+        readPassthrough(schema, file, e.getValue(), out.passthrough(), env);
       } else if (e.getValue().isArray() && allScalars(e.getValue())) {
         List<String> items = new ArrayList<>();
         e.getValue().forEach(item -> items.add(item.asText()));
-        out.scalars().put(e.getKey(), String.join(",", items));
+        out.scalars().put(e.getKey(), expand(file, e.getKey(), String.join(",", items), env));
       } else if (e.getValue().isContainerNode()) {
         throw new ConfigException("config file " + file + ": key '" + e.getKey() + "' must have a single value");
       } else {
-        out.scalars().put(e.getKey(), e.getValue().asText());
+        out.scalars().put(e.getKey(), expand(file, e.getKey(), e.getValue().asText(), env));
       }
     }
     return out;
+  }
+
+  /** Replaces every {@code ${NAME}} by that environment variable, so that the file need not hold secrets. */
+  private static String expand(Path file, String key, String text, Map<String, String> env) throws ConfigException {
+    Matcher m = ENV_REFERENCE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = env.get(m.group(1));
+      if (value == null) {
+        throw new ConfigException("config file " + file + ": key '" + key + "' refers to ${" + m.group(1)
+            + "}, but that environment variable is not set");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    return m.appendTail(out).toString();
   }
 
   private static boolean allScalars(JsonNode array) {
@@ -155,8 +238,8 @@ final class LayeredSettings {
     return List.copyOf(items);
   }
 
-  private static void readPassthrough(Schema schema, Path file, JsonNode node, Map<String, String> out)
-      throws ConfigException {
+  private static void readPassthrough(Schema schema, Path file, JsonNode node, Map<String, String> out,
+      Map<String, String> env) throws ConfigException {
     String key = schema.passthroughKey;
     if (!node.isObject()) {
       throw new ConfigException("config file " + file + ": '" + key + "' must be a mapping of Kafka client "
@@ -167,7 +250,7 @@ final class LayeredSettings {
         throw new ConfigException("config file " + file + ": property '" + p.getKey() + "' of '" + key
             + "' must have a single value");
       }
-      out.put(p.getKey(), p.getValue().asText());
+      out.put(p.getKey(), expand(file, key + "." + p.getKey(), p.getValue().asText(), env));
     }
   }
 
@@ -191,7 +274,7 @@ final class LayeredSettings {
     } catch (RuntimeException e) {
       // a parser's own IllegalArgumentException says what is wrong (NumberFormatException and the like do not)
       String why = e.getClass() == IllegalArgumentException.class && e.getMessage() != null ? " (" + e.getMessage() + ")" : "";
-      throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + text
+      throw new IllegalArgumentException("setting '" + k.name + "' from " + source + ": invalid value '" + k.shown.apply(text)
           + "'; accepted: " + k.accepted + why);
     }
   }
@@ -256,7 +339,10 @@ final class LayeredSettings {
     };
   }
 
-  /** {@code 1048576}, {@code 512KiB}, {@code 64MiB}, {@code 10GB} (10^10 bytes), {@code 10GiB}, {@code 1TB}... */
+  /**
+   * {@code 1048576}, {@code 512KiB}, {@code 64MiB}, {@code 10GiB} (2^30 each), {@code 10GB} (10^9 each), {@code 1TB}...
+   * Kubernetes' {@code 64Mi} and {@code 10G} mean the same; letter case is not significant.
+   */
   static long size(String s) {
     Matcher m = SIZE.matcher(s);
     if (!m.matches()) throw new IllegalArgumentException();
@@ -268,14 +354,14 @@ final class LayeredSettings {
     return Math.multiplyExact(n, unit);
   }
 
-  /** A picocli flag that takes {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1m30s} or {@code 2h}. */
+  /** A picocli flag that takes a duration: {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1m30s}, {@code 2h}, {@code 2d}. */
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       try {
         return duration(value.trim());
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException("'" + value + "' is not a duration like 500ms, 90s, 10m, 1m30s or 2h");
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw new TypeConversionException("'" + value + "' is not " + DURATION_FORMS);
       }
     }
   }
@@ -287,24 +373,19 @@ final class LayeredSettings {
       try {
         return size(value.trim());
       } catch (IllegalArgumentException | ArithmeticException e) {
-        throw new TypeConversionException("'" + value + "' is not a size like 20MiB, 512KiB, 10GB or 1048576 (bytes)");
+        throw new TypeConversionException("'" + value + "' is not " + SIZE_FORMS);
       }
     }
   }
 
+  /** {@code 500ms}, {@code 90s}, {@code 1m30s}, {@code 1h}, {@code 2d}, {@code 1d12h}: each unit once, largest first. */
   static Duration duration(String s) {
-    if (!DURATION.matcher(s).matches()) throw new IllegalArgumentException();
+    Matcher m = DURATION.matcher(s);
+    if (s.isEmpty() || !m.matches()) throw new IllegalArgumentException();
+    ChronoUnit[] units = {ChronoUnit.DAYS, ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS, ChronoUnit.MILLIS};
     Duration total = Duration.ZERO;
-    Matcher part = DURATION_PART.matcher(s);
-    while (part.find()) {
-      long n = Long.parseLong(part.group(1));
-      total = total.plus(switch (part.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      });
+    for (int i = 0; i < units.length; i++) {
+      if (m.group(i + 1) != null) total = total.plus(Duration.of(Long.parseLong(m.group(i + 1)), units[i]));
     }
     return total;
   }
@@ -333,20 +414,26 @@ final class LayeredSettings {
     return p.contains("password") || p.contains("jaas") || p.contains("secret");
   }
 
+  private void describe(Key k, StringBuilder out) {
+    Value v = values.get(k.name);
+    out.append("# ").append(k.description).append("; env ").append(k.env()).append('\n');
+    String text = v.text.isEmpty() ? "\"\"" : k.shown.apply(v.text);
+    out.append(k.name).append(": ").append(text.equals(HIDDEN) ? "\"" + HIDDEN + "\"" : text).append("   # ").append(v.source).append('\n');
+  }
+
   /** The effective settings as YAML, each with where it came from, for {@code --print-config}. */
   String describe() {
     StringBuilder out = new StringBuilder("# effective settings of tributary " + schema.command
         + " (file < TRIBUTARY_* env < flags)\n");
-    for (Key k : schema.keys.values()) {
-      Value v = values.get(k.name);
-      out.append("# ").append(k.description).append("; env ").append(k.env()).append('\n');
-      out.append(k.name).append(": ").append(v.text.isEmpty() ? "\"\"" : v.text).append("   # ").append(v.source).append('\n');
-    }
+    // the file of client properties last, beside the properties it adds to
+    String propertiesFile = schema.passthroughKey + FILE_SUFFIX;
+    schema.keys.values().stream().filter(k -> !k.name.equals(propertiesFile)).forEach(k -> describe(k, out));
+    describe(schema.keys.get(propertiesFile), out);
     out.append("# Kafka client properties, passed through (secrets hidden); flag --").append(schema.passthroughFlag)
         .append(" KEY=VALUE\n");
     out.append(schema.passthroughKey).append(':').append(passthrough.isEmpty() ? " {}\n" : "\n");
     passthrough.forEach((name, v) -> out.append("  ").append(name).append(": ")
-        .append(secret(name) ? "\"(hidden)\"" : v.text).append("   # ").append(v.source).append('\n'));
+        .append(secret(name) ? "\"" + HIDDEN + "\"" : v.text).append("   # ").append(v.source).append('\n'));
     return out.toString();
   }
 }

@@ -64,8 +64,9 @@ final class SendCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "500", description = "events per request (default: ${DEFAULT-VALUE})")
   int batchSize;
 
-  @Option(names = "--max-batch-bytes", defaultValue = "3000000", description = "bytes per request at most (default: ${DEFAULT-VALUE}; the server's limit is 4 MiB)")
-  int maxBatchBytes;
+  @Option(names = "--max-batch-bytes", paramLabel = "SIZE", defaultValue = "3MB", converter = LayeredSettings.SizeConverter.class,
+      description = "bytes per request at most, e.g. 3MB or 512KiB (default: ${DEFAULT-VALUE}; the server's limit is 4MiB)")
+  long maxBatchBytes;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   private long accepted;

@@ -20,7 +20,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {"", "Quick start:  tributary serve   then   curl -H 'Content-Type: application/json' -d '{\"event\":\"signup\"}' http://127.0.0.1:8080/v1/events"})
 public final class Tributary implements Runnable {
   /** The settings of every command that reads {@code TRIBUTARY_*} variables. */
-  private static final List<LayeredSettings.Schema> SETTINGS = List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA);
+  private static final List<LayeredSettings.Schema> SETTINGS = List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA,
+      JournalSettings.SCHEMA, BusSettings.SCHEMA, DrainSettings.DRAIN_SCHEMA, DrainSettings.REPLAY_SCHEMA);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

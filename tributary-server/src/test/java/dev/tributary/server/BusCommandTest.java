@@ -82,10 +82,32 @@ class BusCommandTest {
     assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--instance", "../x")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("invalid instance name '../x'");
     assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--max-chunk-size", "lots")).isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': 'lots' is not a size like 20MiB");
+    assertThat(err.toString()).contains("setting 'max_chunk_size' from flag --max-chunk-size: invalid value 'lots'; accepted: a size");
     assertThat(cli.execute("bus", "--port", "0", "--kafka", "127.0.0.1:9", "--records-per-chunk", "0"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("records per chunk must be positive");
+    assertThat(err.toString()).contains("setting 'records_per_chunk' from flag --records-per-chunk: invalid value '0'");
+  }
+
+  @Test
+  void settingsComeFromTheFileTheEnvironmentAndFlagsAndKafkaPropertiesArePassedThrough() throws Exception {
+    Path file = dir.resolve("bus.yaml");
+    Files.writeString(file, "rotate_interval: 1m30s\nretention_size: 10GB\nkafka: k:9092\nkafka_properties:\n"
+        + "  security.protocol: SASL_SSL\n  sasl.jaas.config: x password=\"${BUS_TEST_PW}\";\n");
+    BusSettings s = BusSettings.resolve(file, Map.of("BUS_TEST_PW", "pw-42", "TRIBUTARY_RETENTION_AGE", "2d"),
+        Map.of("records_per_chunk", "500"), Map.of("sasl.mechanism", "SCRAM-SHA-512"));
+    assertThat(s.kafkaConfig().clientProperties()).containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.jaas.config", "x password=\"pw-42\";").containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+    assertThat(s.kafkaConfig().recordsPerChunk()).isEqualTo(500);
+    var local = s.localConfig();
+    assertThat(local.rotateInterval()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(local.retentionAge()).isEqualTo(Duration.ofDays(2));
+    assertThat(local.retentionBytes()).isEqualTo(10_000_000_000L);
+    assertThat(s.describe()).contains("rotate_interval: 1m30s   # config file " + file,
+        "retention_age: 2d   # environment variable TRIBUTARY_RETENTION_AGE", "records_per_chunk: 500   # flag --records-per-chunk",
+        "sasl.jaas.config: \"(hidden)\"", "sasl.mechanism: SCRAM-SHA-512   # flag --kafka-property").doesNotContain("pw-42");
+    Files.writeString(file, "rotate_intreval: 1m\n");
+    assertThat(ServeProcess.run(dir.resolve("bus.log"), Map.of(), "bus", "--config", file.toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(Files.readString(dir.resolve("bus.log"))).contains("unknown key 'rotate_intreval' for tributary bus (did you mean rotate_interval?)");
   }
 
   /** Without --data-dir, as in the README: chunks go to ./bus-data of the working directory, logged in full. */

@@ -332,10 +332,11 @@ class CommandLineTest {
   void aBadBusSizeOrDurationNamesTheFlag() {
     assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--max-chunk-size", "20XB"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("Invalid value for option '--max-chunk-size': '20XB' is not a size like 20MiB");
+    assertThat(err.toString()).contains("setting 'max_chunk_size' from flag --max-chunk-size: invalid value '20XB'; accepted: a size");
     assertThat(run("bus", "--port", "0", "--data-dir", dir.resolve("bus").toString(), "--rotate-interval", "often"))
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString()).contains("Invalid value for option '--rotate-interval': 'often' is not a duration");
+    assertThat(err.toString()).contains("setting 'rotate_interval' from flag --rotate-interval: invalid value 'often'; accepted: "
+        + LayeredSettings.DURATION_FORMS);
     assertThat(dir.resolve("bus")).as("nothing was created").doesNotExist();
   }
 

@@ -183,4 +183,33 @@ class DrainCommandTest {
     r = drain("--spool", empty.toString(), "--watch", empty.toString(), "--kafka", "127.0.0.1:1");
     assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
   }
+
+  @Test
+  void drainAndReplayTakeTheirKafkaSettingsFromTheFileAndTheEnvironmentWithProducerPropertiesPassedThrough() throws Exception {
+    Path file = dir.resolve("drain.yaml");
+    Files.writeString(file, "topic: events.{event}\ndrain_timeout: 1m30s\nkafka_producer:\n  security.protocol: SASL_SSL\n"
+        + "  sasl.jaas.config: x password=\"${DRAIN_TEST_PW}\";\n");
+    DrainSettings s = DrainSettings.resolve(DrainSettings.DRAIN_SCHEMA, file,
+        java.util.Map.of("TRIBUTARY_KAFKA", "k:9092", "DRAIN_TEST_PW", "pw-7"), java.util.Map.of("scan_interval", "1m"),
+        java.util.Map.of("compression.type", "zstd"));
+    assertThat(s.kafka()).isEqualTo("k:9092");
+    assertThat(s.topic()).isEqualTo("events.{event}");
+    assertThat(s.drainTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(s.scanInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(s.producerProperties()).containsEntry("sasl.jaas.config", "x password=\"pw-7\";")
+        .containsEntry("compression.type", "zstd").containsEntry("security.protocol", "SASL_SSL");
+    assertThat(s.describe()).contains("drain_timeout: 1m30s   # config file " + file, "kafka: k:9092   # environment variable TRIBUTARY_KAFKA")
+        .doesNotContain("pw-7");
+
+    Result noKafka = drain("--spool", dir.toString());
+    assertThat(noKafka.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(noKafka.err()).contains("kafka is not set; set it (--kafka, TRIBUTARY_KAFKA or 'kafka:' in the config file)");
+    Files.writeString(file, "drain_timeout: 1m30s\n");
+    Result replayKey = run(new DeadLettersCommand(), "replay", "--dir", dir.toString(), "--kafka", "k:9092", "--config", file.toString());
+    assertThat(replayKey.exit()).as("replay has no drain_timeout").isEqualTo(ExitCodes.USAGE);
+    assertThat(replayKey.err()).contains("unknown key 'drain_timeout' for tributary dead-letters replay");
+    Result badInterval = drain("--spool", dir.toString(), "--kafka", "k:9092", "--scan-interval", "0s");
+    assertThat(badInterval.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(badInterval.err()).contains("setting 'scan_interval' from flag --scan-interval: invalid value '0s'");
+  }
 }

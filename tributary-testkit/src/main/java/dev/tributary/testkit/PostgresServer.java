@@ -96,6 +96,21 @@ public final class PostgresServer implements AutoCloseable {
     log.info("PostgreSQL started on 127.0.0.1:{} in {}", port, dir);
   }
 
+  /**
+   * From now on every role but postgres must give its password over TCP (SCRAM), as a production
+   * server asks; postgres stays trusted so that tests can still create databases and roles.
+   */
+  public void requirePasswords() {
+    Path hba = dir.resolve("data").resolve("pg_hba.conf");
+    try {
+      Files.writeString(hba, "local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+          + "host all all 127.0.0.1/32 scram-sha-256\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write " + hba, e);
+    }
+    pg(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "reload"));
+  }
+
   /** A new empty database; returns its JDBC URL (user postgres, no password). */
   public String createDatabase() {
     String name = "t" + ProcessHandle.current().pid() + "_" + databases.incrementAndGet();
