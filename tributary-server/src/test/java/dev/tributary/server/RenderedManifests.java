@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 /** The objects {@code kubectl kustomize} renders from a directory of deploy/k8s, as a cluster would receive them. */
 final class RenderedManifests {
   static final Path K8S = Path.of("..", "deploy", "k8s").toAbsolutePath().normalize();
+  private static final Pattern KUSTOMIZE_VERSION = Pattern.compile("Kustomize Version: v(\\d+)");
   private static final Pattern VARIABLE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
   final List<JsonNode> objects;
@@ -33,11 +34,27 @@ final class RenderedManifests {
   static RenderedManifests render(String directory) throws IOException, InterruptedException {
     Path kubectl = kubectl().orElse(null);
     if (kubectl == null) RequiredTool.missing("kubectl is not installed (apt-get install kubernetes-client; scripts/test installs it)");
-    Process p = new ProcessBuilder(kubectl.toString(), "kustomize", K8S.resolve(directory).toString()).redirectErrorStream(true).start();
+    String version = run(kubectl.toString(), "version", "--client");
+    Matcher kustomize = KUSTOMIZE_VERSION.matcher(version);
+    if (!kustomize.find() || Integer.parseInt(kustomize.group(1)) < 5) {
+      // Debian 12's kubernetes-client is kubectl 1.20 with kustomize v2.0.3: no directories in
+      // resources, no labels, replicas or patches fields, all of which deploy/k8s uses.
+      RequiredTool.missing("deploy/k8s needs kubectl 1.27 or later (kustomize v5); " + kubectl + " says: " + version.strip());
+    }
+    return new RenderedManifests(parse(run(kubectl.toString(), "kustomize", K8S.resolve(directory).toString())));
+  }
+
+  private static List<JsonNode> parse(String yaml) throws IOException {
+    List<JsonNode> objects = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll();
+    return objects.stream().filter(o -> !o.isNull()).toList();
+  }
+
+  /** Runs a command and returns its stdout; stderr (kustomize's warnings) goes to the test's log. */
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("kubectl kustomize " + directory + " failed:\n" + out);
-    List<JsonNode> objects = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class).<JsonNode>readValues(out).readAll();
-    return new RenderedManifests(objects.stream().filter(o -> !o.isNull()).toList());
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError(String.join(" ", command) + " failed:\n" + out);
+    return out;
   }
 
   private static Optional<Path> kubectl() {
