@@ -45,7 +45,7 @@ class DeployManifestsTest {
     RenderedManifests rendered = RenderedManifests.render(directory);
     assertThat(rendered.workloads()).isNotEmpty();
     for (JsonNode workload : rendered.workloads()) {
-      assertThat(onlyContainer(workload).path("image").asText()).as(name(workload)).isEqualTo("registry.example.com/tributary:0.1.0");
+      assertThat(onlyContainer(workload).path("image").asText()).as(name(workload)).isEqualTo("registry.example.com/tributary:" + version());
     }
   }
 
@@ -159,7 +159,7 @@ class DeployManifestsTest {
     RenderedManifests rendered = RenderedManifests.render("overlays/dev");
     for (JsonNode workload : rendered.workloads()) {
       assertThat(workload.path("spec").path("replicas").asInt()).as(name(workload)).isEqualTo(1);
-      assertThat(onlyContainer(workload).path("image").asText()).as("the image scripts/image builds").isEqualTo("tributary:0.1.0");
+      assertThat(onlyContainer(workload).path("image").asText()).as("the image scripts/image builds").isEqualTo("tributary:" + version());
     }
     JsonNode secret = rendered.generated("Secret", "tributary-tokens");
     String secretName = secret.path("metadata").path("name").asText();
@@ -250,6 +250,11 @@ class DeployManifestsTest {
     }
     if (end != text.length() || end == 0) throw new AssertionError("not a duration: '" + text + "'");
     return total;
+  }
+
+  /** The version `tributary --version` prints, which scripts/image tags the image with. */
+  private static String version() {
+    return Tributary.commandLine().getCommandSpec().version()[0].replaceFirst("^tributary ", "");
   }
 
   private static String name(JsonNode object) {
