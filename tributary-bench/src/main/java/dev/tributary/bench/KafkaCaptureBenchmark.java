@@ -115,7 +115,7 @@ public final class KafkaCaptureBenchmark {
     try (ScratchDirectory root = ScratchDirectory.create("kafka-bench-");
          CaptureLoadGenerator generator = new CaptureLoadGenerator();
          CaptureLoadGenerator drainGenerator = new CaptureLoadGenerator()) {
-      System.out.printf("starting a Kafka broker (load average %s)%n", loadAverage());
+      System.out.printf("starting a Kafka broker (load average %s)%n", LoadAverage.now());
       KafkaBroker broker = KafkaBroker.start(root.resolve("broker"));
       try {
         createTopics(broker.bootstrapServers());
@@ -178,12 +178,12 @@ public final class KafkaCaptureBenchmark {
   }
 
   private void measure(CaptureLoadGenerator generator, String setupName, double rate, Setup setup) throws Exception {
-    String before = loadAverage();
+    String before = LoadAverage.now();
     try (ScratchDirectory dir = ScratchDirectory.create("kafka-bench-load-");
          OpenLog log = setup.open(dir.path());
          CaptureLauncher.Running server = launcher.start(log.log())) {
       LoadResult r = generator.run(settings.load(server.port(), rate, settings.duration(), settings.warmup()));
-      Row row = new Row(setupName, rate, r, log.lag(), before + " -> " + loadAverage());
+      Row row = new Row(setupName, rate, r, log.lag(), before + " -> " + LoadAverage.now());
       rows.add(row);
       System.out.printf("%n[%s, %,.0f req/s] forwarder lag after: %s records; load average %s%n%s%n",
           setupName, rate, row.lagAfter(), row.loadAverage(), r.toTable());
@@ -192,7 +192,7 @@ public final class KafkaCaptureBenchmark {
 
   private Drain outageAndDrain(CaptureLoadGenerator generator, CaptureLoadGenerator drainGenerator, KafkaBroker broker)
       throws Exception {
-    String before = loadAverage();
+    String before = LoadAverage.now();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (ScratchDirectory dir = ScratchDirectory.create("kafka-bench-outage-");
          OpenLog log = spoolWithForwarder(dir.path(), broker.bootstrapServers(), registry);
@@ -236,7 +236,7 @@ public final class KafkaCaptureBenchmark {
       LoadResult duringDrain = drainLoad.get();
       return new Drain(outage, backlog, (readyAt - restartAt) / 1e9, (firstForwardAt - readyAt) / 1e9,
           (caughtUpAt - readyAt) / 1e9, forwarded, (loadEnd[0] - readyAt) / 1e9, (long) (loadEnd[1] - sentAtReady),
-          (double) backlog.bytes() / Math.max(1, backlog.records()), duringDrain, before + " -> " + loadAverage());
+          (double) backlog.bytes() / Math.max(1, backlog.records()), duringDrain, before + " -> " + LoadAverage.now());
     }
   }
 
@@ -253,15 +253,6 @@ public final class KafkaCaptureBenchmark {
     return registry.get("tributary.forwarder.sent").counter().count();
   }
 
-  /** The 1, 5 and 15 minute load averages of the machine. */
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "?";
-    }
-  }
 
   String table(Drain d) {
     StringBuilder out = new StringBuilder();

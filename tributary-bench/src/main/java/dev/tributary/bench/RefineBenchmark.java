@@ -7,10 +7,8 @@ import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,7 +95,7 @@ public final class RefineBenchmark {
 
   void run() throws Exception {
     try (ScratchDirectory scratch = ScratchDirectory.create("tributary-refine-bench-")) {
-      System.out.printf("starting a Kafka broker (load average %s, %d cores); refine with %s%n", loadAverage(),
+      System.out.printf("starting a Kafka broker (load average %s, %d cores); refine with %s%n", LoadAverage.now(),
         Runtime.getRuntime().availableProcessors(), settings.streams());
       try (KafkaBroker broker = KafkaBroker.start(scratch.resolve("kafka"))) {
         bootstrap = broker.bootstrapServers();
@@ -149,7 +147,7 @@ public final class RefineBenchmark {
     MeterRegistry registry = new SimpleMeterRegistry();
     RefineConfig config = config(state, List.of(RAW), "refined-" + setup.replaceAll("[^a-z0-9]", ""), reorder);
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    String loadBefore = loadAverage();
+    String loadBefore = LoadAverage.now();
     try (Refiner refiner = Refiner.start(config, registry)) {
       while (count(registry) == 0) Thread.sleep(5);
       long t0 = System.nanoTime();
@@ -160,7 +158,7 @@ public final class RefineBenchmark {
       }
       Throughput t = new Throughput(setup, records, (System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - cpu0) / 1e9);
       System.out.printf("%s: %,d records in %.1f s = %,.0f records/s, %,.0f per CPU-second (load average %s -> %s)%n", setup, records,
-          t.seconds(), t.perSecond(), t.perCpuSecond(), loadBefore, loadAverage());
+          t.seconds(), t.perSecond(), t.perCpuSecond(), loadBefore, LoadAverage.now());
       return t;
     }
   }
@@ -268,12 +266,4 @@ public final class RefineBenchmark {
     return out.toString();
   }
 
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "?";
-    }
-  }
 }

@@ -67,7 +67,7 @@ public final class ServeLakeBenchmark {
       System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
       System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
       System.setProperty("aws.region", "us-east-1");
-      System.out.printf("starting S3Proxy (load average %s)%n", loadAverage());
+      System.out.printf("starting S3Proxy (load average %s)%n", LoadAverage.now());
       try (S3Server s3 = S3Server.start(root.resolve("s3"))) {
         String[] names = {"directory, ndjson.gz", "S3Proxy, ndjson.gz", "S3Proxy, parquet"};
         s3.createBucket("bench");
@@ -99,7 +99,7 @@ public final class ServeLakeBenchmark {
 
   private void measure(CaptureLoadGenerator generator, Path dir, String name, LakeTarget target)
       throws Exception {
-    String before = loadAverage();
+    String before = LoadAverage.now();
     try (Served served = Served.open(dir, target);
          CaptureLauncher.Running server = launcher.start(served.log())) {
       long cpuBefore = served.sinkCpuNanos();
@@ -109,7 +109,7 @@ public final class ServeLakeBenchmark {
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       double cpu = (served.sinkCpuNanos() - cpuBefore) / 1e9;
       Row row = new Row(name, r, served.registry().get("tributary.lake.events.written").counter().count(), cpu,
-          drainSeconds, before + " -> " + loadAverage());
+          drainSeconds, before + " -> " + LoadAverage.now());
       rows.add(row);
       System.out.printf("%n[%s] %,.0f events landed, sink CPU %.2f s (%.1f µs/event), drain after the load %.1f s; "
           + "load average %s%n%s%n", name, row.eventsWritten(), cpu, row.cpuMicrosPerEvent(), drainSeconds,
@@ -146,14 +146,6 @@ public final class ServeLakeBenchmark {
     }
   }
 
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "?";
-    }
-  }
 
   String table() {
     StringBuilder out = new StringBuilder();

@@ -49,6 +49,20 @@ class JournalCommandTest {
     return new Result(exit, out.toString(), err.toString());
   }
 
+  /** {@code tributary journal ARGS}, as {@link #runTributary}, with {@code stdin} as its standard input. */
+  static Result runJournal(String stdin, String... args) {
+    java.io.InputStream before = System.in;
+    System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+    try {
+      String[] argv = new String[args.length + 1];
+      argv[0] = "journal";
+      System.arraycopy(args, 0, argv, 1, args.length);
+      return runTributary(argv);
+    } finally {
+      System.setIn(before);
+    }
+  }
+
   static Result run(Object command, String... args) {
     StringWriter out = new StringWriter(), err = new StringWriter();
     CommandLine cli = new CommandLine(command);

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tributary.testkit.KafkaExtension;
 import dev.tributary.testkit.PostgresServer;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,31 +48,19 @@ class JournalSecretsTest {
     postgres.close();
   }
 
-  private static JournalCommandTest.Result journal(String stdin, String... args) {
-    InputStream before = System.in;
-    System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-    try {
-      String[] argv = new String[args.length + 1];
-      argv[0] = "journal";
-      System.arraycopy(args, 0, argv, 1, args.length);
-      return JournalCommandTest.runTributary(argv);
-    } finally {
-      System.setIn(before);
-    }
-  }
 
   @Test
   void thePasswordFromAFileReachesARoleThatRequiresIt() throws Exception {
     Path file = dir.resolve("pg-password");
     Files.writeString(file, PASSWORD + "\n");
-    JournalCommandTest.Result noPassword = journal("", "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", url,
+    JournalCommandTest.Result noPassword = JournalCommandTest.runJournal("", "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", url,
         "--id", "cart-1");
     assertThat(noPassword.exit()).as("without the password PostgreSQL refuses").isEqualTo(ExitCodes.FAILURE);
 
-    JournalCommandTest.Result appended = journal("{\"payload\":{\"sku\":\"a\"}}\n", "append", "--kafka", kafka.bootstrapServers(),
+    JournalCommandTest.Result appended = JournalCommandTest.runJournal("{\"payload\":{\"sku\":\"a\"}}\n", "append", "--kafka", kafka.bootstrapServers(),
         "--postgres", url, "--postgres-password-file", file.toString(), "--id", "cart-1", "--topic", "journal-secret");
     assertThat(appended.exit()).as(appended.err()).isZero();
-    JournalCommandTest.Result pointer = journal("", "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", url,
+    JournalCommandTest.Result pointer = JournalCommandTest.runJournal("", "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", url,
         "--postgres-password-file", file.toString(), "--id", "cart-1", "--topic", "journal-secret");
     assertThat(pointer.exit()).as(pointer.err()).isZero();
     assertThat(pointer.out().trim()).isEqualTo("1");
@@ -99,7 +85,7 @@ class JournalSecretsTest {
   void aWrongPasswordFailsWithExitOneAndAMessageWithoutIt() throws Exception {
     Path file = dir.resolve("wrong");
     Files.writeString(file, "not-the-password-42");
-    JournalCommandTest.Result r = journal("", "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", url,
+    JournalCommandTest.Result r = JournalCommandTest.runJournal("", "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", url,
         "--postgres-password-file", file.toString(), "--id", "cart-1");
     assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err()).startsWith("tributary journal pointer: cannot connect to PostgreSQL at " + url + "&password=***: ")
@@ -119,7 +105,7 @@ class JournalSecretsTest {
         "TRIBUTARY_POSTGRES_PASSWORD", PASSWORD), Map.of("postgres_password_file", file.toString()), Map.of()))
         .hasMessage("both postgres_password (from environment variable TRIBUTARY_POSTGRES_PASSWORD) and postgres_password_file"
             + " (from flag --postgres-password-file) are set; set one");
-    JournalCommandTest.Result missing = journal("", "pointer", "--kafka", "k:9092", "--postgres", url,
+    JournalCommandTest.Result missing = JournalCommandTest.runJournal("", "pointer", "--kafka", "k:9092", "--postgres", url,
         "--postgres-password-file", dir.resolve("absent").toString(), "--id", "x");
     assertThat(missing.exit()).isEqualTo(ExitCodes.USAGE);
     assertThat(missing.err()).contains("setting 'postgres_password_file' from flag --postgres-password-file: cannot read "

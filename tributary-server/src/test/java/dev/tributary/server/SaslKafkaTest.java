@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.broker.KafkaBroker;
 import dev.tributary.testkit.PostgresExtension;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,32 +48,20 @@ class SaslKafkaTest {
     return file;
   }
 
-  private static JournalCommandTest.Result journal(String stdin, String... args) {
-    InputStream before = System.in;
-    System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-    try {
-      String[] argv = new String[args.length + 1];
-      argv[0] = "journal";
-      System.arraycopy(args, 0, argv, 1, args.length);
-      return JournalCommandTest.runTributary(argv);
-    } finally {
-      System.setIn(before);
-    }
-  }
 
   @Test
   void theJournalAppendsAndReadsThroughScramWithTheCredentialsFromAFile() throws Exception {
     String db = postgres.createDatabase();
     String[] target = {"--kafka", broker.saslBootstrapServers(), "--postgres", db, "--id", "cart-1", "--topic", "journal-sasl",
         "--kafka-properties-file", clientProperties(SECRET).toString()};
-    JournalCommandTest.Result appended = journal("{\"payload\":{\"sku\":\"a\"}}\n{\"payload\":{\"sku\":\"b\"}}\n",
+    JournalCommandTest.Result appended = JournalCommandTest.runJournal("{\"payload\":{\"sku\":\"a\"}}\n{\"payload\":{\"sku\":\"b\"}}\n",
         concat("append", target));
     assertThat(appended.exit()).as(appended.err()).isZero();
-    JournalCommandTest.Result read = journal("", concat("read", target));
+    JournalCommandTest.Result read = JournalCommandTest.runJournal("", concat("read", target));
     assertThat(read.exit()).as(read.err()).isZero();
     assertThat(read.lines()).containsExactly("{\"seqNr\":1,\"tags\":[],\"payload\":{\"sku\":\"a\"}}",
         "{\"seqNr\":2,\"tags\":[],\"payload\":{\"sku\":\"b\"}}");
-    JournalCommandTest.Result printed = journal("", concat("read", concat("--print-config", target)));
+    JournalCommandTest.Result printed = JournalCommandTest.runJournal("", concat("read", concat("--print-config", target)));
     assertThat(printed.out()).contains("sasl.jaas.config: \"(hidden)\"   # file " + clientProperties(SECRET))
         .contains("security.protocol: SASL_PLAINTEXT").doesNotContain(SECRET);
   }
@@ -84,7 +69,7 @@ class SaslKafkaTest {
   @Test
   void aWrongKafkaPasswordFailsWithExitOneWithoutShowingIt() throws Exception {
     String db = postgres.createDatabase();
-    JournalCommandTest.Result r = journal("{\"payload\":1}\n", "append", "--kafka", broker.saslBootstrapServers(), "--postgres", db,
+    JournalCommandTest.Result r = JournalCommandTest.runJournal("{\"payload\":1}\n", "append", "--kafka", broker.saslBootstrapServers(), "--postgres", db,
         "--id", "cart-2", "--kafka-properties-file", clientProperties("wrong-password-9").toString());
     assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
     assertThat(r.err()).containsIgnoringCase("authentication failed").doesNotContain("wrong-password-9");
