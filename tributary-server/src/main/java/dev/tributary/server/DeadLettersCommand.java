@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dead-letters", mixinStandardHelpOptions = true,
     description = {"Look at and replay the records Kafka refused for good (too large, invalid topic, not authorized).",
-        "DIR is the forwarder's dead-letter spool; the server (or drain) that writes it must be stopped first."},
+        "DIR is the forwarder's dead-letter spool; the server (or drain) that writes it must be stopped first.",
+        "Settings (--dir, and replay's --kafka, --topic, --producer-property): defaults < --config file < TRIBUTARY_* environment < flags; one file serves all three subcommands."},
     subcommands = {DeadLettersCommand.ListLetters.class, DeadLettersCommand.Show.class, DeadLettersCommand.Replay.class})
 final class DeadLettersCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -38,10 +39,50 @@ final class DeadLettersCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** {@code --dir} and opening it with clear refusals. */
+  /**
+   * The settings every subcommand reads ({@code --dir} over the file and the environment), and
+   * opening the directory with clear refusals.
+   */
   static final class DeadLetterDir {
-    @Option(names = "--dir", paramLabel = "DIR", required = true, description = "the dead-letter spool directory")
+    @Option(names = {"--dir", "--dead-letters"}, paramLabel = "DIR",
+        description = "the dead-letter spool directory (required; key dead_letters)")
+    String dirFlag;
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
+    @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
+
     Path dir;
+    int exit;
+
+    /**
+     * The settings, with {@code flags} (by key) and {@code producerFlags} over the file and the
+     * environment; null once {@code --print-config} has printed them or a bad setting has been
+     * reported: the caller then exits with {@link #exit}.
+     */
+    DrainSettings resolve(CommandSpec spec, Map<String, String> flags, Map<String, String> producerFlags, boolean toKafka) {
+      Map<String, String> given = new LinkedHashMap<>(flags);
+      if (dirFlag != null) given.put("dead_letters", dirFlag);
+      DrainSettings settings;
+      try {
+        var schema = DrainSettings.DEAD_LETTERS_SCHEMA;
+        settings = toKafka ? DrainSettings.resolve(schema, config, System.getenv(), given, producerFlags)
+            : DrainSettings.resolveWithoutKafka(schema, config, System.getenv(), given, producerFlags);
+        if (settings.deadLetters() == null) {
+          throw new ConfigException("dead_letters is not set; set it (--dir, TRIBUTARY_DEAD_LETTERS or 'dead_letters:' in the config file)");
+        }
+      } catch (ConfigException e) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": " + e.getMessage());
+        exit = ExitCodes.USAGE;
+        return null;
+      }
+      if (printConfig) {
+        spec.commandLine().getOut().print(settings.describe());
+        spec.commandLine().getOut().flush();
+        exit = ExitCodes.OK;
+        return null;
+      }
+      dir = settings.deadLetters();
+      return settings;
+    }
 
     /** Opens the spool, or returns empty after saying on {@code err} why it cannot. */
     Optional<DeadLetters> open(PrintWriter err, String command) throws IOException {
@@ -89,6 +130,7 @@ final class DeadLettersCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (dir.resolve(spec, Map.of(), Map.of(), false) == null) return dir.exit;
       Optional<DeadLetters> opened = dir.open(spec.commandLine().getErr(), "list");
       if (opened.isEmpty()) return ExitCodes.FAILURE;
       try (DeadLetters letters = opened.get()) {
@@ -115,6 +157,7 @@ final class DeadLettersCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (dir.resolve(spec, Map.of(), Map.of(), false) == null) return dir.exit;
       Optional<DeadLetters> opened = dir.open(spec.commandLine().getErr(), "show");
       if (opened.isEmpty()) return ExitCodes.FAILURE;
       try (DeadLetters letters = opened.get()) {
@@ -152,8 +195,6 @@ final class DeadLettersCommand implements Runnable {
         + ForwarderConfig.DEFAULT_TOPIC + ")") String topic;
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable): SASL, TLS...")
     Map<String, String> producerProperties = new LinkedHashMap<>();
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
-    @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
     @Override
     public Integer call() throws IOException {
@@ -161,18 +202,8 @@ final class DeadLettersCommand implements Runnable {
       Map<String, String> flags = new LinkedHashMap<>();
       if (kafka != null) flags.put("kafka", kafka);
       if (topic != null) flags.put("topic", topic);
-      DrainSettings settings;
-      try {
-        settings = DrainSettings.resolve(DrainSettings.REPLAY_SCHEMA, config, System.getenv(), flags, producerProperties);
-      } catch (ConfigException e) {
-        err.println("tributary dead-letters replay: " + e.getMessage());
-        return ExitCodes.USAGE;
-      }
-      if (printConfig) {
-        spec.commandLine().getOut().print(settings.describe());
-        spec.commandLine().getOut().flush();
-        return ExitCodes.OK;
-      }
+      DrainSettings settings = dir.resolve(spec, flags, producerProperties, true);
+      if (settings == null) return dir.exit;
       Optional<DeadLetters> opened = dir.open(err, "replay");
       if (opened.isEmpty()) return ExitCodes.FAILURE;
       try (DeadLetters letters = opened.get()) {

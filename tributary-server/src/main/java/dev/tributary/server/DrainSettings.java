@@ -6,14 +6,17 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The settings of {@code drain} and {@code dead-letters replay}, the two commands that forward to
- * Kafka as a capture node would; layered as {@code serve}'s, and with serve's key names, so a
- * node's Kafka settings read the same everywhere.
+ * The settings of {@code drain} and {@code dead-letters}, the commands that forward to Kafka as a
+ * capture node would; layered as {@code serve}'s, and with serve's key names, so a node's Kafka
+ * settings read the same everywhere. All three {@code dead-letters} subcommands read one schema,
+ * so that one config file serves them all.
  */
 final class DrainSettings {
   static final String PRODUCER_KEY = "kafka_producer";
 
-  static final LayeredSettings.Schema REPLAY_SCHEMA = producerSchema("dead-letters replay");
+  static final LayeredSettings.Schema DEAD_LETTERS_SCHEMA = producerSchema("dead-letters")
+      .key("dead_letters", "the dead-letter spool directory (required)", "", s -> s.isEmpty() ? null : LayeredSettings.path(s),
+          "a directory path");
 
   static final LayeredSettings.Schema DRAIN_SCHEMA = producerSchema("drain")
       .key("dead_letters", "dead-letter spool for records Kafka refuses; empty: dead-letters beside the spool directory", "",
@@ -40,11 +43,17 @@ final class DrainSettings {
 
   static DrainSettings resolve(LayeredSettings.Schema schema, Path configFile, Map<String, String> env, Map<String, String> flags,
       Map<String, String> producerFlags) throws ConfigException {
-    LayeredSettings s = LayeredSettings.resolve(schema, configFile, env, flags, producerFlags);
-    if (s.get("kafka") == null) {
+    DrainSettings s = resolveWithoutKafka(schema, configFile, env, flags, producerFlags);
+    if (s.kafka() == null) {
       throw new ConfigException("kafka is not set; set it (--kafka, TRIBUTARY_KAFKA or 'kafka:' in the config file)");
     }
-    return new DrainSettings(s);
+    return s;
+  }
+
+  /** For {@code dead-letters list} and {@code show}, which read replay's settings but never reach Kafka. */
+  static DrainSettings resolveWithoutKafka(LayeredSettings.Schema schema, Path configFile, Map<String, String> env,
+      Map<String, String> flags, Map<String, String> producerFlags) throws ConfigException {
+    return new DrainSettings(LayeredSettings.resolve(schema, configFile, env, flags, producerFlags));
   }
 
   String kafka() { return values.get("kafka"); }

@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "journal", mixinStandardHelpOptions = true,
     description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
         "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md.",
-        "Connection settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config. The PostgreSQL password: --postgres-password-file or TRIBUTARY_POSTGRES_PASSWORD."},
+        "Settings (connections, --topic, --topics, --group, --purge-expired-every): defaults < --config file < TRIBUTARY_* environment < flags; see --print-config. Per-call arguments (--id, --from, --to, --expire-after, --head-cache, standard input) are flags only.",
+        "The PostgreSQL password: --postgres-password-file or TRIBUTARY_POSTGRES_PASSWORD."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -83,8 +84,10 @@ final class JournalCommand implements Runnable {
 
     int exit;
 
-    JournalSettings resolve(CommandSpec spec) {
+    /** {@code given}: the subcommand's own settings given as flags, by key (null when not given). */
+    JournalSettings resolve(CommandSpec spec, String[]... given) {
       Map<String, String> flags = new LinkedHashMap<>();
+      for (String[] g : given) if (g[1] != null) flags.put(g[0], g[1]);
       if (kafka != null) flags.put("kafka", kafka);
       if (postgres != null) flags.put("postgres", postgres);
       if (postgresPasswordFile != null) flags.put("postgres_password_file", postgresPasswordFile);
@@ -113,14 +116,18 @@ final class JournalCommand implements Runnable {
     @Option(names = "--id", required = true, description = "the journal's id (its Kafka record key)")
     String id;
 
-    @Option(names = "--topic", defaultValue = JournalsConfig.DEFAULT_TOPIC, description = "the journal's topic (default: ${DEFAULT-VALUE})")
+    @Option(names = "--topic", description = "the journal's topic (default: " + JournalsConfig.DEFAULT_TOPIC + ")")
     String topic;
 
     @Option(names = "--head-cache", description = "tail the topic's head in the background (for many reads in one process)")
     boolean headCache;
 
+    JournalSettings resolve(CommandSpec spec) {
+      return connection.resolve(spec, new String[] {"topic", topic});
+    }
+
     Journals journals(JournalSettings settings) {
-      return Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl()).withTopic(topic).withHeadCache(headCache)
+      return Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl()).withTopic(settings.topic()).withHeadCache(headCache)
           .withKafkaProperties(settings.kafkaProperties()));
     }
   }
@@ -134,16 +141,16 @@ final class JournalCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin Connection connection;
 
-    @Option(names = "--topics", paramLabel = "PREFIX", defaultValue = JournalsConfig.DEFAULT_TOPIC,
-        description = "replicate every topic whose name starts with PREFIX (default: ${DEFAULT-VALUE})")
+    @Option(names = "--topics", paramLabel = "PREFIX",
+        description = "replicate every topic whose name starts with PREFIX (default: " + JournalsConfig.DEFAULT_TOPIC + ")")
     String prefix;
 
-    @Option(names = "--group", defaultValue = ReplicatorConfig.DEFAULT_GROUP, description = "the consumer group (default ${DEFAULT-VALUE})")
+    @Option(names = "--group", description = "the consumer group (default " + ReplicatorConfig.DEFAULT_GROUP + ")")
     String group;
 
-    @Option(names = "--purge-expired-every", paramLabel = "DURATION", converter = LayeredSettings.DurationConverter.class,
-        defaultValue = "60s", description = "how often expired journals are purged, 0s for never (default: ${DEFAULT-VALUE})")
-    Duration purgeEvery;
+    @Option(names = "--purge-expired-every", paramLabel = "DURATION",
+        description = "how often expired journals are purged, 0s for never (default: 60s)")
+    String purgeEvery;
 
     private final CountDownLatch stop = new CountDownLatch(1);
 
@@ -155,8 +162,11 @@ final class JournalCommand implements Runnable {
     @Override
     public Integer call() throws InterruptedException {
       ShutdownSignals.hold();
-      JournalSettings settings = connection.resolve(spec);
+      JournalSettings settings = connection.resolve(spec, new String[] {"topics", prefix}, new String[] {"group", group},
+          new String[] {"purge_expired_every", purgeEvery});
       if (settings == null) return connection.exit;
+      String prefix = settings.topicPrefix(), group = settings.group();
+      Duration purgeEvery = settings.purgeExpiredEvery();
       ReplicatorConfig config = ReplicatorConfig.of(settings.kafka(), settings.jdbcUrl()).withTopicPrefix(prefix).withGroupId(group)
           .withKafkaProperties(settings.kafkaProperties());
       // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, commits it to
@@ -197,7 +207,7 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      JournalSettings settings = target.connection.resolve(spec);
+      JournalSettings settings = target.resolve(spec);
       if (settings == null) return target.connection.exit;
       try (Journals journals = target.journals(settings)) {
         Journal journal = journals.journal(target.id);
@@ -255,7 +265,7 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JournalSettings settings = target.connection.resolve(spec);
+      JournalSettings settings = target.resolve(spec);
       if (settings == null) return target.connection.exit;
       PrintWriter out = spec.commandLine().getOut();
       try (Journals journals = target.journals(settings); Stream<Event> events = journals.journal(target.id).read(from)) {
@@ -275,7 +285,7 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JournalSettings settings = target.connection.resolve(spec);
+      JournalSettings settings = target.resolve(spec);
       if (settings == null) return target.connection.exit;
       try (Journals journals = target.journals(settings)) {
         OptionalLong p = journals.journal(target.id).pointer();
@@ -296,7 +306,7 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JournalSettings settings = target.connection.resolve(spec);
+      JournalSettings settings = target.resolve(spec);
       if (settings == null) return target.connection.exit;
       try (Journals journals = target.journals(settings)) {
         Optional<PartitionOffset> at = journals.journal(target.id).delete(to);
@@ -315,7 +325,7 @@ final class JournalCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JournalSettings settings = target.connection.resolve(spec);
+      JournalSettings settings = target.resolve(spec);
       if (settings == null) return target.connection.exit;
       try (Journals journals = target.journals(settings)) {
         PartitionOffset p = journals.journal(target.id).purge();

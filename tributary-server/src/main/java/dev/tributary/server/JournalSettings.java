@@ -1,11 +1,14 @@
 package dev.tributary.server;
 
+import dev.tributary.journal.JournalsConfig;
 import dev.tributary.journal.PostgresUrl;
+import dev.tributary.journal.ReplicatorConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
- * The connection settings of every {@code journal} subcommand, layered as {@code serve}'s:
+ * The settings of every {@code journal} subcommand (where it connects, which topic and group), layered as {@code serve}'s:
  * defaults < YAML file < TRIBUTARY_* env < flags. The PostgreSQL password comes from a file or the
  * environment, so that it is not on a command line for {@code ps} to show.
  */
@@ -17,7 +20,14 @@ final class JournalSettings {
       .key("postgres", "the read store's JDBC URL (required), its password best given apart", "",
           s -> s.isEmpty() ? null : PostgresUrl.check(s), "a URL like jdbc:postgresql://localhost:5432/app?user=app",
           PostgresUrl::withoutPassword)
-      .secret("postgres_password", "the PostgreSQL password");
+      .secret("postgres_password", "the PostgreSQL password")
+      .key("topic", "the journals' topic (append, read, pointer, delete, purge)", JournalsConfig.DEFAULT_TOPIC, s -> s,
+          "a topic name")
+      .key("topics", "replicate: every topic whose name starts with this prefix", JournalsConfig.DEFAULT_TOPIC, s -> s,
+          "a topic name prefix")
+      .key("group", "replicate: its Kafka consumer group", ReplicatorConfig.DEFAULT_GROUP, s -> s, "a consumer group id")
+      .key("purge_expired_every", "replicate: how often expired journals are purged; 0s: never", "60s",
+          LayeredSettings::duration, LayeredSettings.DURATION_FORMS);
 
   private final LayeredSettings values;
   private final String jdbcUrl;
@@ -49,5 +59,9 @@ final class JournalSettings {
   /** The URL with the password in it: for the journal only, never to be shown. */
   String jdbcUrl() { return jdbcUrl; }
   Map<String, String> kafkaProperties() { return values.passthrough(); }
+  String topic() { return values.get("topic"); }
+  String topicPrefix() { return values.get("topics"); }
+  String group() { return values.get("group"); }
+  Duration purgeExpiredEvery() { return values.get("purge_expired_every"); }
   String describe() { return values.describe(); }
 }

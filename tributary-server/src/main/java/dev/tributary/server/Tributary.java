@@ -21,7 +21,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class Tributary implements Runnable {
   /** The settings of every command that reads {@code TRIBUTARY_*} variables. */
   private static final List<LayeredSettings.Schema> SETTINGS = List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA,
-      JournalSettings.SCHEMA, BusSettings.SCHEMA, DrainSettings.DRAIN_SCHEMA, DrainSettings.REPLAY_SCHEMA);
+      JournalSettings.SCHEMA, BusSettings.SCHEMA, DrainSettings.DRAIN_SCHEMA, DrainSettings.DEAD_LETTERS_SCHEMA);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

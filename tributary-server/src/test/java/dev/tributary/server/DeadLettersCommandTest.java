@@ -76,11 +76,14 @@ class DeadLettersCommandTest {
     assertThat(deadLetters("list", "--dir", dead.toString()).out()).contains("RecordTooLargeException", "1 dead letter(s)");
 
     TopicConfigs.set(kafka.bootstrapServers(), "big", "max.message.bytes", "2000000");
-    Result replayed = deadLetters("replay", "--dir", dead.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "big");
+    // one file for replay and list alike: replay's Kafka keys do not trouble list
+    Path config = Files.writeString(dir.resolve("dead-letters.yaml"),
+        "dead_letters: " + dead + "\nkafka: " + kafka.bootstrapServers() + "\ntopic: big\n");
+    Result replayed = deadLetters("replay", "--config", config.toString());
 
     assertThat(replayed.exit()).as(replayed.err()).isZero();
     assertThat(replayed.out()).contains("replayed 1 of 1 dead letter(s)", "1 delivered to Kafka, 0 refused again", "0 left");
-    assertThat(deadLetters("list", "--dir", dead.toString()).out()).contains("0 dead letter(s)");
+    assertThat(deadLetters("list", "--config", config.toString()).out()).contains("0 dead letter(s) in " + dead);
     assertThat(KafkaTopics.eventIds(kafka.bootstrapServers(), "big")).hasSize(11).containsOnlyOnce("huge");
   }
 
@@ -106,6 +109,38 @@ class DeadLettersCommandTest {
     r = deadLetters("show", "--dir", empty.toString(), "0");
     assertThat(r.err()).contains("is not a spool directory");
     assertThat(empty).isEmptyDirectory();
+  }
+
+  @Test
+  void listAndShowTakeTheDirectoryFromTheFileOrTheEnvironmentAndRefuseAnUnknownKey() throws Exception {
+    Path fromFile = dir.resolve("from-file");
+    Path config = Files.writeString(dir.resolve("dl.yaml"), "dead_letters: " + fromFile + "\n");
+    for (List<String> sub : List.of(List.of("list"), List.of("show", "0"))) {
+      List<String> args = new ArrayList<>(sub);
+      args.addAll(List.of("--config", config.toString(), "--print-config"));
+      Result printed = deadLetters(args.toArray(String[]::new));
+      assertThat(printed.exit()).as(printed.err()).isZero();
+      assertThat(printed.out()).contains("dead_letters: " + fromFile + "   # config file " + config);
+    }
+    Result shown = deadLetters("show", "--config", config.toString(), "0");
+    assertThat(shown.exit()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(shown.err()).contains("no dead letters at " + fromFile);
+    Path flag = dir.resolve("from-flag");
+    assertThat(deadLetters("list", "--config", config.toString(), "--dir", flag.toString(), "--print-config").out())
+        .contains("dead_letters: " + flag + "   # flag --dead-letters");
+
+    DrainSettings env = DrainSettings.resolveWithoutKafka(DrainSettings.DEAD_LETTERS_SCHEMA, null,
+        Map.of("TRIBUTARY_DEAD_LETTERS", fromFile.toString()), Map.of(), Map.of());
+    assertThat(env.deadLetters()).isEqualTo(fromFile);
+    assertThat(env.describe()).contains("dead_letters: " + fromFile + "   # environment variable TRIBUTARY_DEAD_LETTERS");
+
+    Files.writeString(config, "dead_letter: " + fromFile + "\n");
+    Result typo = deadLetters("list", "--config", config.toString());
+    assertThat(typo.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(typo.err()).contains("unknown key 'dead_letter' for tributary dead-letters", "did you mean dead_letters?");
+    Result none = deadLetters("show", "0");
+    assertThat(none.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(none.err()).contains("dead_letters is not set; set it (--dir, TRIBUTARY_DEAD_LETTERS");
   }
 
   /** An event whose blob zstd cannot shrink below the broker's 100 000-byte limit (under the spool cursor's 256 KiB read buffer). */

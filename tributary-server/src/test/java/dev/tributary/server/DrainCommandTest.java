@@ -207,7 +207,7 @@ class DrainCommandTest {
     Files.writeString(file, "drain_timeout: 1m30s\n");
     Result replayKey = run(new DeadLettersCommand(), "replay", "--dir", dir.toString(), "--kafka", "k:9092", "--config", file.toString());
     assertThat(replayKey.exit()).as("replay has no drain_timeout").isEqualTo(ExitCodes.USAGE);
-    assertThat(replayKey.err()).contains("unknown key 'drain_timeout' for tributary dead-letters replay");
+    assertThat(replayKey.err()).contains("unknown key 'drain_timeout' for tributary dead-letters;");
     Result badInterval = drain("--spool", dir.toString(), "--kafka", "k:9092", "--scan-interval", "0s");
     assertThat(badInterval.exit()).isEqualTo(ExitCodes.USAGE);
     assertThat(badInterval.err()).contains("setting 'scan_interval' from flag --scan-interval: invalid value '0s'");

@@ -146,6 +146,38 @@ class JournalCommandTest {
   }
 
   @Test
+  void topicGroupAndPurgeIntervalAreSettingsFromTheFileAndTheEnvironmentAndUnknownKeysAreRefused(@TempDir Path dir)
+      throws Exception {
+    String db = postgres.createDatabase();
+    Path config = java.nio.file.Files.writeString(dir.resolve("journal.yaml"), "kafka: " + kafka.bootstrapServers()
+        + "\npostgres: " + db + "\ntopic: journal-from-file\ntopics: journal-from\ngroup: replicas-from-file\n");
+    Result appended = runJournal("{\"payload\":1}\n", "append", "--config", config.toString(), "--id", "c-1");
+    assertThat(appended.exit()).as(appended.err()).isZero();
+    assertThat(run(new JournalCommand(), "pointer", "--kafka", kafka.bootstrapServers(), "--postgres", db, "--id", "c-1",
+        "--topic", "journal-from-file").out().trim()).as("the append went to the file's topic").isEqualTo("1");
+
+    Result printed = runTributary("journal", "replicate", "--config", config.toString(), "--purge-expired-every", "5m",
+        "--print-config");
+    assertThat(printed.exit()).as(printed.err()).isZero();
+    assertThat(printed.out()).contains("topics: journal-from   # config file " + config,
+        "group: replicas-from-file   # config file " + config, "purge_expired_every: 5m   # flag --purge-expired-every");
+    JournalSettings env = JournalSettings.resolve(config, Map.of("TRIBUTARY_GROUP", "replicas-from-env",
+        "TRIBUTARY_PURGE_EXPIRED_EVERY", "1m30s"), Map.of(), Map.of());
+    assertThat(env.group()).isEqualTo("replicas-from-env");
+    assertThat(env.purgeExpiredEvery()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(env.describe()).contains("group: replicas-from-env   # environment variable TRIBUTARY_GROUP",
+        "purge_expired_every: 1m30s   # environment variable TRIBUTARY_PURGE_EXPIRED_EVERY");
+
+    java.nio.file.Files.writeString(config, "kafka: " + kafka.bootstrapServers() + "\npostgres: " + db + "\ngroup_id: g\n");
+    Result unknown = runJournal("{\"payload\":2}\n", "append", "--config", config.toString(), "--id", "c-1");
+    assertThat(unknown.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(unknown.err()).contains("unknown key 'group_id' for tributary journal").contains("group");
+    Result badInterval = runTributary("journal", "replicate", "--kafka", "k:1", "--postgres", db, "--purge-expired-every", "soon");
+    assertThat(badInterval.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(badInterval.err()).contains("setting 'purge_expired_every' from flag --purge-expired-every: invalid value 'soon'");
+  }
+
+  @Test
   void aUrlWithoutJdbcIsAUsageErrorThatSaysWhatTheUrlMustLookLike() {
     Result bad = runTributary("journal", "pointer", "--kafka", kafka.bootstrapServers(), "--id", "x",
         "--postgres", "postgresql://127.0.0.1:5432/app?user=app&password=hunter2");
