@@ -7,10 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +30,6 @@ import picocli.CommandLine;
  * environment and args, in a child JVM as the pod would start it.
  */
 class DeployManifestsTest {
-  private static final Pattern METRIC = Pattern.compile("tributary_[a-z_]+");
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   @TempDir Path dir;
@@ -166,27 +161,6 @@ class DeployManifestsTest {
     assertThat(RenderedManifests.volume(rendered.get("StatefulSet", "tributary-capture"), "tokens").path("secret").path("secretName").asText())
         .isEqualTo(secretName);
     assertThat(secret.path("data").has("tokens.yaml")).isTrue();
-  }
-
-  @Test
-  void thePrometheusRulesAskForMetricsServeExports() throws Exception {
-    RenderedManifests rendered = RenderedManifests.render("overlays/production");
-    List<String> asked = new ArrayList<>();
-    for (JsonNode group : rendered.get("PrometheusRule", "tributary").path("spec").path("groups")) {
-      for (JsonNode rule : group.path("rules")) {
-        Matcher m = METRIC.matcher(rule.path("expr").asText());
-        while (m.find()) asked.add(m.group());
-      }
-    }
-    assertThat(asked).isNotEmpty();
-    // Kafka unreachable on purpose: the forwarder's metrics are there all the same
-    try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", "0",
-        "--data-dir", dir.resolve("data").toString(), "--kafka", "127.0.0.1:" + ServeProcess.freePort())) {
-      int port = serve.awaitListening();
-      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      for (String name : asked) assertThat(metrics).as("serve's /metrics").containsPattern("(?m)^" + name + "[ {]");
-    }
   }
 
   /** `tributary <args> --print-config` in a child JVM with the container's environment and its ConfigMaps' files. */

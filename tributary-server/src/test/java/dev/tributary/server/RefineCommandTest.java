@@ -58,6 +58,7 @@ class RefineCommandTest {
             .until(() -> TopicReader.readCommitted(kafka.bootstrapServers(), "cli.refined").size() >= 200);
         assertThat(get(refinePort, "/metrics")).contains("tributary_refine_duplicates_dropped_total 50.0",
             "tributary_refine_streams_state{state=\"RUNNING\"} 1.0", "tributary_refine_end_to_end_delay_seconds_count 200");
+        AlertRules.assertExported("tributary-refine", get(refinePort, "/metrics"));
         assertThat(get(refinePort, "/health/live")).contains("RUNNING");
         assertThat(refine.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isZero();
         assertThat(refine.output()).contains("dedup window 3600 s", "refine closed")
