@@ -64,7 +64,7 @@ class DrainCommandTest {
   }
 
   static long forwarderPosition(Path spoolDir) throws Exception {
-    return SpoolInspector.examine(spoolDir).cursors().stream().filter(c -> c.name().equals("forwarder"))
+    return SpoolInspector.examine(spoolDir, SpoolInspector.Progress.NONE).cursors().stream().filter(c -> c.name().equals("forwarder"))
         .mapToLong(SpoolInspector.CursorReport::position).findFirst().orElse(0);
   }
 
