@@ -113,6 +113,7 @@ public final class ProgressLine implements AutoCloseable {
 
   /** In the forms the commands' duration flags take: 45s, 3m20s, 2h5m. */
   private static String eta(long seconds) {
+    if (seconds < 1) return "<1s";
     if (seconds < 60) return seconds + "s";
     if (seconds < 3600) return seconds / 60 + "m" + (seconds % 60 == 0 ? "" : seconds % 60 + "s");
     return seconds / 3600 + "h" + (seconds % 3600 / 60 == 0 ? "" : seconds % 3600 / 60 + "m");

@@ -22,6 +22,8 @@ class ProgressLineTest {
         .isEqualTo("tributary x: 3.0 / 12.0 MiB (25%), 1.5 MiB/s, ETA 6s");
     assertThat(ProgressLine.format("tributary x", ProgressLine.Reading.bytes(3 << 20, -1).and("12 events accepted"), 2 * SECONDS, false))
         .isEqualTo("tributary x: 3.0 MiB, 1.5 MiB/s; 12 events accepted");
+    assertThat(ProgressLine.format("tributary x", ProgressLine.Reading.of(99, 100, "records"), 2 * SECONDS, false))
+        .isEqualTo("tributary x: 99 / 100 records (99%), 50 records/s, ETA <1s");
   }
 
   @Test
