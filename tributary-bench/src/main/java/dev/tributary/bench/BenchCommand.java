@@ -42,8 +42,8 @@ public final class BenchCommand implements Runnable {
           "With --compare, starts capture over the spool and over a SQLite spool (WAL, synchronous=FULL) in this",
           "process and runs the same loads against both: 500, 4,000, 20,000 single-event req/s, then the highest",
           "sustained rate of 100-event requests.",
-          "A load prints a progress line on stderr every 2 s (requests due of all, req/s, ETA, answers, errors and the recent P99)",
-          "and a last one; stdout keeps only the result table."})
+          "A load prints a progress line on stderr every 2 s (requests due of all, req/s, ETA, answers, errors and the recent P99) "
+              + "and a last one; stdout keeps only the result table."})
   static final class Capture implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -189,8 +189,8 @@ final class DeadLettersCommand implements Runnable {
   @Command(name = "replay", mixinStandardHelpOptions = true,
       description = {"Send every dead letter to Kafka again, one at a time (e.g. after raising the topic's max.message.bytes).",
           "One refused again is set aside again with the new reason; exit 1 when any was.",
-          "A replay longer than 2 s gets a progress line on stderr every 2 s (replayed of total, records/s, ETA, refused again)",
-          "and a last one; stdout keeps only the result."})
+          "A replay longer than 2 s gets a progress line on stderr every 2 s (replayed of total, records/s, ETA, refused again) "
+              + "and a last one; stdout keeps only the result."})
   static final class Replay implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DeadLetterDir dir;

@@ -39,8 +39,8 @@ import sun.misc.SignalHandler;
         "With --watch ROOT: keep scanning ROOT for spools no live process holds (ROOT/<x> or ROOT/<x>/<y>) and drain each.",
         "Settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config.",
         "SIGTERM/Ctrl-C stops; what Kafka confirmed stays acknowledged and a new run continues from there.",
-        "A drain longer than 2 s gets a progress line on stderr every 2 s (records forwarded of total, records/s, ETA) and a last one;",
-        "stdout keeps only the result.",
+        "A drain longer than 2 s gets a progress line on stderr every 2 s (records forwarded of total, records/s, ETA) and a last one; "
+            + "stdout keeps only the result.",
         "Exit status: 0 fully drained (or --watch stopped), 1 refused or failed (e.g. the spool's owner is alive), 75 not fully drained (the spool is intact)."})
 final class DrainCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(DrainCommand.class);

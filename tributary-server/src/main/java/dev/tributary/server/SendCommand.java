@@ -45,8 +45,8 @@ import picocli.CommandLine.Spec;
         "An event without an event_id gets one made from the file's path, the line number and the line, so sending the same file",
         "again lands nothing twice (from stdin the ids are random: a re-run lands again).",
         "Batches answered 429/503 or lost to a connection error are retried with the same event_ids.",
-        "A send longer than 2 s gets a progress line on stderr every 2 s (MiB read of the file, MiB/s, ETA, events accepted)",
-        "and a last one; stdout keeps only the summary."})
+        "A send longer than 2 s gets a progress line on stderr every 2 s (MiB read of the file, MiB/s, ETA, events accepted) "
+            + "and a last one; stdout keeps only the summary."})
 final class SendCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_ATTEMPTS = 8;
