@@ -109,7 +109,7 @@ final class SendCommand implements Callable<Integer> {
     long started = System.nanoTime();
     try (in; BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
          ProgressLine progress = progressOption.start(spec.commandLine().getErr(), "tributary send",
-             () -> ProgressLine.Reading.bytes(bytesRead, size).and(Quantity.of(accepted, "event") + " accepted"))) {
+             () -> ProgressLine.Reading.bytes(bytesRead, size).and(String.format("%,d events accepted", accepted)))) {
       send(reader, ids);
     } catch (Unreachable e) {
       spec.commandLine().getErr().println("tributary send: " + e.getMessage());

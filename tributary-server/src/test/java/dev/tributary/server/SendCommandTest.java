@@ -55,7 +55,7 @@ class SendCommandTest {
       assertThat(again.out()).startsWith("sent 1200 lines: 1198 events accepted, 0 rejected, 2 bad lines skipped, in ").hasLineCount(1);
       List<String> progress = again.err().lines().filter(l -> !l.contains("(skipped)")).toList();
       assertThat(progress).as(again.err()).isNotEmpty().allMatch(l -> l.startsWith("tributary send: "));
-      assertThat(progress.getLast()).matches("tributary send: (\\d+\\.\\d) / \\1 MiB \\(100%\\), .*, in \\d+\\.\\d s; 1198 events accepted");
+      assertThat(progress.getLast()).matches("tributary send: (\\d+\\.\\d) / \\1 MiB \\(100%\\), .*, in \\d+\\.\\d s; 1,198 events accepted");
       assertThat(server.terminate(Duration.ofSeconds(60))).as("serve's exit code after SIGTERM").isZero();
     }
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {

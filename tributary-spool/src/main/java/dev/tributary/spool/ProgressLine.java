@@ -59,12 +59,19 @@ public final class ProgressLine implements AutoCloseable {
     return new ProgressLine(err, command, interval, reading);
   }
 
+  /** Rates and ETAs come from the last interval alone: a start slowed by warmup must not skew them for the whole run. */
   private void print(Duration interval) {
+    long lastDone = 0;
+    long lastAt = started;
     try {
       while (!ended.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
-        err.println(format(command, reading.get(), System.nanoTime() - started, false));
+        Reading r = reading.get();
+        long now = System.nanoTime();
+        err.println(format(command, r, (r.done() - lastDone) / seconds(now - lastAt), null));
         err.flush();
         shown = true;
+        lastDone = r.done();
+        lastAt = now;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -81,24 +88,28 @@ public final class ProgressLine implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (shown) {
-      err.println(format(command, reading.get(), System.nanoTime() - started, true));
+      Reading r = reading.get();
+      double seconds = seconds(System.nanoTime() - started);
+      err.println(format(command, r, r.done() / seconds, seconds));
       err.flush();
     }
   }
 
+  private static double seconds(long nanos) {
+    return Math.max(nanos / 1e9, 1e-3);
+  }
+
   /**
-   * {@code tributary x: 1,200 / 5,000 records (24%), 600 records/s, ETA 7s; detail}, the last one
-   * ending {@code in 8.3 s} instead of an ETA.
+   * {@code tributary x: 1,200 / 5,000 records (24%), 600 records/s, ETA 7s; detail}; the last line,
+   * given the whole run's {@code seconds}, ends {@code in 8.3 s} instead of an ETA.
    */
-  static String format(String command, Reading r, long elapsedNanos, boolean last) {
-    double seconds = Math.max(elapsedNanos / 1e9, 1e-3);
-    double rate = r.done() / seconds;
+  static String format(String command, Reading r, double rate, Double seconds) {
     StringBuilder line = new StringBuilder(command).append(": ").append(amount(r.unit(), r.done()));
     if (r.total() >= 0) line.append(" / ").append(amount(r.unit(), r.total()));
     line.append(' ').append(r.unit());
     if (r.total() >= 0) line.append(String.format(" (%d%%)", r.total() == 0 ? 100 : 100 * Math.min(r.done(), r.total()) / r.total()));
     line.append(", ").append(r.unit().equals(BYTES) ? String.format("%.1f MiB/s", rate / (1 << 20)) : String.format("%,.0f %s/s", rate, r.unit()));
-    if (last) {
+    if (seconds != null) {
       line.append(String.format(", in %.1f s", seconds));
     } else if (r.total() > r.done() && rate > 0) {
       line.append(", ETA ").append(eta(Math.round((r.total() - r.done()) / rate)));
