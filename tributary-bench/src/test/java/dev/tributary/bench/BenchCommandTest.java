@@ -42,7 +42,7 @@ class BenchCommandTest {
     List<String> lines = err.toString().lines().toList();
     assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
     Pattern reading = Pattern.compile("tributary bench capture at 200 req/s: (\\d+) / 200 requests \\((\\d+)%\\), [\\d,]+ requests/s"
-        + "(, ETA \\w+|, in \\d+\\.\\d s)?; (\\d+) answered 2xx, 0 errors, p99 (-|\\d+\\.\\d ms) since the last line");
+        + "(, ETA \\S+|, in \\d+\\.\\d s)?; (\\d+) answered 2xx, 0 errors, p99 (-|\\d+\\.\\d ms) since the last line");
     long last = 0;
     for (String line : lines) {
       Matcher m = reading.matcher(line);
