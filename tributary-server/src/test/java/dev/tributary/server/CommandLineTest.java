@@ -260,8 +260,8 @@ class CommandLineTest {
     assertThat(run("spool", "verify", spoolDir.toString(), "--progress-interval-ms", "1")).isZero();
     assertThat(out.toString()).isEqualTo("spool " + spoolDir + ": OK, 20000 records in " + segments + " segments, 0 cursors\n");
     List<String> lines = err.toString().lines().toList();
-    assertThat(lines).as(err.toString()).hasSizeGreaterThanOrEqualTo(2)
-        .allMatch(l -> l.startsWith("tributary spool verify: "));
+    // At least the last line (the reading takes longer than the 1 ms interval); the lines before it depend on scheduling.
+    assertThat(lines).as(err.toString()).isNotEmpty().allMatch(l -> l.startsWith("tributary spool verify: "));
     java.util.regex.Pattern reading = java.util.regex.Pattern.compile(
         "tributary spool verify: (\\d+\\.\\d) / (\\d+\\.\\d) MiB \\((\\d+)%\\), \\d+\\.\\d MiB/s.*; (\\d+) of (\\d+) segments");
     double lastDone = 0;

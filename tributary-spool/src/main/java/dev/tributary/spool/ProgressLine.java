@@ -42,6 +42,7 @@ public final class ProgressLine implements AutoCloseable {
   private final PrintWriter err;
   private final String command;
   private final Supplier<Reading> reading;
+  private final Duration interval;
   private final long started = System.nanoTime();
   private final CountDownLatch ended = new CountDownLatch(1);
   private final Thread printer;
@@ -51,7 +52,8 @@ public final class ProgressLine implements AutoCloseable {
     this.err = err;
     this.command = command;
     this.reading = reading;
-    this.printer = Thread.ofPlatform().daemon().name("progress").start(() -> print(interval));
+    this.interval = interval;
+    this.printer = Thread.ofPlatform().daemon().name("progress").start(this::print);
   }
 
   /** Prints {@code reading} on {@code err} every {@code interval}, each line headed by {@code command}, until closed. */
@@ -60,7 +62,7 @@ public final class ProgressLine implements AutoCloseable {
   }
 
   /** Rates and ETAs come from the last interval alone: a start slowed by warmup must not skew them for the whole run. */
-  private void print(Duration interval) {
+  private void print() {
     long lastDone = 0;
     long lastAt = started;
     try {
@@ -78,7 +80,10 @@ public final class ProgressLine implements AutoCloseable {
     }
   }
 
-  /** Stops the lines; says where the work ended when any line was shown. */
+  /**
+   * Stops the lines; says where the work ended when it lasted past the first interval, by the
+   * clock rather than by whether the printer thread got to run (on a busy machine it may not have).
+   */
   @Override
   public void close() {
     ended.countDown();
@@ -87,7 +92,7 @@ public final class ProgressLine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (shown) {
+    if (shown || System.nanoTime() - started >= interval.toNanos()) {
       Reading r = reading.get();
       double seconds = seconds(System.nanoTime() - started);
       err.println(format(command, r, r.done() / seconds, seconds));
