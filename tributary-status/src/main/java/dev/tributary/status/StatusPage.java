@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +37,7 @@ final class StatusPage {
   private final Vertx vertx;
   private final StatusSamples samples;
   private final long timer;
+  private final AtomicBoolean sampling = new AtomicBoolean();
   private volatile Map<String, Object> health = Map.of("status", "not_ready", "reason", "not checked yet", "checks", Map.of());
   private volatile List<StatusAlerts.Alert> alerts = List.of();
 
@@ -44,8 +46,7 @@ final class StatusPage {
     this.readiness = readiness;
     this.vertx = vertx;
     this.samples = new StatusSamples(registry, StatusSeries.ALL);
-    sampleSoon();
-    this.timer = vertx.setPeriodic(1000, id -> sampleSoon());
+    this.timer = vertx.setPeriodic(1, 1000, id -> sampleSoon());
   }
 
   /** Answers {@code /status} and {@code /status/data}; any other path under {@code /status} is 404. */
@@ -91,15 +92,21 @@ final class StatusPage {
     }
   }
 
+  /** Samples on a worker thread; skipped while the previous sample still runs (a readiness check that hangs), so ticks never pile up. */
   private void sampleSoon() {
+    if (!sampling.compareAndSet(false, true)) return;
     vertx.executeBlocking(() -> {
-      sample(System.currentTimeMillis());
+      try {
+        sample(System.currentTimeMillis());
+      } finally {
+        sampling.set(false);
+      }
       return null;
-    }, true);
+    }, false);
   }
 
   /** One tick: the readiness body, a sample of every series, and the alerts they make. */
-  void sample(long nowMillis) {
+  private void sample(long nowMillis) {
     Map<String, Object> current;
     try {
       current = readiness.get();

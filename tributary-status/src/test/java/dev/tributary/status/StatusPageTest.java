@@ -34,7 +34,7 @@ class StatusPageTest {
   @BeforeEach
   void serve() {
     vertx = Vertx.vertx();
-    page = new StatusPage("serve", registry, readiness::get, vertx);
+    page = new StatusPage("serve", registry, () -> Map.copyOf(readiness.get()), vertx);
     HttpServer server = vertx.createHttpServer().requestHandler(page::handle).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().join();
     port = server.actualPort();
@@ -74,6 +74,15 @@ class StatusPageTest {
     long last = data.path("times").get(data.path("times").size() - 1).asLong();
     assertThat(json(get("/status/data?since=" + last)).path("times").size()).as("nothing newer than the newest sample, yet")
         .isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void aReadinessCheckThatThrowsIsNotReadyWithItsReason() throws Exception {
+    readiness.set(null);
+    JsonNode data = Awaitility.await("a sample of the broken check").atMost(Duration.ofSeconds(10))
+        .until(() -> json(get("/status/data")), d -> d.path("alerts").size() > 0);
+    assertThat(data.path("health").path("status").asText()).isEqualTo("not_ready");
+    assertThat(data.path("alerts").get(0).path("text").asText()).startsWith("the readiness check failed: java.lang.NullPointerException");
   }
 
   @Test
