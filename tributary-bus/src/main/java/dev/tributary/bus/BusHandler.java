@@ -3,6 +3,9 @@ package dev.tributary.bus;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.http.RefusedBody;
+import dev.tributary.status.StatusRoutes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -12,6 +15,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +31,7 @@ final class BusHandler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(BusHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_READ_BYTES = 16 << 20;
+  private static final Set<String> OPERATIONS = Set.of("/write", "/read", "/listChunks", "/listCategories", "/ack");
   /** Bodies held in memory by all writes not yet answered, at most this many largest ones: past it, 503. */
   static final long BODIES_HELD_AT_ONCE = 32;
   /** How long the rest of a refused body is read and dropped at most. */
@@ -36,15 +41,22 @@ final class BusHandler implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final int maxBodyBytes;
   private final AtomicLong held = new AtomicLong();
+  private final MeterRegistry registry;
+  private final StatusRoutes status;
 
-  BusHandler(Bus bus, Vertx vertx, int maxBodyBytes) {
+  /** {@code status}: the command's status paths, served beside the bus's, or null for none. */
+  BusHandler(Bus bus, Vertx vertx, int maxBodyBytes, MeterRegistry registry, StatusRoutes status) {
     this.bus = bus;
     this.vertx = vertx;
     this.maxBodyBytes = maxBodyBytes;
+    this.registry = registry;
+    this.status = status;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
+    if (status != null && status.handle(request)) return;
+    if (OPERATIONS.contains(request.path())) count(request);
     try {
       switch (request.path()) {
         case "/write" -> new Write(request).start();
@@ -66,13 +78,25 @@ final class BusHandler implements Handler<HttpServerRequest> {
           });
         }
         default -> text(request.response(), 404, "not found: " + request.path()
-            + "; the bus serves /write, /read, /listChunks, /listCategories and /ack");
+            + "; the bus serves /write, /read, /listChunks, /listCategories and /ack"
+            + (status == null ? "" : ", and " + StatusRoutes.paths()));
       }
     } catch (BusException e) {
       text(request.response(), e.status(), e.getMessage());
     } catch (IllegalArgumentException e) { // a query string Vert.x cannot decode, such as a bad %-escape
       text(request.response(), 400, "bad query string: " + e.getMessage());
     }
+  }
+
+  /**
+   * Counts each answered request as {@code tributary_bus_requests_total{operation, status}}, as its
+   * head is written: so a client that has the answer finds it counted.
+   */
+  private void count(HttpServerRequest request) {
+    String operation = request.path().substring(1);
+    HttpServerResponse response = request.response();
+    response.headersEndHandler(v -> Counter.builder("tributary.bus.requests").description("bus requests answered, by operation and status")
+        .tags("operation", operation, "status", Integer.toString(response.getStatusCode())).register(registry).increment());
   }
 
   private void read(HttpServerRequest request) {

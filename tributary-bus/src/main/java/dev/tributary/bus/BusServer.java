@@ -1,5 +1,9 @@
 package dev.tributary.bus;
 
+import dev.tributary.status.StatusRoutes;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -18,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves a {@link Bus} over HTTP at the root of its own port (Chukcha's clients use no path
- * prefix), on its own Vert.x instance with {@value #EVENT_LOOPS} event loops, one listening
+ * prefix), with the command's status paths unless it runs beside another command, on its own Vert.x instance with {@value #EVENT_LOOPS} event loops, one listening
  * server per loop. It does not own the bus: close the bus after the server.
  */
 public final class BusServer implements AutoCloseable {
@@ -37,15 +41,39 @@ public final class BusServer implements AutoCloseable {
 
   /** Starts listening on {@code host:port} (port 0: a free one) and returns once it accepts connections. */
   public static BusServer start(Bus bus, String host, int port) throws IOException {
-    return start(bus, host, port, Messages.MAX_BODY_BYTES);
+    return start(bus, host, port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * As {@link #start(Bus, String, int)}, counting requests into {@code registry} and serving the
+   * status paths of the {@code bus} command ({@link StatusRoutes}) beside the bus's own.
+   */
+  public static BusServer start(Bus bus, String host, int port, PrometheusMeterRegistry registry) throws IOException {
+    return start(bus, host, port, Messages.MAX_BODY_BYTES, registry, registry);
+  }
+
+  /**
+   * The bus beside another command that serves the status paths itself ({@code serve}): requests
+   * are counted into that command's {@code registry}, and this port serves the bus alone.
+   */
+  public static BusServer startBeside(Bus bus, String host, int port, MeterRegistry registry) throws IOException {
+    return start(bus, host, port, Messages.MAX_BODY_BYTES, registry, null);
   }
 
   /** As {@link #start(Bus, String, int)}, refusing write bodies over {@code maxBodyBytes} (at most {@link Messages#MAX_BODY_BYTES}). */
   static BusServer start(Bus bus, String host, int port, int maxBodyBytes) throws IOException {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return start(bus, host, port, maxBodyBytes, registry, registry);
+  }
+
+  /** Serves the status paths, with {@code statusRegistry}'s metrics, unless it is null. */
+  private static BusServer start(Bus bus, String host, int port, int maxBodyBytes, MeterRegistry registry,
+      PrometheusMeterRegistry statusRegistry) throws IOException {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
-      BusHandler handler = new BusHandler(bus, vertx, Math.min(maxBodyBytes, Messages.MAX_BODY_BYTES));
+      StatusRoutes routes = statusRegistry == null ? null : new StatusRoutes("bus", statusRegistry, vertx);
+      BusHandler handler = new BusHandler(bus, vertx, Math.min(maxBodyBytes, Messages.MAX_BODY_BYTES), registry, routes);
       int bound = port != 0 ? port : freePort(host);
       // A connection silent for a minute (a client gone, or one trickling a body) is closed.
       HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(bound).setTcpNoDelay(true)

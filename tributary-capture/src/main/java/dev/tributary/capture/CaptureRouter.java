@@ -1,32 +1,28 @@
 package dev.tributary.capture;
 
-import dev.tributary.spool.SpoolGauges;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.tributary.status.CheckResult;
+import dev.tributary.status.StatusRoutes;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.function.Supplier;
 
 /**
  * Routes requests: the ingest paths of each {@link Protocol} to an {@link Ingest} (with CORS on
- * every answer and preflights answered), health and metrics answered here without CORS.
+ * every answer and preflights answered), the {@link StatusRoutes} without CORS.
  */
 final class CaptureRouter implements Handler<HttpServerRequest> {
 
   private final IngestContext context;
   private final Map<String, Protocol> protocols;
   private final ClientAddress clientAddress;
-  private final PrometheusMeterRegistry registry;
-  private final Map<String, Supplier<?>> readinessDetails = new ConcurrentSkipListMap<>();
+  private final StatusRoutes status;
 
-  CaptureRouter(IngestContext context, Tokens tokens, PrometheusMeterRegistry registry) {
+  CaptureRouter(IngestContext context, Tokens tokens, StatusRoutes status) {
     this.context = context;
-    this.registry = registry;
+    this.status = status.readiness("capture", this::readiness);
     CaptureConfig config = context.config;
     this.clientAddress = ClientAddress.trusting(config.trustedProxies());
     UuidV7 ids = new UuidV7();
@@ -59,14 +55,12 @@ final class CaptureRouter implements Handler<HttpServerRequest> {
       }
       return;
     }
-    switch (request.path()) {
-      case "/health/live" -> onlyGet(request, () -> JsonAnswer.write(request.response(), 200, Map.of("status", "live")));
-      case "/health/ready" -> onlyGet(request, () -> ready(request.response()));
-      case "/metrics" -> onlyGet(request, () -> metrics(request.response()));
-      default -> JsonAnswer.write(request.response(), 404, Map.of("error", "no such endpoint: " + request.path()
+    if (!status.handle(request)) {
+      JsonAnswer.write(request.response(), 404, Map.of("error", "no such endpoint: " + request.path()
           + "; events go to POST /v1/events, Segment's /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen,"
           + " /v1/group, /v1/alias (or analytics.js's /v1/b, /v1/t, /v1/i, /v1/p, /v1/s, /v1/g, /v1/a),"
-          + " or PostHog's /batch/, /e/, /capture/, /i/v0/e/, /track/, /engage/, /s/ (see docs/ingest-protocols.md)"));
+          + " or PostHog's /batch/, /e/, /capture/, /i/v0/e/, /track/, /engage/, /s/ (see docs/ingest-protocols.md);"
+          + " status is at " + StatusRoutes.paths()));
     }
   }
 
@@ -82,51 +76,11 @@ final class CaptureRouter implements Handler<HttpServerRequest> {
     return Map.copyOf(byPath);
   }
 
-  void readinessDetail(String name, Supplier<?> state) {
-    readinessDetails.put(name, state);
-  }
-
-  private void ready(HttpServerResponse response) {
-    Map<String, Object> body;
-    if (context.draining()) {
-      body = notReady("draining");
-    } else if (context.spoolFull()) {
-      body = notReady("spool full");
-      body.put("free_bytes", context.log.freeBytes());
-    } else {
-      body = new LinkedHashMap<>(Map.of("ready", true));
-    }
-    readinessDetails.forEach((name, state) -> body.put(name, state.get()));
-    JsonAnswer.write(response, Boolean.TRUE.equals(body.get("ready")) ? 200 : 503, body);
-  }
-
-  private static Map<String, Object> notReady(String reason) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("ready", false);
-    body.put("reason", reason);
-    return body;
-  }
-
-  private void metrics(HttpServerResponse response) {
-    // A scrape evaluates the spool gauges, which may touch the disk: off the event loop.
-    context.vertx.executeBlocking(() -> {
-      SpoolGauges.beforeScrape(registry);
-      return registry.scrape();
-    }, false).onComplete(result -> {
-      if (result.succeeded()) {
-        response.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(result.result());
-      } else {
-        JsonAnswer.write(response, 500, Map.of("error", "could not render metrics: " + result.cause()));
-      }
-    });
-  }
-
-  private static void onlyGet(HttpServerRequest request, Runnable answer) {
-    if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {
-      answer.run();
-    } else {
-      methodNotAllowed(request, "GET");
-    }
+  /** Not ready while draining or while the spool is full: a load balancer then sends elsewhere. */
+  private CheckResult readiness() {
+    if (context.draining()) return CheckResult.failing("draining", Map.of());
+    if (context.spoolFull()) return CheckResult.failing("spool full", Map.of("free_bytes", context.log.freeBytes()));
+    return CheckResult.ok(Map.of());
   }
 
   private static void methodNotAllowed(HttpServerRequest request, String allowed) {

@@ -1,6 +1,8 @@
 package dev.tributary.capture;
 
 import dev.tributary.http.ServerCertificate;
+import dev.tributary.spool.SpoolGauges;
+import dev.tributary.status.StatusRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -15,13 +17,12 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The capture HTTP server: {@code POST /v1/events}, Segment's and PostHog's endpoints,
- * {@code GET /health/live}, {@code GET /health/ready} and {@code GET /metrics} (see docs/capture.md). It runs on its own
+ * The capture HTTP server: {@code POST /v1/events}, Segment's and PostHog's endpoints, and the
+ * command's {@link StatusRoutes} (see docs/capture.md and docs/operations.md). It runs on its own
  * Vert.x instance with {@value #EVENT_LOOPS} event loops, one listening server per loop.
  */
 public final class CaptureServer implements AutoCloseable {
@@ -34,13 +35,13 @@ public final class CaptureServer implements AutoCloseable {
 
   private final Vertx vertx;
   private final IngestContext context;
-  private final CaptureRouter router;
+  private final StatusRoutes status;
   private final int port;
 
-  private CaptureServer(Vertx vertx, IngestContext context, CaptureRouter router, int port) {
+  private CaptureServer(Vertx vertx, IngestContext context, StatusRoutes status, int port) {
     this.vertx = vertx;
     this.context = context;
-    this.router = router;
+    this.status = status;
     this.port = port;
   }
 
@@ -58,7 +59,8 @@ public final class CaptureServer implements AutoCloseable {
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
       IngestContext context = new IngestContext(config, log, registry, vertx);
-      CaptureRouter router = new CaptureRouter(context, tokens, registry);
+      StatusRoutes status = new StatusRoutes("serve", registry, vertx).beforeScrape(() -> SpoolGauges.beforeScrape(registry));
+      CaptureRouter router = new CaptureRouter(context, tokens, status);
       Connections connections = new Connections(config, context.metrics);
       int port = listen(vertx, config, router, connections, tls);
       if (tls != null) tls.watch(vertx, TLS_POLL);
@@ -68,7 +70,7 @@ public final class CaptureServer implements AutoCloseable {
       LOG.info("capture listening on {}://{}:{} (auth {}, max request {} bytes, max event {} bytes{})",
           tls == null ? "http" : "https", config.bindHost(), port, tokens == null ? "off" : "on, " + tokens.size() + " tokens",
           config.maxRequestBytes(), config.maxEventBytes(), tls == null ? "" : ", TLS certificate " + tls.describe());
-      return new CaptureServer(vertx, context, router, port);
+      return new CaptureServer(vertx, context, status, port);
     } catch (CaptureStartException | RuntimeException e) {
       vertx.close();
       throw e;
@@ -91,11 +93,11 @@ public final class CaptureServer implements AutoCloseable {
   }
 
   /**
-   * Adds {@code name: state.get()} to every readiness answer. It informs and never makes capture
-   * unready: events are durable in the spool whatever a downstream (Kafka, say) is doing.
+   * The status paths served beside the API, with capture's own readiness check ("capture": not
+   * ready while draining or while the spool is full); the caller adds its checks.
    */
-  public void addReadinessDetail(String name, Supplier<?> state) {
-    router.readinessDetail(name, state);
+  public StatusRoutes status() {
+    return status;
   }
 
   /** The port it listens on (the one picked when the configured port was 0). */

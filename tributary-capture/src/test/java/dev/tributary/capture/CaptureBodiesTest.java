@@ -141,7 +141,7 @@ class CaptureBodiesTest {
     assertThat(capture.get("/health/live").statusCode()).isEqualTo(200);
     HttpResponse<String> ready = capture.get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
-    assertThat(ready.body()).isEqualTo("{\"ready\":true}");
+    assertThat(ready.body()).isEqualTo("{\"status\":\"ready\",\"checks\":{\"capture\":{\"status\":\"ok\"}}}\n");
     HttpResponse<String> missing = capture.get("/v2/nope");
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(CaptureFixture.json(missing).get("error").asText()).contains("/v2/nope");

@@ -36,7 +36,8 @@ class CaptureLimitsTest {
       assertThat(CaptureFixture.json(response).get("error").asText()).contains("spool is full");
       HttpResponse<String> ready = capture.get("/health/ready");
       assertThat(ready.statusCode()).isEqualTo(503);
-      assertThat(CaptureFixture.json(ready).get("reason").asText()).isEqualTo("spool full");
+      assertThat(CaptureFixture.json(ready).get("reason").asText()).isEqualTo("capture: spool full");
+      assertThat(CaptureFixture.json(ready).at("/checks/capture/status").asText()).isEqualTo("failing");
       assertThat(capture.get("/health/live").statusCode()).isEqualTo(200);
       List<SpoolRecord> stored = sink.poll(100, 1 << 20, Duration.ofMillis(100));
       assertThat(stored).as("the refused request stored nothing").hasSize(accepted);
@@ -68,7 +69,7 @@ class CaptureLimitsTest {
         assertThat(CaptureFixture.json(refused).get("error").asText()).contains("draining");
         HttpResponse<String> ready = capture.get("/health/ready");
         assertThat(ready.statusCode()).isEqualTo(503);
-        assertThat(CaptureFixture.json(ready).get("reason").asText()).isEqualTo("draining");
+        assertThat(CaptureFixture.json(ready).get("reason").asText()).isEqualTo("capture: draining");
         assertThat(capture.get("/health/live").statusCode()).isEqualTo(200);
 
         out.write(body.substring(5).getBytes(StandardCharsets.UTF_8));

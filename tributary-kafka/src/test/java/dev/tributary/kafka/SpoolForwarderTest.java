@@ -103,7 +103,7 @@ class SpoolForwarderTest {
         assertThat(registry.get("tributary.forwarder.dead.letters").counter().count()).isEqualTo(1);
 
         TopicConfigs.set(kafka.bootstrapServers(), "b", "max.message.bytes", "2000000");
-        assertThat(f.deadLetters().replay(config("b"))).isEqualTo(new DeadLetters.ReplayResult(1, 0));
+        assertThat(f.deadLetters().replay(config("b"), r -> {})).isEqualTo(new DeadLetters.ReplayResult(1, 0));
         assertThat(f.deadLetters().list(10)).isEmpty();
         assertThat(f.deadLetters().count()).isZero();
       }

@@ -75,6 +75,8 @@ public final class KafkaLakeSink implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean stopping;
   private volatile boolean ready;
+  /** Set by the group's assignment (empty or not: a member may get no partition), cleared when the membership is lost. */
+  private volatile boolean joined;
   private long lastCommitNanos;
 
   private KafkaLakeSink(KafkaSinkConfig config, LakeStore store, MeterRegistry registry) {
@@ -165,7 +167,7 @@ public final class KafkaLakeSink implements AutoCloseable {
       while (!stopping) {
         try {
           step();
-          ready = true;
+          ready = joined;
         } catch (WakeupException e) {
           // stop() woke the poll; the loop condition ends it
         } catch (FencedInstanceIdException e) {
@@ -338,6 +340,7 @@ public final class KafkaLakeSink implements AutoCloseable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
+      joined = false;
       log.warn("lost partitions {} (this member was out of the group); their open files are abandoned", lost);
       for (TopicPartition tp : lost) {
         PartitionSink p = assigned.get(tp);
@@ -348,6 +351,7 @@ public final class KafkaLakeSink implements AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> added) {
+      joined = true;
       if (added.isEmpty()) return;
       Set<TopicPartition> tps = Set.copyOf(added);
       Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(tps);

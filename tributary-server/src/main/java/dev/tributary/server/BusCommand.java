@@ -5,6 +5,8 @@ import dev.tributary.bus.BusConfig;
 import dev.tributary.bus.BusServer;
 import dev.tributary.bus.KafkaBus;
 import dev.tributary.bus.LocalBus;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -108,13 +110,13 @@ final class BusCommand implements Callable<Integer> {
   private static int serve(Bus bus, String bind, int port) throws Exception {
     BusServer server;
     try {
-      server = BusServer.start(bus, bind, port);
+      server = BusServer.start(bus, bind, port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     } catch (Exception e) {
       bus.close();
       throw e;
     }
     warnIfExposed(bind);
-    log.info("tributary bus: listening on http://{}:{}", bind, server.port());
+    log.info("tributary bus: listening on http://{}:{} (status on /health/ready, metrics on /metrics)", bind, server.port());
     CountDownLatch stopped = new CountDownLatch(1);
     ShutdownSignals.install(() -> {
       server.close();

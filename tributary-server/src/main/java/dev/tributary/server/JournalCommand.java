@@ -10,7 +10,10 @@ import dev.tributary.journal.PartitionOffset;
 import dev.tributary.journal.PurgeExpired;
 import dev.tributary.journal.Replicator;
 import dev.tributary.journal.ReplicatorConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.tributary.status.CheckResult;
+import dev.tributary.status.StatusServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,6 +155,12 @@ final class JournalCommand implements Runnable {
         description = "how often expired journals are purged, 0s for never (default: 60s)")
     String purgeEvery;
 
+    @Option(names = "--port", description = "HTTP port of /health/* and /metrics (default 8083)")
+    String port;
+
+    @Option(names = "--bind", description = "address of that port (default 127.0.0.1)")
+    String bind;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     /** Stops replication as the first SIGTERM or Ctrl-C does. */
@@ -160,10 +169,10 @@ final class JournalCommand implements Runnable {
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, StatusServer.StatusServerException {
       ShutdownSignals.hold();
       JournalSettings settings = connection.resolve(spec, new String[] {"topics", prefix}, new String[] {"group", group},
-          new String[] {"purge_expired_every", purgeEvery});
+          new String[] {"purge_expired_every", purgeEvery}, new String[] {"port", port}, new String[] {"bind", bind});
       if (settings == null) return connection.exit;
       String prefix = settings.topicPrefix(), group = settings.group();
       Duration purgeEvery = settings.purgeExpiredEvery();
@@ -171,11 +180,15 @@ final class JournalCommand implements Runnable {
           .withKafkaProperties(settings.kafkaProperties());
       // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, commits it to
       // PostgreSQL and Kafka, and logs what it applied.
-      try (Replicator replicator = Replicator.start(config, new SimpleMeterRegistry());
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      try (Replicator replicator = Replicator.start(config, registry);
+           StatusServer status = StatusServer.start("journal replicate", settings.bind(), settings.port(), registry, routes -> routes
+               .liveness("replicator", () -> liveness(replicator)).readiness("replicator", () -> readiness(replicator)));
            Journals journals = Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl())
                .withKafkaProperties(settings.kafkaProperties()));
            PurgeExpired purge = purgeEvery.isZero() ? null : PurgeExpired.schedule(journals, purgeEvery)) {
-        spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into PostgreSQL as group " + group);
+        spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into PostgreSQL as group " + group
+            + "; status on http://" + settings.bind() + ":" + status.port() + "/health/ready, metrics on /metrics");
         ShutdownSignals.install(this::stop, "stopping: the replicator commits what it has (send it again to stop at once)",
             "stopping now; the next start resumes from what PostgreSQL has");
         while (!stop.await(500, TimeUnit.MILLISECONDS) && replicator.failure() == null) {
@@ -188,6 +201,20 @@ final class JournalCommand implements Runnable {
         }
         return ExitCodes.OK;
       }
+    }
+
+    /** Live until replication fails as a whole (a restart is what cures that). */
+    private static CheckResult liveness(Replicator replicator) {
+      Throwable failure = replicator.failure();
+      return failure == null ? CheckResult.ok(Map.of()) : CheckResult.failing("replication failed: " + failure.getMessage(), Map.of());
+    }
+
+    /** Ready while no partition is stopped on a record it cannot apply; the assigned partitions as details. */
+    private static CheckResult readiness(Replicator replicator) {
+      Map<String, Object> details = Map.of("assigned_partitions", replicator.assignedPartitions().stream().map(Object::toString).sorted().toList());
+      Map<?, String> stopped = replicator.stoppedPartitions();
+      if (replicator.failure() != null) return CheckResult.failing("replication failed: " + replicator.failure().getMessage(), details);
+      return stopped.isEmpty() ? CheckResult.ok(details) : CheckResult.failing("stopped partitions: " + stopped, details);
     }
   }
 

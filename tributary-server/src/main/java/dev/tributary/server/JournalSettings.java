@@ -27,7 +27,9 @@ final class JournalSettings {
           "a topic name prefix")
       .key("group", "replicate: its Kafka consumer group", ReplicatorConfig.DEFAULT_GROUP, s -> s, "a consumer group id")
       .key("purge_expired_every", "replicate: how often expired journals are purged; 0s: never", "60s",
-          LayeredSettings::duration, LayeredSettings.DURATION_FORMS);
+          LayeredSettings::duration, LayeredSettings.DURATION_FORMS)
+      .key("port", "replicate: HTTP port of /health/live, /health/ready and /metrics", "8083", LayeredSettings::port, "an integer 0-65535")
+      .key("bind", "replicate: address of that port (0.0.0.0 for Kubernetes probes)", "127.0.0.1", s -> s, "an IP address or host name");
 
   private final LayeredSettings values;
   private final String jdbcUrl;
@@ -63,5 +65,7 @@ final class JournalSettings {
   String topicPrefix() { return values.get("topics"); }
   String group() { return values.get("group"); }
   Duration purgeExpiredEvery() { return values.get("purge_expired_every"); }
+  int port() { return values.get("port"); }
+  String bind() { return values.get("bind"); }
   String describe() { return values.describe(); }
 }

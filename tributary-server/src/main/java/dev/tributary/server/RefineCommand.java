@@ -2,7 +2,8 @@ package dev.tributary.server;
 
 import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
-import dev.tributary.refine.StatusEndpoint;
+import dev.tributary.status.CheckResult;
+import dev.tributary.status.StatusServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -90,12 +92,14 @@ final class RefineCommand implements Callable<Integer> {
   static int run(RefineSettings s, RefineConfig config) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Refiner refiner = Refiner.start(config, registry);
-    StatusEndpoint status;
+    StatusServer status;
     try {
-      status = StatusEndpoint.start(s.bind(), s.port(), refiner, registry);
-    } catch (Exception e) {
+      status = StatusServer.start("refine", s.bind(), s.port(), registry, routes -> routes
+          .liveness("streams", () -> liveness(refiner.state()))
+          .readiness("streams", () -> readiness(refiner.state())));
+    } catch (StatusServer.StatusServerException e) {
       refiner.close(s.closeTimeout());
-      throw new IllegalStateException("cannot listen on " + s.bind() + ":" + s.port() + ": " + e.getMessage(), e);
+      throw e;
     }
     log.info("tributary refine: health and metrics on http://{}:{}", s.bind(), status.port());
     CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -115,5 +119,19 @@ final class RefineCommand implements Callable<Integer> {
     status.close();
     if (code != ExitCodes.OK && refiner.failure().isDone()) refiner.close(s.closeTimeout());
     return code;
+  }
+
+  /** Live unless Kafka Streams stopped on an error: a restart is what cures that. */
+  private static CheckResult liveness(KafkaStreams.State state) {
+    Map<String, Object> details = Map.of("state", state.name());
+    boolean failed = state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR;
+    return failed ? CheckResult.failing("Kafka Streams stopped on an error; see the log", details) : CheckResult.ok(details);
+  }
+
+  /** Ready while processing; starting, restoring state and rebalancing are not ready. */
+  private static CheckResult readiness(KafkaStreams.State state) {
+    Map<String, Object> details = Map.of("state", state.name());
+    return state == KafkaStreams.State.RUNNING ? CheckResult.ok(details)
+        : CheckResult.failing("Kafka Streams is " + state + ", not RUNNING (starting, restoring state or rebalancing)", details);
   }
 }

@@ -19,6 +19,7 @@ import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolGauges;
 import dev.tributary.spool.SpoolUsage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.tributary.status.CheckResult;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -157,12 +158,17 @@ final class ServeCommand implements Callable<Integer> {
     if (value != null) flags.put(key, value);
   }
 
-  /** Kafka's state for readiness: reachable or not, and how far forwarding is behind. */
-  private static Supplier<Map<String, Object>> kafkaState(SpoolForwarder forwarder) {
+  /**
+   * Kafka for readiness: reachable or not, and how far forwarding is behind. Unreachable is
+   * degraded, never failing: capture stays ready, since events wait durably in the spool.
+   */
+  private static Supplier<CheckResult> kafkaCheck(SpoolForwarder forwarder) {
     return () -> {
       SpoolUsage.CursorLag lag = forwarder.lag();
-      return Map.of("reachable", forwarder.kafkaReachable(), "lag_records", lag.records(), "lag_bytes", lag.bytes(),
-          "oldest_age_ms", lag.oldestAgeMillis());
+      Map<String, Object> details = Map.of("reachable", forwarder.kafkaReachable(), "lag_records", lag.records(),
+          "lag_bytes", lag.bytes(), "oldest_age_ms", lag.oldestAgeMillis());
+      return forwarder.kafkaReachable() ? CheckResult.ok(details)
+          : CheckResult.degraded("Kafka unreachable; events wait in the spool", details);
     };
   }
 
@@ -191,7 +197,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     AutoCloseable bus;
     try {
-      bus = startBus(s);
+      bus = startBus(s, registry);
     } catch (Exception e) {
       capture.close();
       if (forwarder != null) forwarder.close();
@@ -199,7 +205,7 @@ final class ServeCommand implements Callable<Integer> {
       spool.close();
       throw e;
     }
-    if (forwarder != null) capture.addReadinessDetail("kafka", kafkaState(forwarder));
+    if (forwarder != null) capture.status().readiness("kafka", kafkaCheck(forwarder));
     warnAboutIdleCursors(spool, s);
     log.info("tributary serve: listening on {}://{}:{}, spool {}, {}, fsync {}, auth {}", s.tlsCert().isPresent() ? "https" : "http",
         s.bind(), capture.port(),
@@ -214,12 +220,12 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** The bus beside capture when {@code bus_port} is set, on {@code <data_dir>/bus}; what stops it. */
-  private static AutoCloseable startBus(ServeSettings s) throws Exception {
+  private static AutoCloseable startBus(ServeSettings s, PrometheusMeterRegistry registry) throws Exception {
     if (s.busPort().isEmpty()) return () -> { };
     LocalBus bus = LocalBus.open(BusConfig.defaults(s.busDir(), BusCommand.hostInstance()).withFsync(s.fsync()));
     BusServer server;
     try {
-      server = BusServer.start(bus, s.bind(), s.busPort().get());
+      server = BusServer.startBeside(bus, s.bind(), s.busPort().get(), registry);
     } catch (Exception e) {
       bus.close();
       throw e;

@@ -1,16 +1,11 @@
 package dev.tributary.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
+import dev.tributary.status.CheckResult;
+import dev.tributary.status.StatusServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -82,21 +77,17 @@ final class SinkCommand implements Callable<Integer> {
 
   private static int run(SinkSettings settings, KafkaSinkConfig sinkConfig) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    HttpServer http = HttpServer.create(new InetSocketAddress(settings.bind(), settings.port()), 16);
     KafkaLakeSink sink = KafkaLakeSink.start(sinkConfig, registry);
-    ObjectMapper json = new ObjectMapper();
-    http.createContext("/health/live", ex -> respond(ex, 200, "application/json", "{\"status\":\"live\"}"));
-    http.createContext("/health/ready", ex -> {
-      boolean ready = sink.ready();
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("status", ready ? "ready" : "not ready");
-      body.put("partitions", partitions(sink.status()));
-      respond(ex, ready ? 200 : 503, "application/json", json.writeValueAsString(body));
-    });
-    http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    http.start();
-    log.info("tributary sink: status on http://{}:{}/health/ready, metrics on /metrics", settings.bind(),
-        http.getAddress().getPort());
+    StatusServer status;
+    try {
+      status = StatusServer.start("sink", settings.bind(), settings.port(), registry, routes -> routes
+          .liveness("sink", () -> sink.running() ? CheckResult.ok(Map.of()) : CheckResult.failing("the sink stopped; see its log", Map.of()))
+          .readiness("sink", () -> readiness(sink)));
+    } catch (StatusServer.StatusServerException e) {
+      sink.stop(STOP_TIMEOUT);
+      throw e;
+    }
+    log.info("tributary sink: status on http://{}:{}/health/ready, metrics on /metrics", settings.bind(), status.port());
 
     CountDownLatch signalled = new CountDownLatch(1);
     ShutdownSignals.install(signalled::countDown, "closing the open lake files and committing their offsets (send it again to stop at once)",
@@ -111,8 +102,15 @@ final class SinkCommand implements Callable<Integer> {
     } else {
       exit = sink.stop(STOP_TIMEOUT) ? ExitCodes.OK : ExitCodes.FAILURE;
     }
-    http.stop(0);
+    status.close();
     return exit;
+  }
+
+  /** Ready once the sink has joined its group, and while no failure is being recovered from. */
+  private static CheckResult readiness(KafkaLakeSink sink) {
+    Map<String, Object> details = Map.of("partitions", partitions(sink.status()));
+    return sink.ready() ? CheckResult.ok(details)
+        : CheckResult.failing("joining the consumer group or recovering from a failure (see the log)", details);
   }
 
   private static List<Map<String, Object>> partitions(List<KafkaLakeSink.PartitionStatus> status) {
@@ -125,15 +123,6 @@ final class SinkCommand implements Callable<Integer> {
       m.put("complete_up_to", s.completeUpTo() == null ? null : s.completeUpTo().toString());
       return m;
     }).toList();
-  }
-
-  private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 
   private Map<String, String> flags() {
