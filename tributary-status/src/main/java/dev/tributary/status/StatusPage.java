@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * {@code {"command","now","health","times","series","alerts"}}: the readiness body, the samples
  * taken after {@code since} (all 15 minutes without it) and what is wrong. Sampling runs once a
  * second on a worker thread, so neither a slow readiness check nor a gauge that reads the disk
- * holds up the event loop.
+ * holds up the event loop. The sampling ends with the Vert.x instance it runs on.
  */
 final class StatusPage {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +36,6 @@ final class StatusPage {
   private final Supplier<Map<String, Object>> readiness;
   private final Vertx vertx;
   private final StatusSamples samples;
-  private final long timer;
   private final AtomicBoolean sampling = new AtomicBoolean();
   private volatile Map<String, Object> health = Map.of("status", "not_ready", "reason", "not checked yet", "checks", Map.of());
   private volatile List<StatusAlerts.Alert> alerts = List.of();
@@ -46,7 +45,7 @@ final class StatusPage {
     this.readiness = readiness;
     this.vertx = vertx;
     this.samples = new StatusSamples(registry, StatusSeries.ALL);
-    this.timer = vertx.setPeriodic(1, 1000, id -> sampleSoon());
+    vertx.setPeriodic(1, 1000, id -> sampleSoon());
   }
 
   /** Answers {@code /status} and {@code /status/data}; any other path under {@code /status} is 404. */
@@ -62,10 +61,6 @@ final class StatusPage {
       default -> request.response().setStatusCode(404).putHeader("Content-Type", "text/plain; charset=utf-8")
           .end("no such page: " + request.path() + " (the status page is /status)\n");
     }
-  }
-
-  void close() {
-    vertx.cancelTimer(timer);
   }
 
   private void data(HttpServerRequest request) {

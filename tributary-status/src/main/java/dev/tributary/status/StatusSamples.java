@@ -50,7 +50,7 @@ final class StatusSamples {
     double seconds = previousTime == Long.MIN_VALUE ? Double.NaN : (nowMillis - previousTime) / 1000.0;
     times[next] = nowMillis;
     for (StatusSeries series : catalog) {
-      Collection<Meter> meters = registry.find(series.meter()).meters();
+      Collection<Meter> meters = registry.find(series.meter()).tags(series.tags()).meters();
       if (meters.isEmpty() && !values.containsKey(series)) continue;
       double value = meters.isEmpty() ? Double.NaN : read(series, meters, nowMillis, seconds);
       values.computeIfAbsent(series, s -> nanRing())[next] = value;

@@ -1,5 +1,6 @@
 package dev.tributary.status;
 
+import io.micrometer.core.instrument.Tags;
 import java.util.List;
 
 /**
@@ -13,8 +14,13 @@ import java.util.List;
  * @param unit what the numbers are: {@code /s}, {@code ms}, {@code s}, {@code bytes} or a noun
  * @param reading how the meters of that name (summed over their tags) become one number a second
  * @param meter the Micrometer name of the meter
+ * @param tags the tags a meter must have to count (none: every meter of the name)
  */
-record StatusSeries(String key, String chart, String label, String unit, Reading reading, String meter) {
+record StatusSeries(String key, String chart, String label, String unit, Reading reading, String meter, Tags tags) {
+
+  StatusSeries(String key, String chart, String label, String unit, Reading reading, String meter) {
+    this(key, chart, label, unit, reading, meter, Tags.empty());
+  }
 
   /** How a series turns the meters of its name into one number per sample. */
   enum Reading {
@@ -58,5 +64,9 @@ record StatusSeries(String key, String chart, String label, String unit, Reading
       new StatusSeries("refine_late", "Refine duplicates and late events", "late events", "/s", Reading.RATE, "tributary.refine.late.events"),
       new StatusSeries("refine_delay_p99", "Refine end-to-end delay", "p99", "ms", Reading.P99, "tributary.refine.end.to.end.delay"),
       new StatusSeries("replicator_stopped", "Journal partitions stopped", "partitions", "partitions", Reading.SUM,
-          "journal.replicator.stopped.partitions"));
+          "journal.replicator.stopped.partitions"),
+      new StatusSeries("bus_writes", "Bus requests per second", "writes", "/s", Reading.RATE, "tributary.bus.requests",
+          Tags.of("operation", "write")),
+      new StatusSeries("bus_reads", "Bus requests per second", "reads", "/s", Reading.RATE, "tributary.bus.requests",
+          Tags.of("operation", "read")));
 }

@@ -42,7 +42,6 @@ class StatusPageTest {
 
   @AfterEach
   void stop() {
-    page.close();
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
@@ -96,6 +95,21 @@ class StatusPageTest {
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
     assertThat(get("/status").statusCode()).as("still serving").isEqualTo(200);
+  }
+
+  @Test
+  void everyStatusServerServesThePageOfItsCommandWithItsChecks() throws Exception {
+    try (StatusServer server = StatusServer.start("sink", "127.0.0.1", 0, registry,
+        routes -> routes.readiness("sink", () -> CheckResult.failing("not yet in its consumer group", Map.of())))) {
+      URI status = URI.create("http://127.0.0.1:" + server.port() + "/status");
+      assertThat(HTTP.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body()).contains("<script>");
+      JsonNode data = Awaitility.await("a sample").atMost(Duration.ofSeconds(10)).until(
+          () -> json(HTTP.send(HttpRequest.newBuilder(URI.create(status + "/data")).build(), HttpResponse.BodyHandlers.ofString())),
+          d -> d.path("times").size() > 0);
+      assertThat(data.path("command").asText()).isEqualTo("sink");
+      assertThat(data.path("health").path("reason").asText()).isEqualTo("sink: not yet in its consumer group");
+      assertThat(data.path("alerts").get(0).path("title").asText()).isEqualTo("Not ready");
+    }
   }
 
   private HttpResponse<String> get(String path) throws Exception {

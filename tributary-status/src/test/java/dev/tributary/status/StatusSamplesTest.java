@@ -35,6 +35,20 @@ class StatusSamplesTest {
   }
 
   @Test
+  void aSeriesWithTagsCountsOnlyTheMetersThatHaveThem() {
+    Counter writes = Counter.builder("tributary.bus.requests").tags("operation", "write", "status", "200").register(registry);
+    Counter refused = Counter.builder("tributary.bus.requests").tags("operation", "write", "status", "400").register(registry);
+    Counter reads = Counter.builder("tributary.bus.requests").tags("operation", "read", "status", "200").register(registry);
+    samples.sample(T0);
+    writes.increment(6);
+    refused.increment(1);
+    reads.increment(40);
+    samples.sample(T0 + 1000);
+    assertThat(samples.latest("bus_writes")).isEqualTo(7.0);
+    assertThat(samples.latest("bus_reads")).isEqualTo(40.0);
+  }
+
+  @Test
   void percentilesAreOfTheLastSecondOnlyFromTheHistogramBuckets() {
     Timer timer = Timer.builder("tributary.capture.durable.append").publishPercentileHistogram().register(registry);
     samples.sample(T0);
