@@ -80,7 +80,7 @@ final class StatusSamples {
 
   /**
    * {@code {"times":[epoch ms…],"series":{key:{"chart","label","unit","values":[…]}}}} for the
-   * samples taken after {@code sinceMillis}, oldest first.
+   * samples taken after {@code sinceMillis}, oldest first; the series in the catalog's order.
    */
   synchronized Map<String, Object> since(long sinceMillis) {
     int newer = 0;
@@ -89,7 +89,9 @@ final class StatusSamples {
     List<Long> sampleTimes = new ArrayList<>();
     for (int i = first; i < size; i++) sampleTimes.add(times[index(i)]);
     Map<String, Object> series = new LinkedHashMap<>();
-    values.forEach((s, ring) -> {
+    for (StatusSeries s : catalog) {
+      double[] ring = values.get(s);
+      if (ring == null) continue;
       List<Double> points = new ArrayList<>();
       for (int i = first; i < size; i++) points.add(rounded(ring[index(i)]));
       Map<String, Object> body = new LinkedHashMap<>();
@@ -98,7 +100,7 @@ final class StatusSamples {
       body.put("unit", s.unit());
       body.put("values", points);
       series.put(s.key(), body);
-    });
+    }
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("times", sampleTimes);
     data.put("series", series);

@@ -95,6 +95,15 @@ class StatusSamplesTest {
   }
 
   @Test
+  void theSeriesComeInTheCatalogsOrderWhateverOrderTheirMetersAppearedIn() {
+    Counter.builder("tributary.forwarder.sent").register(registry);
+    samples.sample(T0);
+    Counter.builder("tributary.capture.events.accepted").register(registry);
+    samples.sample(T0 + 1000);
+    assertThat(series().keySet()).containsExactly("capture_in", "kafka_out");
+  }
+
+  @Test
   void theRingsKeepFifteenMinutesAndNoMore() {
     AtomicLong spool = new AtomicLong();
     Gauge.builder("tributary.spool.size", spool, AtomicLong::get).register(registry);
