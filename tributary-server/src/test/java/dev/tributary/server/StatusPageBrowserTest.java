@@ -66,7 +66,7 @@ class StatusPageBrowserTest {
         assertThat(alert.path("border").asText()).as("the alert's colour").isEqualTo(RED);
         assertThat(alert.path("chartRed").asBoolean()).as("the Kafka reachable chart marked red").isTrue();
         assertThat(alert.path("text").asText()).contains("Kafka unreachable since", "Events are safe in the spool",
-            "Check the brokers");
+            "Check the brokers at " + kafka.bootstrapServers());
         assertThat(alert.path("state").asText()).as("capture stays ready: the events are durable in the spool").isEqualTo("ready");
         save(tab.screenshot(), "status-kafka-down.png");
       } finally {
