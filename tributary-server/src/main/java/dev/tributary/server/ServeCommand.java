@@ -160,13 +160,14 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * Kafka for readiness: reachable or not, and how far forwarding is behind. Unreachable is
-   * degraded, never failing: capture stays ready, since events wait durably in the spool.
+   * degraded, never failing: capture stays ready, since events wait durably in the spool. The
+   * brokers' addresses are there so that the status page can say where to look.
    */
-  private static Supplier<CheckResult> kafkaCheck(SpoolForwarder forwarder) {
+  private static Supplier<CheckResult> kafkaCheck(SpoolForwarder forwarder, String bootstrap) {
     return () -> {
       SpoolUsage.CursorLag lag = forwarder.lag();
-      Map<String, Object> details = Map.of("reachable", forwarder.kafkaReachable(), "lag_records", lag.records(),
-          "lag_bytes", lag.bytes(), "oldest_age_ms", lag.oldestAgeMillis());
+      Map<String, Object> details = Map.of("reachable", forwarder.kafkaReachable(), "bootstrap", bootstrap,
+          "lag_records", lag.records(), "lag_bytes", lag.bytes(), "oldest_age_ms", lag.oldestAgeMillis());
       return forwarder.kafkaReachable() ? CheckResult.ok(details)
           : CheckResult.degraded("Kafka unreachable; events wait in the spool", details);
     };
@@ -205,7 +206,7 @@ final class ServeCommand implements Callable<Integer> {
       spool.close();
       throw e;
     }
-    if (forwarder != null) capture.status().readiness("kafka", kafkaCheck(forwarder));
+    if (forwarder != null) capture.status().readiness("kafka", kafkaCheck(forwarder, forwarding.get().bootstrapServers()));
     warnAboutIdleCursors(spool, s);
     log.info("tributary serve: listening on {}://{}:{}, spool {}, {}, fsync {}, auth {}", s.tlsCert().isPresent() ? "https" : "http",
         s.bind(), capture.port(),
