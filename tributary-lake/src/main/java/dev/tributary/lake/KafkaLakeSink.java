@@ -3,6 +3,7 @@ package dev.tributary.lake;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
@@ -66,6 +67,7 @@ public final class KafkaLakeSink implements AutoCloseable {
   private final LakeTable table;
   private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaClientMetrics consumerMetrics;
   private final MeterRegistry registry;
   private final Counter cuts;
   private final Map<TopicPartition, PartitionSink> assigned = new HashMap<>();
@@ -87,6 +89,8 @@ public final class KafkaLakeSink implements AutoCloseable {
     this.cuts = Counter.builder(LakeMeters.PREFIX + "cuts")
         .description("completions by wall clock, revoke or shutdown, recorded in Kafka before publishing").register(registry);
     this.consumer = new KafkaConsumer<>(consumerProperties(config));
+    this.consumerMetrics = new KafkaClientMetrics(consumer); // kafka_consumer_*, the lag of each partition among them
+    consumerMetrics.bindTo(registry);
     this.thread = Thread.ofPlatform().name("kafka-lake-sink").unstarted(this::run);
   }
 
@@ -188,6 +192,7 @@ public final class KafkaLakeSink implements AutoCloseable {
       log.error("sink stopped by an unexpected error; open files are abandoned, their records will be read again", e);
       assigned.values().forEach(PartitionSink::abandon);
     } finally {
+      consumerMetrics.close();
       try {
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(30)));
       } catch (RuntimeException e) {
@@ -361,9 +366,9 @@ public final class KafkaLakeSink implements AutoCloseable {
         OffsetAndMetadata c = committed.get(tp);
         long cut = c == null ? -1 : PartitionSink.cutOf(c.metadata());
         assigned.put(tp, new PartitionSink(tp, table, token, from, ends.getOrDefault(tp, Long.MAX_VALUE), cut));
-        gauges.put(tp, Gauge.builder(LakeMeters.PREFIX + "complete.up.to", () -> completeUpToSeconds(tp))
+        gauges.put(tp, Gauge.builder(LakeMeters.PREFIX + "complete.up.to.timestamp", () -> completeUpToSeconds(tp))
             .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).baseUnit("seconds")
-            .description("epoch seconds of received_at up to which this partition is in the lake").register(registry));
+            .description("Unix time of the received_at up to which this partition is in the lake").register(registry));
         log.info("assigned {} from offset {}{}", tp, from, cut > from ? " (replaying to the recorded cut at " + cut + ")" : "");
       }
       updateStatus();

@@ -1,0 +1,65 @@
+package dev.tributary.status;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The meters every long-running command exports besides its own: the JVM's (memory, GC, threads,
+ * classes, JIT), the process's (CPU, uptime, open files) and {@code tributary_build_info}, so a
+ * dashboard can tell versions and commands apart. docs/operations.md lists them.
+ */
+public final class CommandMeters {
+  /** GC pauses as a histogram (Micrometer's default is a summary, which cannot be summed across pods). */
+  private static final double[] GC_PAUSE_SECONDS = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+
+  private CommandMeters() {}
+
+  /**
+   * Binds the JVM, process and build meters of {@code command} (the subcommand's name, e.g.
+   * {@code serve}) at {@code version} to {@code registry}; closing the result stops listening to GC
+   * notifications. Call it once per registry, before the command's work starts.
+   */
+  public static AutoCloseable bind(MeterRegistry registry, String command, String version) {
+    registry.config().meterFilter(gcPausesAsHistogram());
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmCompilationMetrics().bindTo(registry);
+    new JvmInfoMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    Gauge.builder("tributary.build.info", () -> 1)
+        .description("always 1; its labels say which version of Tributary runs which command on which Java")
+        .tag("version", version).tag("command", command).tag("java_version", System.getProperty("java.version"))
+        .register(registry);
+    return gc::close;
+  }
+
+  private static MeterFilter gcPausesAsHistogram() {
+    return new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        if (!id.getName().equals("jvm.gc.pause") && !id.getName().equals("jvm.gc.concurrent.phase.time")) return config;
+        double[] nanos = new double[GC_PAUSE_SECONDS.length];
+        for (int i = 0; i < nanos.length; i++) nanos[i] = GC_PAUSE_SECONDS[i] * TimeUnit.SECONDS.toNanos(1);
+        return DistributionStatisticConfig.builder().serviceLevelObjectives(nanos).build().merge(config);
+      }
+    };
+  }
+}
