@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The meters every long-running command exports besides its own: the JVM's (memory, GC, threads,
- * classes, JIT), the process's (CPU, uptime, open files) and {@code tributary_build_info}, so a
+ * classes), the process's (CPU, uptime, open files) and {@code tributary_build_info}, so a
  * dashboard can tell versions and commands apart. docs/operations.md lists them.
  */
 public final class CommandMeters {
@@ -39,7 +38,6 @@ public final class CommandMeters {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
-    new JvmCompilationMetrics().bindTo(registry);
     new JvmInfoMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
