@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * again after a crash or a rebalance) are skipped, so nothing is lost or applied twice.
  *
  * <p>A record it cannot decode stops its partition (paused, logged as an error, counted in
- * {@code journal.replicator.undecodable}, listed by {@link #stoppedPartitions()}); the other
+ * {@code tributary.journal.replicator.undecodable}, listed by {@link #stoppedPartitions()}); the other
  * partitions go on. It is never skipped: fix or remove the record, then restart the replicator.
  */
 public final class Replicator implements AutoCloseable {
