@@ -92,7 +92,7 @@ final class RefineCommand implements Callable<Integer> {
   /** Runs until SIGTERM/SIGINT (exit 0 once closed) or a fatal Kafka Streams error (exit 1). */
   static int run(RefineSettings s, RefineConfig config) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (AutoCloseable commandMeters = CommandMeters.bind(registry, "refine", Tributary.VERSION)) {
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "refine", Tributary.VERSION)) {
       return run(s, config, registry);
     }
   }

@@ -178,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
   static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
     ShutdownSignals.hold();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (AutoCloseable commandMeters = CommandMeters.bind(registry, "serve", Tributary.VERSION)) {
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "serve", Tributary.VERSION)) {
       return serve(s, forwarding, registry);
     }
   }

@@ -78,7 +78,7 @@ final class SinkCommand implements Callable<Integer> {
 
   private static int run(SinkSettings settings, KafkaSinkConfig sinkConfig) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (AutoCloseable commandMeters = CommandMeters.bind(registry, "sink", Tributary.VERSION)) {
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "sink", Tributary.VERSION)) {
       return run(settings, sinkConfig, registry);
     }
   }

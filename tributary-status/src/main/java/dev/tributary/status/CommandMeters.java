@@ -20,18 +20,22 @@ import java.util.concurrent.TimeUnit;
  * classes), the process's (CPU, uptime, open files) and {@code tributary_build_info}, so a
  * dashboard can tell versions and commands apart. docs/operations.md lists them.
  */
-public final class CommandMeters {
+public final class CommandMeters implements AutoCloseable {
   /** GC pauses as a histogram (Micrometer's default is a summary, which cannot be summed across pods). */
   private static final double[] GC_PAUSE_SECONDS = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
 
-  private CommandMeters() {}
+  private final JvmGcMetrics gc;
+
+  private CommandMeters(JvmGcMetrics gc) {
+    this.gc = gc;
+  }
 
   /**
    * Binds the JVM, process and build meters of {@code command} (the subcommand's name, e.g.
    * {@code serve}) at {@code version} to {@code registry}; closing the result stops listening to GC
    * notifications. Call it once per registry, before the command's work starts.
    */
-  public static AutoCloseable bind(MeterRegistry registry, String command, String version) {
+  public static CommandMeters bind(MeterRegistry registry, String command, String version) {
     registry.config().meterFilter(gcPausesAsHistogram());
     JvmGcMetrics gc = new JvmGcMetrics();
     gc.bindTo(registry);
@@ -46,7 +50,13 @@ public final class CommandMeters {
         .description("always 1; its labels say which version of Tributary runs which command on which Java")
         .tag("version", version).tag("command", command).tag("java_version", System.getProperty("java.version"))
         .register(registry);
-    return gc::close;
+    return new CommandMeters(gc);
+  }
+
+  /** Stops listening to GC notifications. */
+  @Override
+  public void close() {
+    gc.close();
   }
 
   private static MeterFilter gcPausesAsHistogram() {

@@ -14,7 +14,7 @@ class CommandMetersTest {
   @Test
   void exportsBuildInfoJvmAndProcessMeters() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (AutoCloseable bound = CommandMeters.bind(registry, "sink", "1.2.3")) {
+    try (CommandMeters bound = CommandMeters.bind(registry, "sink", "1.2.3")) {
       String text = registry.scrape();
       assertThat(text).containsPattern("(?m)^tributary_build_info\\{command=\"sink\",java_version=\""
           + Pattern.quote(System.getProperty("java.version")) + "\",version=\"1\\.2\\.3\"} 1(\\.0)?$");
@@ -28,7 +28,7 @@ class CommandMetersTest {
   @Test
   void gcPausesAreAHistogramThatSumsAcrossInstances() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (AutoCloseable bound = CommandMeters.bind(registry, "serve", "1.2.3")) {
+    try (CommandMeters bound = CommandMeters.bind(registry, "serve", "1.2.3")) {
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         System.gc(); // the pause meter appears with the first GC notification
         assertThat(registry.scrape()).containsPattern("(?m)^jvm_gc_pause_seconds_bucket\\{.*le=\"0\\.01\"");
