@@ -97,7 +97,8 @@ class StatusShapeTest {
       assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
       assertThat(metrics.body()).contains("# HELP", "# TYPE")
           .containsPattern("(?m)^tributary_build_info\\{command=\"" + command.name().replaceFirst(" (--kafka|without Kafka)$", "") + "\",")
-          .containsPattern("(?m)^jvm_memory_used_bytes\\{").containsPattern("(?m)^process_cpu_usage ");
+          .containsPattern("(?m)^jvm_memory_used_bytes\\{").containsPattern("(?m)^process_cpu_usage ")
+          .as("every timer a histogram, which sums across instances; no summaries").doesNotContainPattern("(?m)^# TYPE \\w+ summary$");
       assertThat(MetricsReference.documented()).as("the metrics reference, " + MetricsReference.DOC + ", lists what " + command + " exports")
           .containsAll(MetricsReference.exported(metrics.body()));
       if (command.counted() != null) {

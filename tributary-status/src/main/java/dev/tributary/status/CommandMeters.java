@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * dashboard can tell versions and commands apart. docs/operations.md lists them.
  */
 public final class CommandMeters implements AutoCloseable {
-  /** GC pauses as a histogram (Micrometer's default is a summary, which cannot be summed across pods). */
-  private static final double[] GC_PAUSE_SECONDS = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+  /** Buckets of the timers registered without any: GC pauses, connection pool waits, and the like. */
+  private static final double[] DEFAULT_BUCKET_SECONDS = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
 
   private final JvmGcMetrics gc;
 
@@ -36,7 +36,7 @@ public final class CommandMeters implements AutoCloseable {
    * notifications. Call it once per registry, before the command's work starts.
    */
   public static CommandMeters bind(MeterRegistry registry, String command, String version) {
-    registry.config().meterFilter(gcPausesAsHistogram());
+    registry.config().meterFilter(timersAsHistograms());
     JvmGcMetrics gc = new JvmGcMetrics();
     gc.bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -59,13 +59,20 @@ public final class CommandMeters implements AutoCloseable {
     gc.close();
   }
 
-  private static MeterFilter gcPausesAsHistogram() {
+  /**
+   * Every timer a histogram: Micrometer's default is a summary (count and sum only), which says
+   * nothing of the distribution and cannot be summed across pods. Ours set their own buckets; this
+   * gives the binders' (JVM GC pauses, HikariCP's waits) some.
+   */
+  private static MeterFilter timersAsHistograms() {
     return new MeterFilter() {
       @Override
       public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-        if (!id.getName().equals("jvm.gc.pause") && !id.getName().equals("jvm.gc.concurrent.phase.time")) return config;
-        double[] nanos = new double[GC_PAUSE_SECONDS.length];
-        for (int i = 0; i < nanos.length; i++) nanos[i] = GC_PAUSE_SECONDS[i] * TimeUnit.SECONDS.toNanos(1);
+        boolean bucketed = Boolean.TRUE.equals(config.isPercentileHistogram())
+            || (config.getServiceLevelObjectiveBoundaries() != null && config.getServiceLevelObjectiveBoundaries().length > 0);
+        if (id.getType() != Meter.Type.TIMER || bucketed) return config;
+        double[] nanos = new double[DEFAULT_BUCKET_SECONDS.length];
+        for (int i = 0; i < nanos.length; i++) nanos[i] = DEFAULT_BUCKET_SECONDS[i] * TimeUnit.SECONDS.toNanos(1);
         return DistributionStatisticConfig.builder().serviceLevelObjectives(nanos).build().merge(config);
       }
     };

@@ -3,6 +3,7 @@ package dev.tributary.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -22,6 +23,19 @@ class CommandMetersTest {
           .containsPattern("(?m)^jvm_classes_loaded_classes ").containsPattern("(?m)^process_cpu_usage ")
           .containsPattern("(?m)^process_uptime_seconds ").containsPattern("(?m)^process_files_open_files ")
           .containsPattern("(?m)^system_cpu_count ");
+    }
+  }
+
+  @Test
+  void aTimerRegisteredWithoutBucketsIsAHistogramAndOneWithBucketsKeepsThem() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (CommandMeters bound = CommandMeters.bind(registry, "journal replicate", "1.2.3")) {
+      Timer.builder("pool.wait").register(registry).record(Duration.ofMillis(20));
+      Timer.builder("own.latency").serviceLevelObjectives(Duration.ofMillis(7)).register(registry).record(Duration.ofMillis(3));
+      String text = registry.scrape();
+      assertThat(text).contains("# TYPE pool_wait_seconds histogram", "pool_wait_seconds_bucket{le=\"0.01\"} 0",
+          "pool_wait_seconds_bucket{le=\"0.05\"} 1", "own_latency_seconds_bucket{le=\"0.007\"} 1")
+          .doesNotContain("own_latency_seconds_bucket{le=\"0.01\"}").doesNotContainPattern("(?m)^# TYPE \\w+ summary$");
     }
   }
 
