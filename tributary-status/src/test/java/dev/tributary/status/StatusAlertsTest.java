@@ -89,7 +89,7 @@ class StatusAlertsTest {
 
   private AtomicLong gauge(String name, long value) {
     AtomicLong holder = new AtomicLong(value);
-    Gauge.builder(name, holder, AtomicLong::get).register(registry);
+    Gauge.builder(name, holder, AtomicLong::get).strongReference(true).register(registry); // the callers drop the holder
     return holder;
   }
 
