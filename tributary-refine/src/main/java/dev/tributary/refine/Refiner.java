@@ -1,6 +1,7 @@
 package dev.tributary.refine;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -33,10 +34,12 @@ public final class Refiner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Refiner.class);
 
   private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
   private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
 
-  private Refiner(KafkaStreams streams) {
+  private Refiner(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
     this.streams = streams;
+    this.streamsMetrics = streamsMetrics;
   }
 
   /**
@@ -49,7 +52,10 @@ public final class Refiner implements AutoCloseable {
     RocksDbLibrary.load(config.stateDirectory());
     RefineMetrics metrics = new RefineMetrics(registry);
     KafkaStreams streams = new KafkaStreams(RefineTopology.build(config, metrics), properties(config));
-    Refiner refiner = new Refiner(streams);
+    // kafka_stream_*, and the kafka_consumer_* and kafka_producer_* of the clients Streams runs
+    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    Refiner refiner = new Refiner(streams, streamsMetrics);
     RefineMetrics.bindState(registry, streams::state);
     streams.setStateListener((now, before) -> {
       log.info("refine: Kafka Streams {} -> {}", before, now);
@@ -155,6 +161,7 @@ public final class Refiner implements AutoCloseable {
 
   /** Commits what is processed and closes the stores; false when {@code timeout} passed first. */
   public boolean close(Duration timeout) {
+    streamsMetrics.close();
     return streams.close(timeout);
   }
 

@@ -18,6 +18,7 @@ import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolGauges;
 import dev.tributary.spool.SpoolUsage;
+import dev.tributary.status.CommandMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import dev.tributary.status.CheckResult;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -177,6 +178,12 @@ final class ServeCommand implements Callable<Integer> {
   static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
     ShutdownSignals.hold();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "serve", Tributary.VERSION)) {
+      return serve(s, forwarding, registry);
+    }
+  }
+
+  private static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding, PrometheusMeterRegistry registry) throws Exception {
     Spool spool = Spool.open(new SpoolConfig(s.spoolDir(), s.spoolSegmentBytes(), s.spoolMaxBytes(), s.fsync()));
     SpoolLakeSink sink = null;
     SpoolForwarder forwarder = null;

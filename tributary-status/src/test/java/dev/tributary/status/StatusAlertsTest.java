@@ -59,7 +59,7 @@ class StatusAlertsTest {
     gauge("tributary.spool.size", 850L << 20);
     gauge("tributary.spool.capacity", 1000L << 20);
     gauge("tributary.forwarder.dead.letters.stored", 3);
-    gauge("journal.replicator.stopped.partitions", 1);
+    gauge("tributary.journal.replicator.stopped.partitions", 1);
     samples.sample(T0);
     Map<String, Object> health = Map.of("status", "not_ready", "reason", "capture: draining",
         "checks", Map.of("capture", Map.of("status", "failing", "reason", "draining"), "disk", Map.of("status", "degraded", "reason", "slow fsync")));
@@ -89,7 +89,7 @@ class StatusAlertsTest {
 
   private AtomicLong gauge(String name, long value) {
     AtomicLong holder = new AtomicLong(value);
-    Gauge.builder(name, holder, AtomicLong::get).register(registry);
+    Gauge.builder(name, holder, AtomicLong::get).strongReference(true).register(registry); // the callers drop the holder
     return holder;
   }
 

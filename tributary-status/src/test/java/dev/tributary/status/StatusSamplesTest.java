@@ -50,7 +50,7 @@ class StatusSamplesTest {
 
   @Test
   void percentilesAreOfTheLastSecondOnlyFromTheHistogramBuckets() {
-    Timer timer = Timer.builder("tributary.capture.durable.append").publishPercentileHistogram().register(registry);
+    Timer timer = Timer.builder("tributary.capture.ack").publishPercentileHistogram().register(registry);
     samples.sample(T0);
     for (int i = 0; i < 90; i++) timer.record(Duration.ofMillis(5));
     for (int i = 0; i < 10; i++) timer.record(Duration.ofMillis(800));
@@ -72,8 +72,8 @@ class StatusSamplesTest {
   void gaugesAreSummedAndTimestampsBecomeAges() {
     AtomicLong complete0 = new AtomicLong(T0 / 1000 - 30);
     AtomicLong complete1 = new AtomicLong(T0 / 1000 - 90);
-    Gauge.builder("tributary.lake.complete.up.to", complete0, AtomicLong::get).tag("partition", "0").register(registry);
-    Gauge.builder("tributary.lake.complete.up.to", complete1, AtomicLong::get).tag("partition", "1").register(registry);
+    Gauge.builder("tributary.lake.complete.up.to.timestamp", complete0, AtomicLong::get).tag("partition", "0").register(registry);
+    Gauge.builder("tributary.lake.complete.up.to.timestamp", complete1, AtomicLong::get).tag("partition", "1").register(registry);
     Gauge.builder("tributary.spool.size", () -> 300).register(registry);
     samples.sample(T0);
     assertThat(samples.latest("lake_complete_age")).as("age of the partition furthest behind").isEqualTo(90.0);
