@@ -99,6 +99,15 @@ class PrometheusAlertsAndDashboardTest {
         .doesNotContain(-1);
     Map<String, String> queries = queries(dashboard, panels);
     assertThat(queries).as("queries of " + DASHBOARD).isNotEmpty();
+    for (JsonNode panel : panels) {
+      if (panel.path("type").asText().equals("row")) continue;
+      assertThat(panel.path("datasource").path("uid").asText()).as("data source of panel '%s': the one picked at import", panel.path("title"))
+          .isEqualTo("${datasource}");
+      for (JsonNode target : panel.path("targets")) {
+        assertThat(target.path("expr").asText()).as("panel '%s' follows the job and instance picked", panel.path("title"))
+            .contains("job=~\"$job\"", "instance=~\"$instance\"");
+      }
+    }
 
     kafka.firstBroker().createTopicIfMissing("dashboard.raw", 1);
     int refinePort = ServeProcess.freePort();
