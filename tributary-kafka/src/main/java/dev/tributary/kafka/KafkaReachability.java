@@ -38,6 +38,11 @@ final class KafkaReachability implements AutoCloseable {
     return reachable;
   }
 
+  /** False until the first probe has answered either way: until then {@link #reachable} means nothing. */
+  boolean probed() {
+    return known;
+  }
+
   private void probe() {
     try {
       admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).clusterId().get(4, TimeUnit.SECONDS);

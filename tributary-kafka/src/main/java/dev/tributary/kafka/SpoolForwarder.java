@@ -120,7 +120,8 @@ public final class SpoolForwarder implements Closeable {
         .description("bytes of spool records Kafka has not confirmed yet").register(registry);
     Gauge.builder("tributary.forwarder.lag.oldest.seconds", this, f -> f.lag().oldestAgeMillis() / 1000.0)
         .description("age of the oldest spool record Kafka has not confirmed").register(registry);
-    Gauge.builder("tributary.forwarder.kafka.reachable", this, f -> f.kafkaReachable() ? 1 : 0)
+    // NaN (no sample) before the first probe, so that a fresh start does not read as an outage.
+    Gauge.builder("tributary.forwarder.kafka.reachable", this, f -> !f.kafkaProbed() ? Double.NaN : f.kafkaReachable() ? 1 : 0)
         .description("1 while Kafka answers, 0 while it does not").register(registry);
     Gauge.builder("tributary.forwarder.dead.letters.stored", deadLetters, DeadLetters::count)
         .description("records in the dead-letter spool, waiting for 'tributary dead-letters replay'").register(registry);
@@ -136,9 +137,14 @@ public final class SpoolForwarder implements Closeable {
     return f;
   }
 
-  /** Whether Kafka answered its last probe (every 2 s). */
+  /** Whether Kafka answered its last probe (every 2 s); false before the first one, see {@link #kafkaProbed}. */
   public boolean kafkaReachable() {
     return reachability.reachable();
+  }
+
+  /** Whether the first probe of Kafka has answered, either way (it runs at start and takes up to 4 s). */
+  public boolean kafkaProbed() {
+    return reachability.probed();
   }
 
   /** How far forwarding is behind the spool: records, bytes and age of the oldest not yet confirmed. */

@@ -167,9 +167,14 @@ final class ServeCommand implements Callable<Integer> {
   private static Supplier<CheckResult> kafkaCheck(SpoolForwarder forwarder, String bootstrap) {
     return () -> {
       SpoolUsage.CursorLag lag = forwarder.lag();
-      Map<String, Object> details = Map.of("reachable", forwarder.kafkaReachable(), "bootstrap", bootstrap,
-          "lag_records", lag.records(), "lag_bytes", lag.bytes(), "oldest_age_ms", lag.oldestAgeMillis());
-      return forwarder.kafkaReachable() ? CheckResult.ok(details)
+      Map<String, Object> details = new LinkedHashMap<>();
+      // Before the first probe has answered, whether Kafka is reachable is not known yet: not an outage.
+      details.put("reachable", forwarder.kafkaProbed() ? forwarder.kafkaReachable() : "not probed yet");
+      details.put("bootstrap", bootstrap);
+      details.put("lag_records", lag.records());
+      details.put("lag_bytes", lag.bytes());
+      details.put("oldest_age_ms", lag.oldestAgeMillis());
+      return forwarder.kafkaReachable() || !forwarder.kafkaProbed() ? CheckResult.ok(details)
           : CheckResult.degraded("Kafka unreachable; events wait in the spool", details);
     };
   }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code promtool check rules} accepts them, {@code promtool test rules} runs their unit tests
  * (tributary-rules.test.yml: every alert fires after its {@code for} on sick series and stays quiet
  * on healthy ones), the Kubernetes PrometheusRule carries the very same groups, and serve exports
- * every metric its groups read (SinkCommandTest and RefineCommandTest check the lake's and refine's).
+ * every metric its groups read (SinkCommandTest, RefineCommandTest and StatusShapeTest check the lake's, refine's and the
+ * journal replicator's).
  */
 class AlertRulesTest {
 

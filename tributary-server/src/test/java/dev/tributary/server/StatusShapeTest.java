@@ -104,6 +104,7 @@ class StatusShapeTest {
       if (command.counted() != null) {
         assertThat(metrics.body()).contains("operation=\"" + command.counted().substring(1) + "\",status=\"200\"} 1.0");
       }
+      if (command.name().equals("journal replicate")) AlertRules.assertExported("tributary-journal", metrics.body());
 
       HttpResponse<String> missing = get(base.resolve("/no/such/path"));
       assertThat(missing.statusCode()).isEqualTo(404);
