@@ -114,6 +114,8 @@ class RefineCommandTest {
     assertThat(err.toString()).contains("kafka is required");
     assertThat(run("refine", "--kafka", "k:9092", "--reorder", "soon")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("'reorder'", "flag --reorder", "off, or a duration like 20s");
+    assertThat(run("refine", "--kafka", "k:9092", "--replication-factor", "0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'replication_factor'", "flag --replication-factor", "broker (the broker's default.replication.factor)");
     assertThat(run("refine", "--kafka", "k:9092", "--input", "a,b", "--output", "b")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("the output topic 'b' is also an input topic");
     Path file = dir.resolve("refine.yaml");
@@ -129,7 +131,7 @@ class RefineCommandTest {
     Files.writeString(file, "kafka: k:9092\nreorder: 20s\nkafka_streams:\n  num.stream.threads: 2\n");
     assertThat(run("refine", "--config", file.toString(), "--port", "9100", "--print-config")).isZero();
     assertThat(out.toString()).contains("reorder: 20s   # config file", "port: 9100   # flag --port", "dedup_window: 24h   # default",
-        "output: events.refined   # default", "num.stream.threads: 2   # config file");
+        "output: events.refined   # default", "replication_factor: broker   # default", "num.stream.threads: 2   # config file");
   }
 
   /** As an orchestrator starts the stages, all at once: refine before capture has created the raw topic. */
