@@ -1,5 +1,6 @@
 package dev.tributary.bench;
 
+import dev.tributary.spool.ProgressLine;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
@@ -40,7 +41,9 @@ public final class BenchCommand implements Runnable {
           "Requests are scheduled at fixed times, so a stall is charged to every request it delayed.",
           "With --compare, starts capture over the spool and over a SQLite spool (WAL, synchronous=FULL) in this",
           "process and runs the same loads against both: 500, 4,000, 20,000 single-event req/s, then the highest",
-          "sustained rate of 100-event requests."})
+          "sustained rate of 100-event requests.",
+          "A load prints a progress line on stderr every 2 s (requests due of all, req/s, ETA, answers, errors and the recent P99) "
+              + "and a last one; stdout keeps only the result table."})
   static final class Capture implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -68,6 +71,8 @@ public final class BenchCommand implements Runnable {
     boolean compare;
     @Option(names = "--rates", split = ",", description = "with --compare: single-event rates (default 500,4000,20000)")
     List<Double> rates = new ArrayList<>();
+    /** Hidden: lets tests see progress lines without running for seconds. */
+    @Option(names = "--progress-interval-ms", hidden = true) Long progressIntervalMillis;
 
     @Override
     public Integer call() throws Exception {
@@ -79,7 +84,8 @@ public final class BenchCommand implements Runnable {
       LoadOptions options = LoadOptions.defaults(url).withRate(rate).withDuration(Duration.ofSeconds(durationSeconds))
           .withWarmup(Duration.ofSeconds(warmupSeconds)).withEventBytes(eventBytes).withEventsPerRequest(eventsPerRequest)
           .withConnections(connections).withMaxInFlight(maxInFlight).withBearerToken(token);
-      try (CaptureLoadGenerator generator = new CaptureLoadGenerator()) {
+      Duration interval = progressIntervalMillis == null ? ProgressLine.INTERVAL : Duration.ofMillis(progressIntervalMillis);
+      try (CaptureLoadGenerator generator = new CaptureLoadGenerator(spec.commandLine().getErr(), interval)) {
         if (findMax) {
           RateSearch.Outcome outcome = generator.findMaxSustainedRate(options, RateSearch.defaults().withStartRate(rate));
           out.println(outcome.toTable());

@@ -1,5 +1,6 @@
 package dev.tributary.bench;
 
+import dev.tributary.spool.ProgressLine;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -10,6 +11,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +47,19 @@ public final class CaptureLoadGenerator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CaptureLoadGenerator.class);
 
   private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+  private final PrintWriter progressTo;
+  private final Duration progressInterval;
+
+  /** A generator that reports only its results. */
+  public CaptureLoadGenerator() {
+    this(null, null);
+  }
+
+  /** A generator that also prints each run's progress on {@code progressTo} every {@code interval}. */
+  public CaptureLoadGenerator(PrintWriter progressTo, Duration interval) {
+    this.progressTo = progressTo;
+    this.progressInterval = interval;
+  }
 
   /** Runs one load to the end and reports it. Blocks for about warmup + duration. */
   public LoadResult run(LoadOptions options) throws InterruptedException {
@@ -52,7 +68,11 @@ public final class CaptureLoadGenerator implements AutoCloseable {
         new PoolOptions().setHttp1MaxSize(options.connections()));
     try {
       log.info("load: {} against {}", options.describe(), options.target());
-      return new Run(options, client, vertx.getOrCreateContext()).execute();
+      Run run = new Run(options, client, vertx.getOrCreateContext());
+      try (ProgressLine progress = progressTo == null ? null : ProgressLine.start(progressTo,
+          String.format("tributary bench capture at %,.0f req/s", options.requestsPerSecond()), progressInterval, run::reading)) {
+        return run.execute();
+      }
     } finally {
       client.close().toCompletionStage().toCompletableFuture().join();
     }
@@ -85,6 +105,10 @@ public final class CaptureLoadGenerator implements AutoCloseable {
     private final Semaphore inFlight;
     private final Recorder latencies = new Recorder(3);
     private final Recorder sendLags = new Recorder(3);
+    /** The latencies since the last progress line. */
+    private final Recorder recentLatencies = new Recorder(3);
+    /** Requests scheduled so far (sent, or skipped as warmup backlog), for the progress thread. */
+    private volatile long scheduled;
     private final LongAdder ok = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final AtomicLong lastAnswer = new AtomicLong(Long.MIN_VALUE);
@@ -114,6 +138,7 @@ public final class CaptureLoadGenerator implements AutoCloseable {
       long measureStart = start + Math.round(warmup * interval);
       long giveUp = start + Math.round(total * interval) + SEND_GRACE_NANOS;
       for (long i = 0; i < total; i++) {
+        scheduled = i;
         boolean measured = i >= warmup;
         if (!measured && System.nanoTime() >= measureStart) {
           i = warmup - 1; // skip the warmup backlog
@@ -135,6 +160,7 @@ public final class CaptureLoadGenerator implements AutoCloseable {
         }
         send(i, due, measured);
       }
+      scheduled = total;
       awaitAnswers();
       return result(measureStart);
     }
@@ -158,6 +184,7 @@ public final class CaptureLoadGenerator implements AutoCloseable {
           count(describe(answer.cause()), 1);
         } else if (answer.result() / 100 == 2) {
           latencies.recordValue(now - due);
+          recentLatencies.recordValue(now - due);
           ok.increment();
           lastAnswer.accumulateAndGet(now, Math::max);
         } else {
@@ -197,6 +224,17 @@ public final class CaptureLoadGenerator implements AutoCloseable {
       return new LoadResult(options, options.measuredRequests(), answered, Map.copyOf(errorCounts), delayedByCap,
           answered / seconds, LoadResult.Latency.of(latencies.getIntervalHistogram()),
           LoadResult.Latency.of(sendLags.getIntervalHistogram()));
+    }
+
+    /** Requests scheduled of all, then what answered and the latency lately; read on the progress thread. */
+    ProgressLine.Reading reading() {
+      long scheduledNow = scheduled;
+      ProgressLine.Reading r = ProgressLine.Reading.of(scheduledNow, options.warmupRequests() + options.measuredRequests(), "requests");
+      if (scheduledNow < options.warmupRequests()) return r.and("warming up");
+      long errorCount = errors.values().stream().mapToLong(LongAdder::sum).sum();
+      var recent = recentLatencies.getIntervalHistogram();
+      return r.and(String.format("%,d answered 2xx, %,d errors, p99 %s since the last line", ok.sum(), errorCount,
+          recent.getTotalCount() == 0 ? "-" : String.format("%.1f ms", recent.getValueAtPercentile(99) / 1e6)));
     }
 
     private static void parkUntil(long due) {

@@ -4,19 +4,27 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * What capture counts: requests by protocol and status, events and bytes accepted by protocol,
- * durable-append latency. The protocol is {@code events}, {@code segment} or {@code posthog}; a
+ * durable-append and acknowledgement latency. The protocol is {@code events}, {@code segment} or {@code posthog}; a
  * request cut off by the request timeout before its path was known counts as {@code unknown}.
  */
 final class CaptureMetrics {
 
-  private final MeterRegistry registry;
   static final String UNKNOWN_PROTOCOL = "unknown";
+  /** In microseconds, from an fsync well under a millisecond to a client on a slow link. */
+  private static final Duration[] LATENCY_BUCKETS = Stream.of(100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000,
+      250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000).map(us -> Duration.of(us, ChronoUnit.MICROS))
+      .toArray(Duration[]::new);
+
+  private final MeterRegistry registry;
 
   private final Map<String, Counter> requests = new ConcurrentHashMap<>();
   private final Map<String, Counter> events = new ConcurrentHashMap<>();
@@ -24,6 +32,7 @@ final class CaptureMetrics {
   private final Counter refusedConnections;
   private final AtomicInteger inFlight = new AtomicInteger();
   final Timer durableAppend;
+  final Timer ack;
 
   CaptureMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -31,7 +40,10 @@ final class CaptureMetrics {
         .description("Connections closed at once because max connections were open").register(registry);
     this.durableAppend = Timer.builder("tributary.capture.durable.append")
         .description("From handing a request's events to the spool until they are durable")
-        .publishPercentileHistogram().register(registry);
+        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+    this.ack = Timer.builder("tributary.capture.ack")
+        .description("From a request's headers arriving to its 200, sent once its events are durable: what the client waits")
+        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
     Gauge.builder("tributary.capture.requests.in.flight", inFlight, AtomicInteger::get)
         .description("Capture requests begun and not yet answered").register(registry);
   }

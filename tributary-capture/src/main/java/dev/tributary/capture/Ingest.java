@@ -42,6 +42,7 @@ final class Ingest {
   private Buffer body;
   private boolean finished;
   private long held;
+  private final long begunNanos = System.nanoTime();
 
   Ingest(IngestContext capture, Protocol protocol, HttpServerRequest request, String clientIp) {
     this.capture = capture;
@@ -169,6 +170,7 @@ final class Ingest {
           capture.metrics.accepted(protocol.name(), events.size(), bytes);
           capture.spoolFull(false);
           answer(200, protocol.accepted(events.size()), 0);
+          capture.metrics.ack.record(System.nanoTime() - begunNanos, TimeUnit.NANOSECONDS);
         }
         case NO_ROOM -> {
           capture.spoolFull(true);

@@ -3,6 +3,7 @@ package dev.tributary.journal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * again after a crash or a rebalance) are skipped, so nothing is lost or applied twice.
  *
  * <p>A record it cannot decode stops its partition (paused, logged as an error, counted in
- * {@code journal.replicator.undecodable}, listed by {@link #stoppedPartitions()}); the other
+ * {@code tributary.journal.replicator.undecodable}, listed by {@link #stoppedPartitions()}); the other
  * partitions go on. It is never skipped: fix or remove the record, then restart the replicator.
  */
 public final class Replicator implements AutoCloseable {
@@ -48,6 +49,7 @@ public final class Replicator implements AutoCloseable {
   private final MeterRegistry registry;
   private final Runnable afterStoreCommit;
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaClientMetrics consumerMetrics;
   private final Map<TopicPartition, String> stopped = new ConcurrentHashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
   private final java.util.Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
@@ -74,11 +76,13 @@ public final class Replicator implements AutoCloseable {
         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000,
         ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000)), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.applied = Counter.builder("journal.replicator.records").description("journal records written to PostgreSQL")
+    this.consumerMetrics = new KafkaClientMetrics(consumer); // kafka_consumer_*, the lag of each partition among them
+    consumerMetrics.bindTo(registry);
+    this.applied = Counter.builder("tributary.journal.replicator.records").description("journal records written to PostgreSQL")
         .register(registry);
-    this.redelivered = Counter.builder("journal.replicator.redelivered")
+    this.redelivered = Counter.builder("tributary.journal.replicator.redelivered")
         .description("journal records read again that PostgreSQL already had, skipped").register(registry);
-    Gauge.builder("journal.replicator.stopped.partitions", stopped, Map::size)
+    Gauge.builder("tributary.journal.replicator.stopped.partitions", stopped, Map::size)
         .description("partitions stopped on a record that cannot be decoded").register(registry);
     this.thread = Thread.ofPlatform().name("journal-replicator").start(this::run);
   }
@@ -131,6 +135,7 @@ public final class Replicator implements AutoCloseable {
         committed = "not committed to Kafka (PostgreSQL has them)";
         log.warn("journal replicator could not commit its last offsets to Kafka (the database has them): {}", e.toString());
       }
+      consumerMetrics.close();
       consumer.close(Duration.ofSeconds(5));
       store.close();
       log.info("journal replicator stopped: {} records applied to PostgreSQL, {} delivered again and skipped; offsets {}",
@@ -184,7 +189,7 @@ public final class Replicator implements AutoCloseable {
   private void stop(TopicPartition tp, String error) {
     stopped.put(tp, error);
     consumer.pause(List.of(tp));
-    Counter.builder("journal.replicator.undecodable").description("records that cannot be decoded, each stopping its partition")
+    Counter.builder("tributary.journal.replicator.undecodable").description("records that cannot be decoded, each stopping its partition")
         .tags("topic", tp.topic(), "partition", String.valueOf(tp.partition())).register(registry).increment();
     log.error("journal replicator stopped partition {}: {}. Nothing after it is replicated until the record is dealt with.", tp, error);
   }

@@ -179,8 +179,8 @@ class JournalTest {
     TopicPartition tp = new TopicPartition(w.topic, poisoned);
     await().atMost(Duration.ofSeconds(30)).until(() -> replicator.stoppedPartitions().containsKey(tp));
     assertThat(replicator.stoppedPartitions().get(tp)).contains("record " + w.topic + "-" + poisoned + "@").contains("json payload is not JSON");
-    assertThat(registry.get("journal.replicator.undecodable").tag("partition", String.valueOf(poisoned)).counter().count()).isEqualTo(1);
-    assertThat(registry.get("journal.replicator.stopped.partitions").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("tributary.journal.replicator.undecodable").tag("partition", String.valueOf(poisoned)).counter().count()).isEqualTo(1);
+    assertThat(registry.get("tributary.journal.replicator.stopped.partitions").gauge().value()).isEqualTo(1);
 
     assertThatThrownBy(() -> seqNrs(journals.journal("a"), 1)).as("a read meets the record too, and says where it is")
         .hasMessageContaining("record " + w.topic + "-" + poisoned + "@").hasMessageContaining("json payload is not JSON");

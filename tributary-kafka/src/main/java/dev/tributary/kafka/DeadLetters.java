@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -136,8 +137,9 @@ public final class DeadLetters implements Closeable {
    * Sends every dead letter to Kafka again (routed by {@code config}, e.g. after the topic's size
    * limit was raised), one at a time. One Kafka refuses again is set aside again with the new
    * reason. Stops with an exception at the first other error, leaving the rest in place.
+   * {@code progress} is told the running totals after each one.
    */
-  public synchronized ReplayResult replay(ForwarderConfig config) throws IOException {
+  public synchronized ReplayResult replay(ForwarderConfig config, Consumer<ReplayResult> progress) throws IOException {
     TopicRouter router = new TopicRouter(config.topic());
     long delivered = 0, deadAgain = 0;
     long end = spool.nextOffset();
@@ -156,6 +158,7 @@ public final class DeadLetters implements Closeable {
             add(d.spoolOffset(), config.topic(), unroutable, d.payload()).get();
             deadAgain++;
             cursor.acknowledge(r.offset());
+            progress.accept(new ReplayResult(delivered, deadAgain));
             continue;
           }
           try {
@@ -167,6 +170,7 @@ public final class DeadLetters implements Closeable {
             deadAgain++;
           }
           cursor.acknowledge(r.offset());
+          progress.accept(new ReplayResult(delivered, deadAgain));
         }
       }
     } catch (InterruptedException e) {

@@ -33,9 +33,9 @@ public final class OrphanSpoolDrain {
 
   /** Told of the drain's progress every 200 ms. */
   public interface Progress {
-    Progress NONE = (before, now, kafkaReachable, startedNanos) -> {};
+    Progress NONE = (before, now, kafkaReachable) -> {};
 
-    void show(SpoolUsage.CursorLag before, SpoolUsage.CursorLag now, boolean kafkaReachable, long startedNanos);
+    void show(SpoolUsage.CursorLag before, SpoolUsage.CursorLag now, boolean kafkaReachable);
   }
 
   /** What one drain did. {@code why} says why it stopped early (null when drained). */
@@ -102,6 +102,7 @@ public final class OrphanSpoolDrain {
         forwarder.close();
       }
       after = forwarder.lag();
+      progress.show(before, after, forwarder.kafkaReachable());
       othersBehind = spool.usage().cursors().stream()
           .filter(c -> !c.name().equals(SpoolForwarder.CURSOR) && c.records() > 0).toList();
     }
@@ -146,7 +147,7 @@ public final class OrphanSpoolDrain {
         }
         // drain() returns before its timeout only when the forwarder thread has ended.
         if (System.nanoTime() - asked < POLL.toNanos() / 2) return "the forwarder stopped on an error (see the log)";
-        progress.show(before, forwarder.lag(), forwarder.kafkaReachable(), started);
+        progress.show(before, forwarder.lag(), forwarder.kafkaReachable());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

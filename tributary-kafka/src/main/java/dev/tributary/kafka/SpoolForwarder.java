@@ -9,12 +9,15 @@ import dev.tributary.spool.SpoolUsage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,6 +55,9 @@ public final class SpoolForwarder implements Closeable {
    * (it can be: seen retrying OUT_OF_ORDER_SEQUENCE_NUMBER forever on a just-created topic).
    */
   private static final Duration STALL = Duration.ofSeconds(30);
+  /** From the linger of a healthy forwarder up to an hour-long Kafka outage. */
+  private static final Duration[] DELAY_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000,
+      300_000, 900_000, 3_600_000).map(Duration::ofMillis).toArray(Duration[]::new);
 
   private final Spool spool;
   private final ForwarderConfig config;
@@ -64,6 +70,7 @@ public final class SpoolForwarder implements Closeable {
   private final Counter deadLettered;
   private final Counter resent;
   private final Counter restarts;
+  private final Timer delay;
   private final MeterRegistry registry;
   private final Thread thread;
   private final Object sleeper = new Object();
@@ -71,6 +78,7 @@ public final class SpoolForwarder implements Closeable {
   private volatile boolean draining;
   private volatile long acknowledgedEnd;
   private Producer<byte[], byte[]> producer;
+  private KafkaClientMetrics producerMetrics;
   private ContiguousAckTracker tracker;
   private long lastAcked = -1;
   private long lastAckAtMillis;
@@ -103,6 +111,9 @@ public final class SpoolForwarder implements Closeable {
     this.deadLettered = Counter.builder("tributary.forwarder.dead.letters").description("records set aside because Kafka will never take them").register(registry);
     this.resent = Counter.builder("tributary.forwarder.resent").description("unconfirmed records sent again after a producer restart: the only possible duplicates").register(registry);
     this.restarts = Counter.builder("tributary.forwarder.producer.restarts").description("producers closed after a failed send").register(registry);
+    this.delay = Timer.builder("tributary.forwarder.delay")
+        .description("from a record's append to the spool to Kafka confirming it: seconds normally, the outage's length after one")
+        .serviceLevelObjectives(DELAY_BUCKETS).register(registry);
     Gauge.builder("tributary.forwarder.lag.records", this, f -> f.lag().records())
         .description("spool records Kafka has not confirmed yet").register(registry);
     Gauge.builder("tributary.forwarder.lag.bytes", this, f -> f.lag().bytes()).baseUnit("bytes")
@@ -211,8 +222,7 @@ public final class SpoolForwarder implements Closeable {
         }
       }
       if (producer != null) {
-        producer.close(Duration.ofSeconds(5));
-        producer = null;
+        closeProducer(Duration.ofSeconds(5));
         acknowledge(true);
       }
     } catch (SpoolClosedException e) {
@@ -222,7 +232,7 @@ public final class SpoolForwarder implements Closeable {
     } catch (IOException | RuntimeException e) {
       log.error("forwarder stopped by an unexpected error; unforwarded records stay in the spool", e);
     } finally {
-      if (producer != null) producer.close(Duration.ZERO);
+      if (producer != null) closeProducer(Duration.ZERO);
       cursor.close();
     }
   }
@@ -243,7 +253,16 @@ public final class SpoolForwarder implements Closeable {
 
   private void startProducer() {
     producer = new KafkaProducer<>(ProducerSettings.producer(config), new ByteArraySerializer(), new ByteArraySerializer());
+    producerMetrics = new KafkaClientMetrics(producer);
+    producerMetrics.bindTo(registry);
     tracker = new ContiguousAckTracker();
+  }
+
+  /** Closes the producer and removes its kafka_producer_* meters, which the next producer registers anew. */
+  private void closeProducer(Duration timeout) {
+    producerMetrics.close();
+    producer.close(timeout);
+    producer = null;
   }
 
   private void send(SpoolRecord r) {
@@ -269,7 +288,10 @@ public final class SpoolForwarder implements Closeable {
 
   private void completed(ContiguousAckTracker t, long ticket, SpoolRecord r, String topic, Exception error) {
     if (error == null) {
-      if (t.confirm(ticket)) sent.increment();
+      if (t.confirm(ticket)) {
+        sent.increment();
+        delay.record(Math.max(0, System.currentTimeMillis() - r.appendedAtMillis()), TimeUnit.MILLISECONDS);
+      }
     } else if (neverAccepted(error)) {
       setAside(t, ticket, r, topic, error);
     } else {
@@ -303,8 +325,7 @@ public final class SpoolForwarder implements Closeable {
     acknowledge(true);
     long unconfirmed = tracker.unconfirmed();
     long[] ahead = tracker.abandon();
-    producer.close(Duration.ZERO);
-    producer = null;
+    closeProducer(Duration.ZERO);
     cursor.rewind();
     alreadyConfirmed.remember(ahead);
     restarts.increment();

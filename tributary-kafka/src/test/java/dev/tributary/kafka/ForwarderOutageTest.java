@@ -9,15 +9,19 @@ import static org.awaitility.Awaitility.await;
 import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.testkit.KafkaExtension;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -61,6 +65,13 @@ class ForwarderOutageTest {
       long drainStart = System.nanoTime();
       assertThat(f.drain(Duration.ofSeconds(60))).isTrue();
       System.out.printf("drained after restart in %d ms%n", (System.nanoTime() - drainStart) / 1_000_000);
+      Timer delay = registry.get("tributary.forwarder.delay").timer();
+      CountAtBucket underTen = Arrays.stream(delay.takeSnapshot().histogramCounts())
+          .filter(b -> b.bucket(TimeUnit.SECONDS) == 10).findFirst().orElseThrow();
+      assertThat(underTen.count()).as("the forward delay histogram shows the outage: records waited over 10 s")
+          .isLessThan(delay.count());
+      assertThat(registry.find("kafka.producer.record.send.total").meters())
+          .as("the meters of the producer that runs now, whichever restarts there were").hasSize(1);
     }
     assertThat(failedAppends.get()).isZero();
 

@@ -49,12 +49,15 @@ class SpoolForwarderTest {
         assertThat(f.kafkaReachable()).isTrue();
         assertThat(f.lag().records()).isZero();
       }
+      assertThat(registry.find("kafka.producer.record.send.total").meters()).as("a closed producer's meters are gone").isEmpty();
       spool.append(events(600, 400, types)).get();
       try (SpoolForwarder f = SpoolForwarder.start(spool, config("a.{event}"), registry)) {
         assertThat(f.drain(Duration.ofSeconds(60))).isTrue();
+        assertThat(registry.find("kafka.producer.record.send.total").meters()).as("the running producer's meters, once").hasSize(1);
       }
     }
     assertThat(registry.get("tributary.forwarder.sent").counter().count()).isEqualTo(1000);
+    assertThat(registry.get("tributary.forwarder.delay").timer().count()).as("a forward delay per confirmed record").isEqualTo(1000);
 
     Map<String, List<ConsumerRecord<byte[], byte[]>>> byTopic = new HashMap<>();
     for (String topic : List.of("a.signup", "a.page_view", "a.buy")) byTopic.put(topic, readAll(kafka.bootstrapServers(), topic));
@@ -103,7 +106,7 @@ class SpoolForwarderTest {
         assertThat(registry.get("tributary.forwarder.dead.letters").counter().count()).isEqualTo(1);
 
         TopicConfigs.set(kafka.bootstrapServers(), "b", "max.message.bytes", "2000000");
-        assertThat(f.deadLetters().replay(config("b"))).isEqualTo(new DeadLetters.ReplayResult(1, 0));
+        assertThat(f.deadLetters().replay(config("b"), r -> {})).isEqualTo(new DeadLetters.ReplayResult(1, 0));
         assertThat(f.deadLetters().list(10)).isEmpty();
         assertThat(f.deadLetters().count()).isZero();
       }

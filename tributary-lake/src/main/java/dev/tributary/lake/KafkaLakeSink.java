@@ -3,6 +3,8 @@ package dev.tributary.lake;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
@@ -19,6 +21,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -56,6 +60,8 @@ public final class KafkaLakeSink implements AutoCloseable {
   private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
   private static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(3);
+  /** How soon a newly assigned partition's lag is a meter: Micrometer's default is a minute. */
+  private static final Duration METER_REFRESH = Duration.ofSeconds(10);
 
   /**
    * Where one partition stands: the next offset to land, the committed offset (every record below
@@ -67,6 +73,9 @@ public final class KafkaLakeSink implements AutoCloseable {
   private final LakeTable table;
   private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaClientMetrics consumerMetrics;
+  private final ScheduledExecutorService consumerMetricsRefresh = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().name("kafka-lake-sink-meters").daemon().factory());
   private final MeterRegistry registry;
   private final Counter cuts;
   private final Map<TopicPartition, PartitionSink> assigned = new HashMap<>();
@@ -91,6 +100,9 @@ public final class KafkaLakeSink implements AutoCloseable {
         .description("completions by wall clock, revoke or shutdown, recorded in Kafka before publishing").register(registry);
     this.consumer = new KafkaConsumer<>(consumerProperties(config));
     this.waitingFor = "connecting to Kafka at " + config.bootstrap();
+    // kafka_consumer_*; the lag of each partition appears at the first refresh after its first fetch
+    this.consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), consumerMetricsRefresh, METER_REFRESH);
+    consumerMetrics.bindTo(registry);
     this.thread = Thread.ofPlatform().name("kafka-lake-sink").unstarted(this::run);
   }
 
@@ -199,6 +211,8 @@ public final class KafkaLakeSink implements AutoCloseable {
       log.error("sink stopped by an unexpected error; open files are abandoned, their records will be read again", e);
       assigned.values().forEach(PartitionSink::abandon);
     } finally {
+      consumerMetrics.close();
+      consumerMetricsRefresh.shutdownNow();
       try {
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(30)));
       } catch (RuntimeException e) {
@@ -416,9 +430,9 @@ public final class KafkaLakeSink implements AutoCloseable {
         OffsetAndMetadata c = committed.get(tp);
         long cut = c == null ? -1 : PartitionSink.cutOf(c.metadata());
         assigned.put(tp, new PartitionSink(tp, table, token, from, ends.getOrDefault(tp, Long.MAX_VALUE), cut));
-        gauges.put(tp, Gauge.builder(LakeMeters.PREFIX + "complete.up.to", () -> completeUpToSeconds(tp))
+        gauges.put(tp, Gauge.builder(LakeMeters.PREFIX + "complete.up.to.timestamp", () -> completeUpToSeconds(tp))
             .tags("topic", tp.topic(), "partition", Integer.toString(tp.partition())).baseUnit("seconds")
-            .description("epoch seconds of received_at up to which this partition is in the lake").register(registry));
+            .description("Unix time of the received_at up to which this partition is in the lake").register(registry));
         log.info("assigned {} from offset {}{}", tp, from, cut > from ? " (replaying to the recorded cut at " + cut + ")" : "");
       }
       updateStatus();

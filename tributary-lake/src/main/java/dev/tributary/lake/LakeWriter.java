@@ -1,6 +1,5 @@
 package dev.tributary.lake;
 
-import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +8,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +48,12 @@ final class LakeWriter {
   private final int rollRecords;
   private final long recordAgeMillis;
   private final long rollAgeNanos;
-  private final Counter filesCompleted;
+  private final LakeMeters meters;
   private final Map<Path, LakeFile> open = new HashMap<>();
   private long nextRecordDeadline = Long.MAX_VALUE;
   private long lastOffset = -1;
 
-  LakeWriter(LakeStore store, LakeFormat format, LakeFileNamer namer, Rolls rolls, Counter filesCompleted) {
+  LakeWriter(LakeStore store, LakeFormat format, LakeFileNamer namer, Rolls rolls, LakeMeters meters) {
     this.store = store;
     this.format = format;
     this.namer = namer.withFormat(format);
@@ -62,7 +62,7 @@ final class LakeWriter {
     this.rollRecords = rolls.records();
     this.recordAgeMillis = rolls.recordAge() == null ? Long.MAX_VALUE : rolls.recordAge().toMillis();
     this.rollAgeNanos = rolls.wallAge().toNanos();
-    this.filesCompleted = filesCompleted;
+    this.meters = meters;
   }
 
   /** Appends an event; {@code recordMillis} is its record time ({@code received_at}). */
@@ -168,15 +168,19 @@ final class LakeWriter {
 
   private void complete(LakeFile file) throws IOException {
     open.remove(file.dir());
+    boolean published;
     try {
-      if (!file.complete(store)) {
-        log.info("{} was already published (a replay or an earlier member wrote the same records); kept it",
-            store.describe(file.dir(), file.completedName()));
-      }
+      published = file.complete(store);
     } catch (IOException e) {
       file.abandon();
       throw e;
     }
-    filesCompleted.increment();
+    if (!published) {
+      log.info("{} was already published (a replay or an earlier member wrote the same records); kept it",
+          store.describe(file.dir(), file.completedName()));
+    } else if (file.firstRecordMillis() != Long.MAX_VALUE) { // error files have no record time
+      meters.freshness().record(Math.max(0, System.currentTimeMillis() - file.firstRecordMillis()), TimeUnit.MILLISECONDS);
+    }
+    meters.filesCompleted().increment();
   }
 }

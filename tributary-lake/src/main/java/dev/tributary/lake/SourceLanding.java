@@ -43,7 +43,7 @@ final class SourceLanding {
   /** Reads from offset {@code from}; offsets below {@code horizon} may be in files of an earlier run. */
   SourceLanding(LakeTable table, Source source, String token, long from, long horizon) {
     LakeFileNamer namer = new LakeFileNamer(source.filePrefix(), table.format(), token);
-    this.writer = new LakeWriter(table.store(), table.format(), namer, table.rolls(), table.meters().filesCompleted());
+    this.writer = new LakeWriter(table.store(), table.format(), namer, table.rolls(), table.meters());
     this.source = source;
     this.partitions = table.partitions();
     this.meters = table.meters();

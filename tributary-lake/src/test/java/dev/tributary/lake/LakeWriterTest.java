@@ -3,12 +3,12 @@ package dev.tributary.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,20 +16,20 @@ class LakeWriterTest {
 
   @TempDir Path root;
   private final LakeFileNamer namer = new LakeFileNamer("part", LakeFormat.NDJSON_GZIP, "");
-  private final Counter completed = new SimpleMeterRegistry().counter("files");
+  private final LakeMeters meters = LakeMeters.register(new SimpleMeterRegistry());
 
   private static byte[] line(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private LakeWriter writer(long rollBytes, Duration rollAge, Counter filesCompleted) {
+  private LakeWriter writer(long rollBytes, Duration rollAge, LakeMeters meters) {
     return new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, namer, LakeWriter.Rolls.of(rollBytes, rollAge),
-        filesCompleted);
+        meters);
   }
 
   @Test
   void aCompletedFileHoldsExactlyItsRecordsUnderItsOffsetName() throws Exception {
-    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), meters);
     Path a = root.resolve("a/dt=2026-11-23/hour=15");
     w.append(Path.of("a/dt=2026-11-23/hour=15"), 3, line("{\"n\":3}"), 0, 0);
     w.append(Path.of("a/dt=2026-11-23/hour=15"), 5, line("{\"n\":5}"), 0, 0);
@@ -43,12 +43,26 @@ class LakeWriterTest {
     assertThat(LakeFiles.all(root)).containsExactly(done);
     assertThat(LakeFiles.lines(done)).containsExactly("{\"n\":3}", "{\"n\":5}");
     assertThat(w.oldestOpenOffset()).isEqualTo(Long.MAX_VALUE);
-    assertThat(completed.count()).isEqualTo(1);
+    assertThat(meters.filesCompleted().count()).isEqualTo(1);
+  }
+
+  @Test
+  void freshnessIsTheAgeOfAFilesFirstEventWhenItIsPublishedAndErrorFilesHaveNone() throws Exception {
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), meters);
+    long now = System.currentTimeMillis();
+    w.append(Path.of("a"), 0, line("{}"), now - 90_000, 0);
+    w.append(Path.of("a"), 1, line("{}"), now - 10_000, 0);
+    w.appendError(Path.of("_errors"), 2, line("{}"), 0);
+    w.completeAll();
+
+    assertThat(meters.filesCompleted().count()).isEqualTo(2);
+    assertThat(meters.freshness().count()).isEqualTo(1);
+    assertThat(meters.freshness().max(TimeUnit.SECONDS)).isBetween(90.0, 150.0);
   }
 
   @Test
   void rollsWhenAFileReachesTheSizeBound() throws Exception {
-    LakeWriter w = writer(20, Duration.ofMinutes(1), completed);
+    LakeWriter w = writer(20, Duration.ofMinutes(1), meters);
     for (int i = 0; i < 7; i++) w.append(Path.of("p"), i, line("{\"n\":" + i + "}"), 0, 0); // 8 bytes a line
     assertThat(LakeFiles.completed(root)).extracting(p -> p.getFileName().toString()).containsExactly(
         "part-00000000000000000000-00000000000000000002.ndjson.gz",
@@ -59,7 +73,7 @@ class LakeWriterTest {
   @Test
   void completesFilesOnceTheyReachTheAgeBound() throws Exception {
     long second = 1_000_000_000L;
-    LakeWriter w = writer(1 << 20, Duration.ofSeconds(60), completed);
+    LakeWriter w = writer(1 << 20, Duration.ofSeconds(60), meters);
     w.append(Path.of("old"), 1, line("{}"), 0, 0);
     w.append(Path.of("young"), 2, line("{}"), 0, 30 * second);
     assertThat(w.nextDeadlineNanos()).isEqualTo(60 * second);
@@ -75,7 +89,7 @@ class LakeWriterTest {
   @Test
   void recordRulesCompleteFilesAtTheSameRecordsWhateverTheClock() throws Exception {
     LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_GZIP, new LakeFileNamer("t+0", LakeFormat.NDJSON_GZIP, ""),
-        new LakeWriter.Rolls(1 << 20, 3, Duration.ofMinutes(5), Duration.ofDays(1)), completed);
+        new LakeWriter.Rolls(1 << 20, 3, Duration.ofMinutes(5), Duration.ofDays(1)), meters);
     long minute = 60_000;
     w.append(Path.of("a"), 0, line("{}"), 0, 0);
     w.append(Path.of("b"), 1, line("{}"), 1 * minute, 0);
@@ -94,7 +108,7 @@ class LakeWriterTest {
   @Test
   void errorLinesAreGzipNdjsonWhateverTheEventFormat() throws Exception {
     LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.NDJSON_ZSTD, new LakeFileNamer("t+0", LakeFormat.NDJSON_ZSTD, "ab12"),
-        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
+        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), meters);
     w.append(Path.of("e"), 0, line("{}"), 0, 0);
     w.appendError(Path.of("_errors"), 1, line("{\"reason\":\"x\"}"), 0);
     assertThat(LakeFiles.temporary(root)).extracting(p -> p.getFileName().toString())
@@ -108,7 +122,7 @@ class LakeWriterTest {
 
   @Test
   void anOffsetNotAboveTheLastAppendedIsRefusedUntilTheWriterIsAbandoned() throws Exception {
-    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), meters);
     w.append(Path.of("p"), 5, line("{}"), 0, 0);
     assertThatThrownBy(() -> w.append(Path.of("q"), 5, line("{}"), 0, 0)).isInstanceOf(IllegalStateException.class)
         .hasMessage("offset 5 appended after offset 5: a lake writer takes the records of its source in increasing offset order");
@@ -123,7 +137,7 @@ class LakeWriterTest {
 
   @Test
   void abandoningDeletesOpenFilesAndKeepsCompletedOnes() throws Exception {
-    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), meters);
     w.append(Path.of("p"), 1, line("{}"), 0, 0);
     w.completeAll();
     w.append(Path.of("p"), 2, line("{}"), 0, 0);
@@ -136,7 +150,7 @@ class LakeWriterTest {
 
   @Test
   void openingOneFilePastTheBoundCompletesTheOldest() throws Exception {
-    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), completed);
+    LakeWriter w = writer(1 << 20, Duration.ofMinutes(1), meters);
     for (int i = 0; i <= LakeFormat.NDJSON_GZIP.maxOpenFiles(); i++) w.append(Path.of("t" + i), i, line("{}"), 0, i);
     assertThat(w.openFiles()).isEqualTo(LakeFormat.NDJSON_GZIP.maxOpenFiles());
     assertThat(LakeFiles.completed(root)).extracting(p -> root.relativize(p).toString())
@@ -147,7 +161,7 @@ class LakeWriterTest {
   @Test
   void parquetKeepsFewerFilesOpenBecauseEachHoldsARowGroupInMemory() throws Exception {
     LakeWriter w = new LakeWriter(new FileLakeStore(root), LakeFormat.PARQUET, namer,
-        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), completed);
+        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), meters);
     int bound = LakeFormat.PARQUET.maxOpenFiles();
     for (int i = 0; i <= bound; i++) {
       w.append(Path.of("t" + i), i, line("{\"event\":\"e\",\"received_at\":\"2026-11-23T10:00:00.000Z\"}"), 0, i);

@@ -34,7 +34,7 @@ class LandedEventsTest {
     PathFormat format = PathFormat.parse(template);
     PartitionPath partitions = new PartitionPath(Path.of(""), format);  // directories relative to the store's root, the table
     LakeWriter w = new LakeWriter(new FileLakeStore(table), lakeFormat, namer,
-        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), new SimpleMeterRegistry().counter("f"));
+        LakeWriter.Rolls.of(1 << 20, Duration.ofMinutes(1)), LakeMeters.register(new SimpleMeterRegistry()));
     write(w, partitions, 1, "old", "2026-11-23T13:59:00.000Z");     // an hour partition before the window
     write(w, partitions, 2, "edge", "2026-11-23T14:49:59.999Z");    // same hour, just before `since`
     write(w, partitions, 3, "in", "2026-11-23T14:55:00.000Z");

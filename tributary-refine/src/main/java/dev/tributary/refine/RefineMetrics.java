@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -15,6 +16,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * replayed from the last commit are counted again (the refined topic has them once).
  */
 final class RefineMetrics {
+  /** From a forwarder's linger plus a commit interval, through reorder windows, to an hour-long outage upstream. */
+  private static final Duration[] DELAY_BUCKETS = Stream.of(50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000,
+      900_000, 3_600_000).map(Duration::ofMillis).toArray(Duration[]::new);
+
   final Counter in;
   final Counter out;
   final Counter duplicates;
@@ -35,7 +40,7 @@ final class RefineMetrics {
     Gauge.builder("tributary.refine.reorder.buffered", buffered, AtomicLong::get)
         .description("records held by reordering (approximate after a restart)").register(registry);
     delay = Timer.builder("tributary.refine.end.to.end.delay").description("time of writing to the refined topic minus received_at")
-        .publishPercentiles(0.5, 0.99).distributionStatisticExpiry(Duration.ofMinutes(1)).register(registry);
+        .serviceLevelObjectives(DELAY_BUCKETS).register(registry);
   }
 
   void emitted(long receivedAtMillis, long nowMillis) {

@@ -1,6 +1,7 @@
 package dev.tributary.refine;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class Refiner implements AutoCloseable {
   private final Thread starter;
   /** Null until the inputs exist; then the one Kafka Streams client. Guarded by {@code this} for close. */
   private volatile KafkaStreams streams;
+  private volatile KafkaStreamsMetrics streamsMetrics;
   private volatile String waitingFor = "checking the topics";
   private boolean closed;
 
@@ -89,6 +91,9 @@ public final class Refiner implements AutoCloseable {
   private synchronized void startStreams() {
     if (closed) return;
     KafkaStreams s = new KafkaStreams(RefineTopology.build(config, new RefineMetrics(registry)), properties(config));
+    // kafka_stream_*, and the kafka_consumer_* and kafka_producer_* of the clients Streams runs
+    streamsMetrics = new KafkaStreamsMetrics(s);
+    streamsMetrics.bindTo(registry);
     s.setStateListener((now, before) -> {
       log.info("refine: Kafka Streams {} -> {}", before, now);
       if (now == KafkaStreams.State.ERROR) failure.complete(new IllegalStateException("Kafka Streams stopped in ERROR"));
@@ -213,6 +218,7 @@ public final class Refiner implements AutoCloseable {
     }
     starter.interrupt();
     if (s == null) return true;
+    streamsMetrics.close();
     return s.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
   }
 

@@ -5,6 +5,7 @@ import dev.tributary.bus.BusConfig;
 import dev.tributary.bus.BusServer;
 import dev.tributary.bus.KafkaBus;
 import dev.tributary.bus.LocalBus;
+import dev.tributary.status.CommandMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
@@ -108,9 +109,16 @@ final class BusCommand implements Callable<Integer> {
 
   /** Serves {@code bus} until SIGTERM/SIGINT, then closes the server and the bus. */
   private static int serve(Bus bus, String bind, int port) throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "bus", Tributary.VERSION)) {
+      return serve(bus, bind, port, registry);
+    }
+  }
+
+  private static int serve(Bus bus, String bind, int port, PrometheusMeterRegistry registry) throws Exception {
     BusServer server;
     try {
-      server = BusServer.start(bus, bind, port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      server = BusServer.start(bus, bind, port, registry);
     } catch (Exception e) {
       bus.close();
       throw e;

@@ -3,6 +3,7 @@ package dev.tributary.server;
 import dev.tributary.kafka.DeadLetter;
 import dev.tributary.kafka.DeadLetters;
 import dev.tributary.kafka.ForwarderConfig;
+import dev.tributary.spool.ProgressLine;
 import dev.tributary.spool.SpoolLockedException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -186,10 +188,13 @@ final class DeadLettersCommand implements Runnable {
 
   @Command(name = "replay", mixinStandardHelpOptions = true,
       description = {"Send every dead letter to Kafka again, one at a time (e.g. after raising the topic's max.message.bytes).",
-          "One refused again is set aside again with the new reason; exit 1 when any was."})
+          "One refused again is set aside again with the new reason; exit 1 when any was.",
+          "A replay longer than 2 s gets a progress line on stderr every 2 s (replayed of total, records/s, ETA, refused again) "
+              + "and a last one; stdout keeps only the result."})
   static final class Replay implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DeadLetterDir dir;
+    @Mixin ProgressOption progressOption;
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers (required)") String kafka;
     @Option(names = "--topic", description = "topic or template like events.{event}, as the forwarder had it (default: "
         + ForwarderConfig.DEFAULT_TOPIC + ")") String topic;
@@ -212,8 +217,12 @@ final class DeadLettersCommand implements Runnable {
             .withProducerProperties(settings.producerProperties());
         long started = System.nanoTime();
         DeadLetters.ReplayResult r;
-        try {
-          r = letters.replay(forwarder);
+        AtomicReference<DeadLetters.ReplayResult> sofar = new AtomicReference<>(new DeadLetters.ReplayResult(0, 0));
+        try (ProgressLine progress = progressOption.start(err, "tributary dead-letters replay", () -> {
+          DeadLetters.ReplayResult now = sofar.get();
+          return ProgressLine.Reading.of(now.delivered() + now.deadAgain(), before, "records").and(now.deadAgain() + " refused again");
+        })) {
+          r = letters.replay(forwarder, sofar::set);
         } catch (IOException e) {
           err.println("tributary dead-letters replay: " + e.getMessage() + "; " + letters.count()
               + " dead letter(s) left in " + dir.dir + " (the replayed ones are acknowledged)");

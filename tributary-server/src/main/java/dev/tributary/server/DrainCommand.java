@@ -3,6 +3,7 @@ package dev.tributary.server;
 import dev.tributary.kafka.ForwarderConfig;
 import dev.tributary.kafka.OrphanSpoolDrain;
 import dev.tributary.kafka.OrphanSpoolWatch;
+import dev.tributary.spool.ProgressLine;
 import dev.tributary.spool.SpoolFiles;
 import dev.tributary.spool.SpoolLockedException;
 import dev.tributary.spool.SpoolUsage;
@@ -21,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,6 +39,8 @@ import sun.misc.SignalHandler;
         "With --watch ROOT: keep scanning ROOT for spools no live process holds (ROOT/<x> or ROOT/<x>/<y>) and drain each.",
         "Settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config.",
         "SIGTERM/Ctrl-C stops; what Kafka confirmed stays acknowledged and a new run continues from there.",
+        "A drain longer than 2 s gets a progress line on stderr every 2 s (records forwarded of total, records/s, ETA) and a last one; "
+            + "stdout keeps only the result.",
         "Exit status: 0 fully drained (or --watch stopped), 1 refused or failed (e.g. the spool's owner is alive), 75 not fully drained (the spool is intact)."})
 final class DrainCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(DrainCommand.class);
@@ -79,6 +83,7 @@ final class DrainCommand implements Callable<Integer> {
   Map<String, String> producerProperties = new LinkedHashMap<>();
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in --print-config)") Path config;
+  @Mixin ProgressOption progressOption;
   @Option(names = "--print-config", description = "print the effective settings and where each came from, then exit") boolean printConfig;
 
   private DrainSettings settings;
@@ -135,9 +140,9 @@ final class DrainCommand implements Callable<Integer> {
       return ExitCodes.FAILURE;
     }
     OrphanSpoolDrain.Outcome o;
-    TerminalProgress progress = new TerminalProgress(err);
-    try {
-      o = orphanDrain().drain(dir, progress);
+    RecordsForwarded forwarded = new RecordsForwarded();
+    try (ProgressLine progress = progressOption.start(err, "tributary drain", forwarded::reading)) {
+      o = orphanDrain().drain(dir, forwarded);
     } catch (SpoolLockedException e) {
       err.println("tributary drain: spool " + dir + " is held by a live process (" + SpoolFiles.holder(dir)
           + "); it is not orphaned. Stop that process first (it forwards or drains the spool itself).");
@@ -145,8 +150,6 @@ final class DrainCommand implements Callable<Integer> {
     } catch (IOException e) {
       err.println("tributary drain: " + e.getMessage());
       return ExitCodes.FAILURE;
-    } finally {
-      progress.clear();
     }
     out.println(o.summary());
     out.flush();
@@ -183,31 +186,18 @@ final class DrainCommand implements Callable<Integer> {
     return previous;
   }
 
-  /** A one-line progress bar on stderr, only when it is a terminal. */
-  private static final class TerminalProgress implements OrphanSpoolDrain.Progress {
-    private final PrintWriter err;
-    private boolean drawn;
-
-    TerminalProgress(PrintWriter err) {
-      this.err = System.console() != null ? err : null;
-    }
+  /** How far the drain is, for the progress thread. */
+  private static final class RecordsForwarded implements OrphanSpoolDrain.Progress {
+    private volatile ProgressLine.Reading reading = ProgressLine.Reading.of(0, -1, "records");
 
     @Override
-    public void show(SpoolUsage.CursorLag before, SpoolUsage.CursorLag now, boolean kafkaReachable, long started) {
-      if (err == null) return;
-      long done = before.records() - now.records();
-      int pct = before.records() == 0 ? 100 : (int) (100 * done / before.records());
-      double seconds = Math.max((System.nanoTime() - started) / 1e9, 1e-3);
-      err.printf("\r[%s%s] %3d%%  %,d / %,d records  %,.0f records/s%s   ", "#".repeat(pct / 4), ".".repeat(25 - pct / 4),
-          pct, done, before.records(), done / seconds, kafkaReachable ? "" : "  (Kafka unreachable)");
-      err.flush();
-      drawn = true;
+    public void show(SpoolUsage.CursorLag before, SpoolUsage.CursorLag now, boolean kafkaReachable) {
+      ProgressLine.Reading r = ProgressLine.Reading.of(before.records() - now.records(), before.records(), "records");
+      reading = kafkaReachable ? r : r.and("Kafka unreachable");
     }
 
-    void clear() {
-      if (err == null || !drawn) return;
-      err.print("\r" + " ".repeat(100) + "\r");
-      err.flush();
+    ProgressLine.Reading reading() {
+      return reading;
     }
   }
 }

@@ -11,6 +11,7 @@ import dev.tributary.journal.PurgeExpired;
 import dev.tributary.journal.Replicator;
 import dev.tributary.journal.ReplicatorConfig;
 import dev.tributary.status.CheckResult;
+import dev.tributary.status.CommandMeters;
 import dev.tributary.status.StatusServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -181,7 +182,8 @@ final class JournalCommand implements Runnable {
       // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, commits it to
       // PostgreSQL and Kafka, and logs what it applied.
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      try (Replicator replicator = Replicator.start(config, registry);
+      try (CommandMeters commandMeters = CommandMeters.bind(registry, "journal replicate", Tributary.VERSION);
+           Replicator replicator = Replicator.start(config, registry);
            StatusServer status = StatusServer.start("journal replicate", settings.bind(), settings.port(), registry, routes -> routes
                .liveness("replicator", () -> liveness(replicator)).readiness("replicator", () -> readiness(replicator)));
            Journals journals = Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl())

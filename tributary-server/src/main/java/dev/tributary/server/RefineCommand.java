@@ -3,6 +3,7 @@ package dev.tributary.server;
 import dev.tributary.refine.RefineConfig;
 import dev.tributary.refine.Refiner;
 import dev.tributary.status.CheckResult;
+import dev.tributary.status.CommandMeters;
 import dev.tributary.status.StatusServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -95,6 +96,12 @@ final class RefineCommand implements Callable<Integer> {
   /** Runs until SIGTERM/SIGINT (exit 0 once closed) or a fatal Kafka Streams error (exit 1). */
   static int run(RefineSettings s, RefineConfig config) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "refine", Tributary.VERSION)) {
+      return run(s, config, registry);
+    }
+  }
+
+  private static int run(RefineSettings s, RefineConfig config, PrometheusMeterRegistry registry) throws Exception {
     Refiner refiner = Refiner.start(config, registry);
     StatusServer status;
     try {

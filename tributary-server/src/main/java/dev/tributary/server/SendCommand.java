@@ -2,6 +2,7 @@ package dev.tributary.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.capture.EventLine;
+import dev.tributary.spool.ProgressLine;
 import dev.tributary.spool.Quantity;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,7 +44,9 @@ import picocli.CommandLine.Spec;
         "Each line is checked first: a bad line is reported with its line number and skipped, the rest are sent, and the exit code is 1.",
         "An event without an event_id gets one made from the file's path, the line number and the line, so sending the same file",
         "again lands nothing twice (from stdin the ids are random: a re-run lands again).",
-        "Batches answered 429/503 or lost to a connection error are retried with the same event_ids."})
+        "Batches answered 429/503 or lost to a connection error are retried with the same event_ids.",
+        "A send longer than 2 s gets a progress line on stderr every 2 s (MiB read of the file, MiB/s, ETA, events accepted) "
+            + "and a last one; stdout keeps only the summary."})
 final class SendCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_ATTEMPTS = 8;
@@ -69,7 +73,11 @@ final class SendCommand implements Callable<Integer> {
   long maxBatchBytes;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
-  private long accepted;
+  @Mixin ProgressOption progressOption;
+
+  // read by the progress thread as well
+  private volatile long accepted;
+  private volatile long bytesRead;
   private long rejected;
   private long lines;
   private long badLines;
@@ -97,10 +105,12 @@ final class SendCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     EventIds ids = stdin ? EventIds.random() : EventIds.of(path.toRealPath());
-    Progress progress = new Progress(spec.commandLine().getErr(), stdin ? -1 : Files.size(path));
+    long size = stdin ? -1 : Files.size(path);
     long started = System.nanoTime();
-    try (in; BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      send(reader, ids, progress);
+    try (in; BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+         ProgressLine progress = progressOption.start(spec.commandLine().getErr(), "tributary send",
+             () -> ProgressLine.Reading.bytes(bytesRead, size).and(String.format("%,d events accepted", accepted)))) {
+      send(reader, ids);
     } catch (Unreachable e) {
       spec.commandLine().getErr().println("tributary send: " + e.getMessage());
       return ExitCodes.FAILURE;
@@ -114,10 +124,9 @@ final class SendCommand implements Callable<Integer> {
     return Files.newInputStream(path);
   }
 
-  private void send(BufferedReader reader, EventIds ids, Progress progress) throws IOException, InterruptedException, Unreachable {
+  private void send(BufferedReader reader, EventIds ids) throws IOException, InterruptedException, Unreachable {
     StringBuilder body = new StringBuilder();
     int inBatch = 0;
-    long bytesRead = 0;
     String line;
     while ((line = reader.readLine()) != null) {
       bytesRead += line.length() + 1;
@@ -135,13 +144,11 @@ final class SendCommand implements Callable<Integer> {
         post(body.toString(), inBatch);
         body.setLength(0);
         inBatch = 0;
-        progress.update(bytesRead, accepted);
       }
       body.append(event).append('\n');
       inBatch++;
     }
     if (inBatch > 0) post(body.toString(), inBatch);
-    progress.done(accepted);
   }
 
   private void badLine(String problem) {
@@ -226,39 +233,5 @@ final class SendCommand implements Callable<Integer> {
         Quantity.of(lines, "line"), Quantity.of(accepted, "event"), rejected, Quantity.of(badLines, "bad line"), seconds,
         accepted / Math.max(seconds, 1e-9));
     errors.forEach(e -> out.println("  rejected: " + e));
-  }
-
-  /** A one-line progress bar on stderr, shown for inputs of a megabyte or more when stderr is a terminal. */
-  private static final class Progress {
-    private final PrintWriter err;
-    private final long total;
-    private final boolean shown;
-    private long lastDraw;
-
-    Progress(PrintWriter err, long total) {
-      this.err = err;
-      this.total = total;
-      this.shown = System.console() != null && (total < 0 || total >= 1 << 20);
-    }
-
-    void update(long bytes, long accepted) {
-      if (!shown || System.nanoTime() - lastDraw < 200_000_000L) return;
-      lastDraw = System.nanoTime();
-      if (total > 0) {
-        int pct = (int) (100 * bytes / total);
-        String bar = "#".repeat(pct / 4) + ".".repeat(25 - pct / 4);
-        err.printf("\r[%s] %3d%%  %s accepted", bar, pct, Quantity.of(accepted, "event"));
-      } else {
-        err.printf("\r%s accepted", Quantity.of(accepted, "event"));
-      }
-      err.flush();
-    }
-
-    void done(long accepted) {
-      if (shown) {
-        err.printf("\r%s accepted%s%n", Quantity.of(accepted, "event"), " ".repeat(30));
-        err.flush();
-      }
-    }
   }
 }

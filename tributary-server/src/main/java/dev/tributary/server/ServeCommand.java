@@ -18,6 +18,7 @@ import dev.tributary.spool.Spool;
 import dev.tributary.spool.SpoolConfig;
 import dev.tributary.spool.SpoolGauges;
 import dev.tributary.spool.SpoolUsage;
+import dev.tributary.status.CommandMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import dev.tributary.status.CheckResult;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -164,13 +165,14 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * Kafka for readiness: reachable or not, and how far forwarding is behind. Unreachable is
-   * degraded, never failing: capture stays ready, since events wait durably in the spool.
+   * degraded, never failing: capture stays ready, since events wait durably in the spool. The
+   * brokers' addresses are there so that the status page can say where to look.
    */
-  private static Supplier<CheckResult> kafkaCheck(SpoolForwarder forwarder) {
+  private static Supplier<CheckResult> kafkaCheck(SpoolForwarder forwarder, String bootstrap) {
     return () -> {
       SpoolUsage.CursorLag lag = forwarder.lag();
-      Map<String, Object> details = Map.of("reachable", forwarder.kafkaReachable(), "lag_records", lag.records(),
-          "lag_bytes", lag.bytes(), "oldest_age_ms", lag.oldestAgeMillis());
+      Map<String, Object> details = Map.of("reachable", forwarder.kafkaReachable(), "bootstrap", bootstrap,
+          "lag_records", lag.records(), "lag_bytes", lag.bytes(), "oldest_age_ms", lag.oldestAgeMillis());
       return forwarder.kafkaReachable() ? CheckResult.ok(details)
           : CheckResult.degraded("Kafka unreachable; events wait in the spool", details);
     };
@@ -180,6 +182,12 @@ final class ServeCommand implements Callable<Integer> {
   static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding) throws Exception {
     ShutdownSignals.hold();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "serve", Tributary.VERSION)) {
+      return serve(s, forwarding, registry);
+    }
+  }
+
+  private static int serve(ServeSettings s, Optional<ForwarderConfig> forwarding, PrometheusMeterRegistry registry) throws Exception {
     Spool spool = Spool.open(new SpoolConfig(s.spoolDir(), s.spoolSegmentBytes(), s.spoolMaxBytes(), s.fsync()));
     SpoolLakeSink sink = null;
     SpoolForwarder forwarder = null;
@@ -209,7 +217,7 @@ final class ServeCommand implements Callable<Integer> {
       spool.close();
       throw e;
     }
-    if (forwarder != null) capture.status().readiness("kafka", kafkaCheck(forwarder));
+    if (forwarder != null) capture.status().readiness("kafka", kafkaCheck(forwarder, forwarding.get().bootstrapServers()));
     warnAboutIdleCursors(spool, s);
     log.info("tributary serve: listening on {}://{}:{}, spool {}, {}, fsync {}, auth {}", s.tlsCert().isPresent() ? "https" : "http",
         s.bind(), capture.port(),

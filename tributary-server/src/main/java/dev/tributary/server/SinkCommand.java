@@ -3,6 +3,7 @@ package dev.tributary.server;
 import dev.tributary.lake.KafkaLakeSink;
 import dev.tributary.lake.KafkaSinkConfig;
 import dev.tributary.status.CheckResult;
+import dev.tributary.status.CommandMeters;
 import dev.tributary.status.StatusServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -78,6 +79,12 @@ final class SinkCommand implements Callable<Integer> {
 
   private static int run(SinkSettings settings, KafkaSinkConfig sinkConfig) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (CommandMeters commandMeters = CommandMeters.bind(registry, "sink", Tributary.VERSION)) {
+      return run(settings, sinkConfig, registry);
+    }
+  }
+
+  private static int run(SinkSettings settings, KafkaSinkConfig sinkConfig, PrometheusMeterRegistry registry) throws Exception {
     KafkaLakeSink sink = KafkaLakeSink.start(sinkConfig, registry);
     StatusServer status;
     try {

@@ -12,13 +12,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(
     name = "tributary",
     mixinStandardHelpOptions = true,
-    version = "tributary 0.1.0",
+    version = "tributary " + Tributary.VERSION,
     description = "A durable event pipeline: HTTP capture acknowledged after a local fsync, landed in a data lake exactly once.",
     subcommands = {ServeCommand.class, DevCommand.class, SendCommand.class, SinkCommand.class, RefineCommand.class,
         JournalCommand.class, BusCommand.class, SpoolCommand.class, DrainCommand.class, DeadLettersCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Quick start:  tributary serve   then   curl -H 'Content-Type: application/json' -d '{\"event\":\"signup\"}' http://127.0.0.1:8080/v1/events"})
 public final class Tributary implements Runnable {
+  /** What {@code --version} prints, the image is tagged with, and {@code tributary_build_info} says. */
+  static final String VERSION = "0.1.0";
+
   /** The settings of every command that reads {@code TRIBUTARY_*} variables. */
   private static final List<LayeredSettings.Schema> SETTINGS = List.of(ServeSettings.SCHEMA, SinkSettings.SCHEMA, RefineSettings.SCHEMA,
       JournalSettings.SCHEMA, BusSettings.SCHEMA, DrainSettings.DRAIN_SCHEMA, DrainSettings.DEAD_LETTERS_SCHEMA);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -28,12 +29,22 @@ final class AlertRules {
     Set<String> metrics = new LinkedHashSet<>();
     for (JsonNode group : groups()) {
       if (!group.path("name").asText().equals(name)) continue;
-      for (JsonNode rule : group.path("rules")) {
-        Matcher m = METRIC.matcher(rule.path("expr").asText());
-        while (m.find()) metrics.add(m.group());
-      }
+      for (JsonNode rule : group.path("rules")) metrics.addAll(metricsIn(rule.path("expr").asText()));
     }
     Assertions.assertThat(metrics).as("metrics of rule group " + name + " in " + FILE).isNotEmpty();
+    return metrics;
+  }
+
+  /** Every metric the rules file names: those its expressions read and those its annotations tell the operator to look at. */
+  static Set<String> metricsNamed() throws IOException {
+    return metricsIn(Files.readString(FILE));
+  }
+
+  /** The Tributary metrics a PromQL expression names. */
+  static Set<String> metricsIn(String expression) {
+    Set<String> metrics = new LinkedHashSet<>();
+    Matcher m = METRIC.matcher(expression);
+    while (m.find()) metrics.add(m.group());
     return metrics;
   }
 

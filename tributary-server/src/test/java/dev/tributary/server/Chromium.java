@@ -1,5 +1,6 @@
 package dev.tributary.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.testkit.RequiredTool;
 import java.io.IOException;
 import java.net.URI;
@@ -62,10 +63,21 @@ final class Chromium implements AutoCloseable {
 
   /** Opens {@code page} in a new tab. */
   void open(URI page) throws Exception {
+    newTab(page);
+  }
+
+  /** Opens {@code page} in a new tab, to be driven over the DevTools protocol. */
+  DevToolsTab tab(URI page) throws Exception {
+    return new DevToolsTab(URI.create(new ObjectMapper().readTree(newTab(page)).get("webSocketDebuggerUrl").asText()));
+  }
+
+  /** The new tab's description: its id and DevTools WebSocket address among others. */
+  private String newTab(URI page) throws Exception {
     URI newTab = URI.create("http://127.0.0.1:" + devToolsPort + "/json/new?" + URLEncoder.encode(page.toString(), StandardCharsets.UTF_8));
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(newTab).PUT(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) throw new AssertionError("Chromium did not open " + page + ": " + response.body());
+    return response.body();
   }
 
   /** The pages' console messages (CORS refusals, the SDKs' errors) so far. */

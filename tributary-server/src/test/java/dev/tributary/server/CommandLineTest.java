@@ -250,6 +250,43 @@ class CommandLineTest {
   }
 
   @Test
+  void spoolVerifyOfALargeSpoolShowsItsProgressOnStderrAndOnlyTheResultOnStdout() throws Exception {
+    Path spoolDir = dir.resolve("spool");
+    byte[] event = ("{\"event\":\"e\",\"pad\":\"" + "x".repeat(1000) + "\"}").getBytes(StandardCharsets.UTF_8);
+    try (Spool spool = Spool.open(SpoolConfig.defaults(spoolDir).withSegmentBytes(1 << 20))) {
+      for (int batch = 0; batch < 40; batch++) spool.append(java.util.Collections.nCopies(500, event)).get();
+    }
+    long segments;
+    long bytes = 0;
+    try (var files = Files.list(spoolDir)) {
+      List<Path> segs = files.filter(f -> f.toString().endsWith(".seg")).toList();
+      segments = segs.size();
+      for (Path f : segs) bytes += Files.size(f);
+    }
+
+    assertThat(run("spool", "verify", spoolDir.toString(), "--progress-interval-ms", "1")).isZero();
+    assertThat(out.toString()).isEqualTo("spool " + spoolDir + ": OK, 20000 records in " + segments + " segments, 0 cursors\n");
+    List<String> lines = err.toString().lines().toList();
+    // At least the last line (the reading takes longer than the 1 ms interval); the lines before it depend on scheduling.
+    assertThat(lines).as(err.toString()).isNotEmpty().allMatch(l -> l.startsWith("tributary spool verify: "));
+    java.util.regex.Pattern reading = java.util.regex.Pattern.compile(
+        "tributary spool verify: (\\d+\\.\\d) / (\\d+\\.\\d) MiB \\((\\d+)%\\), \\d+\\.\\d MiB/s.*; (\\d+) of (\\d+) segments");
+    double lastDone = 0;
+    for (String line : lines) {
+      var m = reading.matcher(line);
+      if (!m.lookingAt()) {
+        assertThat(line).as("before the first segment is read").startsWith("tributary spool verify: 0.0 MiB, ");
+        continue;
+      }
+      assertThat(Double.parseDouble(m.group(2))).isCloseTo(bytes / 1048576.0, org.assertj.core.data.Offset.offset(0.051));
+      assertThat(Double.parseDouble(m.group(1))).isBetween(lastDone, Double.parseDouble(m.group(2)));
+      assertThat(Long.parseLong(m.group(5))).isEqualTo(segments);
+      lastDone = Double.parseDouble(m.group(1));
+    }
+    assertThat(lines.getLast()).contains("(100%)", segments + " of " + segments + " segments").containsPattern(", in \\d+\\.\\d s;");
+  }
+
+  @Test
   void aMistypedFlagSuggestsTheClosestOneFirst() {
     assertThat(run("serve", "--prot", "9000")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("Unknown options: '--prot'").contains("Did you mean: --port?\n");

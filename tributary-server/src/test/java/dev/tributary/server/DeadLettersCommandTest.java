@@ -88,6 +88,43 @@ class DeadLettersCommandTest {
   }
 
   @Test
+  void aLongReplayShowsItsProgressOnStderrWhileStdoutKeepsOnlyTheResult() throws Exception {
+    int count = 60; // about 25 a second (replay sends one at a time and waits for each); the producer alone starts in more than 10 ms
+    Path spool = dir.resolve("node-2").resolve("spool");
+    try (Spool s = Spool.open(SpoolConfig.defaults(spool))) {
+      List<byte[]> records = new ArrayList<>();
+      for (int n = 0; n < count; n++) records.add(("{\"event_id\":\"untyped-" + n + "\",\"distinct_id\":\"u\"}").getBytes(StandardCharsets.UTF_8));
+      s.append(records).get();
+    }
+    Path dead = dir.resolve("node-2").resolve("dead-letters");
+    // without an event type, events.{event} routes nowhere: every record is set aside
+    Result drained = run(new DrainCommand(), "--spool", spool.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "events.{event}");
+    assertThat(drained.out()).as(drained.err()).contains(count + " dead letter(s) in " + dead);
+
+    Result replayed = deadLetters("replay", "--dir", dead.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "untyped",
+        "--progress-interval-ms", "10");
+
+    assertThat(replayed.exit()).as(replayed.err()).isZero();
+    assertThat(replayed.out()).matches("replayed 60 of 60 dead letter\\(s\\) in \\d+\\.\\d s: 60 delivered to Kafka, 0 refused again; 0 left in "
+        + java.util.regex.Pattern.quote(dead.toString()) + "\n");
+    List<String> lines = replayed.err().lines().toList();
+    assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
+    java.util.regex.Pattern reading = java.util.regex.Pattern.compile(
+        "tributary dead-letters replay: ([\\d,]+) / 60 records \\((\\d+)%\\), [\\d,]+ records/s(, ETA \\S+|, in \\d+\\.\\d s)?; 0 refused again");
+    long last = 0;
+    for (String line : lines) {
+      var m = reading.matcher(line);
+      assertThat(m.matches()).as(line).isTrue();
+      long done = Long.parseLong(m.group(1).replace(",", ""));
+      assertThat(done).isBetween(last, (long) count);
+      assertThat(Long.parseLong(m.group(2))).isEqualTo(100 * done / count);
+      last = done;
+    }
+    assertThat(lines.getLast()).contains("60 / 60 records (100%)", ", in ");
+    assertThat(KafkaTopics.eventIds(kafka.bootstrapServers(), "untyped")).hasSize(count);
+  }
+
+  @Test
   void aMissingDirectoryOrACaptureSpoolIsRefusedClearlyAndLeftAsItWas() throws Exception {
     Path missing = dir.resolve("none");
     Result r = deadLetters("list", "--dir", missing.toString());

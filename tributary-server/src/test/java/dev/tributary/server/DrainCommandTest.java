@@ -64,7 +64,7 @@ class DrainCommandTest {
   }
 
   static long forwarderPosition(Path spoolDir) throws Exception {
-    return SpoolInspector.examine(spoolDir).cursors().stream().filter(c -> c.name().equals("forwarder"))
+    return SpoolInspector.examine(spoolDir, SpoolInspector.Progress.NONE).cursors().stream().filter(c -> c.name().equals("forwarder"))
         .mapToLong(SpoolInspector.CursorReport::position).findFirst().orElse(0);
   }
 
@@ -81,10 +81,13 @@ class DrainCommandTest {
 
       owner.kill();
     }
-    Result drained = drain("--spool", spool.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "orphan", "--remove");
+    Result drained = drain("--spool", spool.toString(), "--kafka", kafka.bootstrapServers(), "--topic", "orphan", "--remove",
+        "--progress-interval-ms", "1");
 
     assertThat(drained.exit()).as(drained.err()).isEqualTo(ExitCodes.OK);
-    assertThat(drained.out()).contains("drained spool", "5,000 records", "0 dead letter(s)", "removed " + spool);
+    assertThat(drained.out()).contains("drained spool", "5,000 records", "0 dead letter(s)", "removed " + spool).hasLineCount(1);
+    assertThat(drained.err().lines()).as(drained.err()).isNotEmpty().allMatch(l -> l.startsWith("tributary drain: "));
+    assertThat(drained.err().lines().toList().getLast()).startsWith("tributary drain: 5,000 / 5,000 records (100%)").contains(", in ");
     assertThat(spool).doesNotExist();
     var records = KafkaTopics.readAll(kafka.bootstrapServers(), "orphan");
     assertThat(records).extracting(r -> KafkaTopics.header(r, "event_id")).containsExactlyInAnyOrderElementsOf(ids("k", 5000));

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
@@ -26,7 +27,8 @@ import picocli.CommandLine;
 /**
  * {@code tributary refine} as a user runs it, behind a real {@code serve --kafka}: a client's
  * retries of the same event_id reach the raw topic twice and the refined topic once; health,
- * metrics and SIGTERM; settings refused with exit 2 before anything starts.
+ * metrics and SIGTERM; settings refused with exit 2 before anything starts. With a sink behind it,
+ * the three hold docs/operations.md's metrics reference true.
  */
 class RefineCommandTest {
   @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker().withProperty("num.partitions", "3");
@@ -40,7 +42,7 @@ class RefineCommandTest {
     int servePort = ServeProcess.freePort();
     int refinePort = ServeProcess.freePort();
     try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(servePort),
-        "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "cli.raw")) {
+        "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "cli.raw", "--lake-too")) {
       serve.awaitReady(servePort);
       for (int i = 0; i < 200; i++) {
         String event = "{\"event\":\"signup\",\"event_id\":\"id-" + i + "\",\"distinct_id\":\"u" + (i % 13) + "\"}";
@@ -60,6 +62,7 @@ class RefineCommandTest {
             "tributary_refine_streams_state{state=\"RUNNING\"} 1.0", "tributary_refine_end_to_end_delay_seconds_count 200");
         AlertRules.assertExported("tributary-refine", get(refinePort, "/metrics"));
         assertThat(get(refinePort, "/health/live")).contains("RUNNING");
+        assertMetricsReferenceHolds(servePort, refinePort);
         assertThat(refine.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isZero();
         assertThat(refine.output()).contains("dedup window 3600 s", "refine closed")
             .as("Kafka Streams' advice at every start is taken").doesNotContain("Processing exception handler is not enabled");
@@ -105,6 +108,51 @@ class RefineCommandTest {
         }
       }
       assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+    }
+  }
+
+  /**
+   * With serve (--kafka --lake-too) and refine running, and a sink on the refined topic that
+   * publishes a file every second: docs/operations.md lists exactly the tributary_ metrics the three
+   * export, every latency is a histogram with buckets, and the JVM, process and Kafka client meters
+   * are there.
+   */
+  private void assertMetricsReferenceHolds(int servePort, int refinePort) throws Exception {
+    int sinkPort = ServeProcess.freePort();
+    try (ServeProcess sink = ServeProcess.start(dir.resolve("sink.log"), Map.of("TRIBUTARY_MAX_FILE_AGE", "1s"), "sink",
+        "--kafka", kafka.bootstrapServers(), "--topics", "cli.refined", "--lake", dir.resolve("lake").toString(),
+        "--port", String.valueOf(sinkPort), "--group", "metrics-reference")) {
+      sink.awaitReady(sinkPort);
+      Awaitility.await("a lake file published, and the consumer's lag per partition").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(300)).until(() -> {
+            String text = get(sinkPort, "/metrics");
+            return text.contains("tributary_lake_events_written_total 200.0") && !text.contains("tributary_lake_freshness_seconds_count 0")
+                && Pattern.compile("(?m)^kafka_consumer_fetch_manager_records_lag\\{.*partition=\"0\",topic=\"cli.refined\"} 0").matcher(text).find();
+          });
+      Map<String, String> metrics = Map.of("serve", get(servePort, "/metrics"), "refine", get(refinePort, "/metrics"),
+          "sink", get(sinkPort, "/metrics"));
+      MetricsReference.assertMatches(metrics, Map.of(
+          "tributary_forwarder_errors_total", "only after a failed send",
+          "tributary_bus_", "no bus runs here",
+          "tributary_journal_replicator_", "journal replicate is not started here"));
+      metrics.forEach((command, text) -> assertThat(text).as(command + "'s /metrics")
+          .containsPattern("(?m)^tributary_build_info\\{command=\"" + command + "\",java_version=\"[^\"]+\",version=\""
+              + Pattern.quote(Tributary.VERSION) + "\"} 1")
+          .containsPattern("(?m)^jvm_memory_used_bytes\\{").containsPattern("(?m)^process_cpu_usage ")
+          .as(command + ": every latency a histogram, which sums across instances; no summaries").doesNotContainPattern("(?m)^# TYPE \\w+ summary$"));
+      assertThat(metrics.get("serve")).containsPattern("(?m)^kafka_producer_record_error_total\\{")
+          .as("an acknowledgement and a forward per accepted request, in buckets")
+          .contains("tributary_capture_ack_seconds_bucket{le=\"0.001\"} ", "tributary_capture_ack_seconds_bucket{le=\"+Inf\"} 250\n",
+              "tributary_forwarder_delay_seconds_bucket{le=\"0.1\"} ", "tributary_forwarder_delay_seconds_bucket{le=\"+Inf\"} 250\n");
+      assertThat(metrics.get("refine")).containsPattern("(?m)^kafka_consumer_fetch_manager_records_consumed_total\\{")
+          .containsPattern("(?m)^kafka_stream_")
+          .contains("tributary_refine_end_to_end_delay_seconds_bucket{le=\"1.0\"} ",
+              "tributary_refine_end_to_end_delay_seconds_bucket{le=\"+Inf\"} 200\n");
+      assertThat(metrics.get("sink")).containsPattern("(?m)^kafka_consumer_fetch_manager_records_consumed_total\\{")
+          .containsPattern("(?m)^tributary_lake_freshness_seconds_bucket\\{le=\"60\\.0\"} \\d+$")
+          .containsPattern("(?m)^tributary_lake_freshness_seconds_bucket\\{le=\"\\+Inf\"} [1-9]")
+          .containsPattern("(?m)^tributary_lake_complete_up_to_timestamp_seconds\\{partition=\"0\",topic=\"cli.refined\"} ");
+      assertThat(sink.terminate(Duration.ofSeconds(60))).as("sink's exit status after SIGTERM").isZero();
     }
   }
 

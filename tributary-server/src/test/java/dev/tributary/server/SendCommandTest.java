@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,12 @@ class SendCommandTest {
             .contains("sent 1200 lines: 1198 events accepted, 0 rejected, 2 bad lines skipped")
             .doesNotContain("Source:", "REDACTED");
       }
+      DrainCommandTest.Result again = DrainCommandTest.run(new SendCommand(), "--url", "http://127.0.0.1:" + port,
+          input.toString(), "--progress-interval-ms", "1");
+      assertThat(again.out()).startsWith("sent 1200 lines: 1198 events accepted, 0 rejected, 2 bad lines skipped, in ").hasLineCount(1);
+      List<String> progress = again.err().lines().filter(l -> !l.contains("(skipped)")).toList();
+      assertThat(progress).as(again.err()).isNotEmpty().allMatch(l -> l.startsWith("tributary send: "));
+      assertThat(progress.getLast()).matches("tributary send: (\\d+\\.\\d) / \\1 MiB \\(100%\\), .*, in \\d+\\.\\d s; 1,198 events accepted");
       assertThat(server.terminate(Duration.ofSeconds(60))).as("serve's exit code after SIGTERM").isZero();
     }
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {

@@ -60,7 +60,7 @@ class SinkCommandTest {
       String ready = get(sinkPort, "/health/ready");
       assertThat(ready).contains("\"status\":\"ready\"", "\"topic\":\"events\"", "\"partition\":0", "\"partition\":2",
           "complete_up_to");
-      assertThat(metrics(sinkPort)).contains("tributary_lake_complete_up_to_seconds{partition=\"0\",topic=\"events\"}");
+      assertThat(metrics(sinkPort)).contains("tributary_lake_complete_up_to_timestamp_seconds{partition=\"0\",topic=\"events\"}");
       AlertRules.assertExported("tributary-lake", metrics(sinkPort));
       assertThat(LakeFiles.completed(lake)).as("files stay open: 1h age from TRIBUTARY_MAX_FILE_AGE").isEmpty();
 

@@ -99,7 +99,12 @@ class StatusShapeTest {
       HttpResponse<String> metrics = get(base.resolve("/metrics"));
       assertThat(metrics.statusCode()).isEqualTo(200);
       assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
-      assertThat(metrics.body()).contains("# HELP", "# TYPE");
+      assertThat(metrics.body()).contains("# HELP", "# TYPE")
+          .containsPattern("(?m)^tributary_build_info\\{command=\"" + command.name().replaceFirst(" (--kafka|without Kafka)$", "") + "\",")
+          .containsPattern("(?m)^jvm_memory_used_bytes\\{").containsPattern("(?m)^process_cpu_usage ")
+          .as("every timer a histogram, which sums across instances; no summaries").doesNotContainPattern("(?m)^# TYPE \\w+ summary$");
+      assertThat(MetricsReference.documented()).as("the metrics reference, " + MetricsReference.DOC + ", lists what " + command + " exports")
+          .containsAll(MetricsReference.exported(metrics.body()));
       if (command.counted() != null) {
         assertThat(metrics.body()).contains("operation=\"" + command.counted().substring(1) + "\",status=\"200\"} 1.0");
       }

@@ -25,6 +25,13 @@ public final class SpoolInspector {
   public record Report(Path directory, List<SegmentReport> segments, List<CursorReport> cursors, long nextOffset,
                        List<String> problems) {}
 
+  /** Told after each segment is checked, with how many segments and bytes there are in all. */
+  public interface Progress {
+    Progress NONE = (segment, segments, bytes) -> {};
+
+    void checked(SegmentReport segment, int segments, long bytes);
+  }
+
   private SpoolInspector() {}
 
   /**
@@ -32,13 +39,16 @@ public final class SpoolInspector {
    * {@link IllegalArgumentException}, naming the spool beneath it when there is one: an empty
    * report would read as a healthy, empty spool.
    */
-  public static Report examine(Path dir) throws IOException {
+  public static Report examine(Path dir, Progress progress) throws IOException {
     if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a spool directory");
     if (!SpoolFiles.isSpool(dir)) throw new IllegalArgumentException(notASpool(dir));
     List<SegmentReport> segments = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     long next = 0;
-    for (Path file : Spool.segmentFiles(dir)) {
+    List<Path> segmentFiles = Spool.segmentFiles(dir);
+    long bytes = 0;
+    for (Path file : segmentFiles) bytes += Files.size(file);
+    for (Path file : segmentFiles) {
       long base = Segment.baseOf(file);
       String problem = null;
       long records = 0;
@@ -51,7 +61,9 @@ public final class SpoolInspector {
         problem = e.getMessage();
       }
       if (problem != null) problems.add(file.getFileName() + ": " + problem);
-      segments.add(new SegmentReport(file.getFileName().toString(), base, records, Files.size(file), problem));
+      SegmentReport segment = new SegmentReport(file.getFileName().toString(), base, records, Files.size(file), problem);
+      segments.add(segment);
+      progress.checked(segment, segmentFiles.size(), bytes);
     }
     List<CursorReport> cursors = cursors(dir.resolve(Spool.CURSORS_DIR), next, problems);
     try (Stream<Path> files = Files.list(dir)) {

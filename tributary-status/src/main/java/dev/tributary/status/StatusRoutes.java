@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * The status paths every long-running command answers, on its own port ({@link StatusServer}) or
  * beside its API (capture, the bus): {@code GET /health/live}, {@code GET /health/ready} (one body
- * shape, see {@link HealthReport}) and {@code GET /metrics} (Prometheus text). A command adds its
+ * shape, see {@link HealthReport}), {@code GET /metrics} (Prometheus text) and the live page
+ * {@code GET /status} ({@link StatusPage}), which samples from its start. A command adds its
  * checks: a failing readiness check takes it out of a load balancer, a failing liveness check gets
  * it restarted, so liveness checks only what a restart would cure.
  */
@@ -26,12 +27,14 @@ public final class StatusRoutes {
   private final Vertx vertx;
   private final HealthReport liveness = new HealthReport("live", "not_live");
   private final HealthReport readiness = new HealthReport("ready", "not_ready");
+  private final StatusPage page;
   private volatile Runnable beforeScrape = () -> { };
 
   public StatusRoutes(String command, PrometheusMeterRegistry registry, Vertx vertx) {
     this.command = command;
     this.registry = registry;
     this.vertx = vertx;
+    this.page = new StatusPage(command, registry, this::readinessBody, vertx);
   }
 
   /** Adds a check to {@code /health/ready}; names are unique. */
@@ -69,7 +72,8 @@ public final class StatusRoutes {
       case "/health/ready" -> onlyGet(request, () -> health(request.response(), readiness));
       case "/metrics" -> onlyGet(request, () -> metrics(request.response()));
       default -> {
-        return false;
+        if (!request.path().equals("/status") && !request.path().startsWith("/status/")) return false;
+        page.handle(request);
       }
     }
     return true;
@@ -77,7 +81,7 @@ public final class StatusRoutes {
 
   /** The paths {@link #handle} answers, for a 404 that says where to go. */
   public static String paths() {
-    return "GET /health/live, /health/ready, /metrics";
+    return "GET /health/live, /health/ready, /metrics, /status";
   }
 
   private void health(HttpServerResponse response, HealthReport report) {
