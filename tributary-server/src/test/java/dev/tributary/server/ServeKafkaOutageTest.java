@@ -54,6 +54,9 @@ class ServeKafkaOutageTest {
           HttpResponse.BodyHandlers.discarding());
       assertThat(accepted.statusCode()).as("capture accepts before Kafka exists").isEqualTo(200);
       kafka.firstBroker().restart();
+      // before reading it: a consumer's metadata request would have the broker auto-create the topic
+      Awaitility.await("capture creating its topic").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> server.output().contains("created topic 'made.by.capture'"));
       Awaitility.await("100 events in Kafka").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
           .until(() -> KafkaTopics.readAll(kafka.bootstrapServers(), "made.by.capture").size() >= 100);
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
