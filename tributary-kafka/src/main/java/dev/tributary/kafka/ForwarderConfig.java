@@ -18,10 +18,11 @@ import java.util.Map;
  * @param deadLetterDirectory the spool of records Kafka will never take
  * @param maxInFlightBytes payload bytes sent and not yet confirmed before the forwarder waits
  * @param maxBackoff the longest wait between attempts after a producer failure
+ * @param topicCreation partitions and replication of the topic when the forwarder creates it (a fixed topic only)
  */
 public record ForwarderConfig(String bootstrapServers, String topic, Duration linger, String compression,
                               Map<String, String> producerProperties, String nodeId, Path deadLetterDirectory,
-                              long maxInFlightBytes, Duration maxBackoff) {
+                              long maxInFlightBytes, Duration maxBackoff, TopicCreation topicCreation) {
 
   public static final String DEFAULT_TOPIC = "events";
   public static final Duration DEFAULT_LINGER = Duration.ofMillis(20);
@@ -38,16 +39,18 @@ public record ForwarderConfig(String bootstrapServers, String topic, Duration li
   /** Topic {@code events}, linger 20 ms, zstd, 32 MiB in flight, backoff up to 10 s, node id = host name. */
   public static ForwarderConfig defaults(String bootstrapServers, Path deadLetterDirectory) {
     return new ForwarderConfig(bootstrapServers, DEFAULT_TOPIC, DEFAULT_LINGER, "zstd", Map.of(), hostName(),
-        deadLetterDirectory, 32L << 20, Duration.ofSeconds(10));
+        deadLetterDirectory, 32L << 20, Duration.ofSeconds(10), TopicCreation.BROKER_DEFAULTS);
   }
 
-  public ForwarderConfig withTopic(String t) { return new ForwarderConfig(bootstrapServers, t, linger, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff); }
-  public ForwarderConfig withLinger(Duration l) { return new ForwarderConfig(bootstrapServers, topic, l, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff); }
-  public ForwarderConfig withCompression(String c) { return new ForwarderConfig(bootstrapServers, topic, linger, c, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff); }
-  public ForwarderConfig withProducerProperties(Map<String, String> p) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, p, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff); }
-  public ForwarderConfig withNodeId(String n) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, n, deadLetterDirectory, maxInFlightBytes, maxBackoff); }
-  public ForwarderConfig withMaxInFlightBytes(long b) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, nodeId, deadLetterDirectory, b, maxBackoff); }
-  public ForwarderConfig withMaxBackoff(Duration d) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, d); }
+  public ForwarderConfig withTopic(String t) { return new ForwarderConfig(bootstrapServers, t, linger, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff, topicCreation); }
+  public ForwarderConfig withLinger(Duration l) { return new ForwarderConfig(bootstrapServers, topic, l, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff, topicCreation); }
+  public ForwarderConfig withCompression(String c) { return new ForwarderConfig(bootstrapServers, topic, linger, c, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff, topicCreation); }
+  public ForwarderConfig withProducerProperties(Map<String, String> p) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, p, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff, topicCreation); }
+  public ForwarderConfig withNodeId(String n) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, n, deadLetterDirectory, maxInFlightBytes, maxBackoff, topicCreation); }
+  public ForwarderConfig withMaxInFlightBytes(long b) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, nodeId, deadLetterDirectory, b, maxBackoff, topicCreation); }
+  public ForwarderConfig withMaxBackoff(Duration d) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, d, topicCreation); }
+
+  public ForwarderConfig withTopicCreation(TopicCreation t) { return new ForwarderConfig(bootstrapServers, topic, linger, compression, producerProperties, nodeId, deadLetterDirectory, maxInFlightBytes, maxBackoff, t); }
 
   private static String hostName() {
     try {

@@ -59,6 +59,7 @@ public final class KafkaLakeSink implements AutoCloseable {
   private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
   private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+  private static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(3);
   /** How soon a newly assigned partition's lag is a meter: Micrometer's default is a minute. */
   private static final Duration METER_REFRESH = Duration.ofSeconds(10);
 
@@ -86,6 +87,8 @@ public final class KafkaLakeSink implements AutoCloseable {
   private volatile boolean ready;
   /** Set by the group's assignment (empty or not: a member may get no partition), cleared when the membership is lost. */
   private volatile boolean joined;
+  /** What the sink waits for before it subscribes (Kafka to answer, its topics to exist); null once subscribed. */
+  private volatile String waitingFor;
   private long lastCommitNanos;
 
   private KafkaLakeSink(KafkaSinkConfig config, LakeStore store, MeterRegistry registry) {
@@ -96,6 +99,7 @@ public final class KafkaLakeSink implements AutoCloseable {
     this.cuts = Counter.builder(LakeMeters.PREFIX + "cuts")
         .description("completions by wall clock, revoke or shutdown, recorded in Kafka before publishing").register(registry);
     this.consumer = new KafkaConsumer<>(consumerProperties(config));
+    this.waitingFor = "connecting to Kafka at " + config.bootstrap();
     // kafka_consumer_*; the lag of each partition appears at the first refresh after its first fetch
     this.consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), consumerMetricsRefresh, METER_REFRESH);
     consumerMetrics.bindTo(registry);
@@ -122,6 +126,11 @@ public final class KafkaLakeSink implements AutoCloseable {
   /** True once the sink has joined its group and while no failure is being recovered from. */
   public boolean ready() {
     return ready;
+  }
+
+  /** What keeps the sink from subscribing: Kafka unreachable, its topics missing; empty once it has subscribed. */
+  public java.util.Optional<String> waitingFor() {
+    return java.util.Optional.ofNullable(waitingFor);
   }
 
   public boolean running() {
@@ -167,15 +176,17 @@ public final class KafkaLakeSink implements AutoCloseable {
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.putAll(config.consumerProperties());
+    // a mistyped --topics must not create a topic: the sink waits for the topics it reads instead
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
     return p;
   }
 
   private void run() {
     try {
       Pattern pattern = KafkaSinkConfig.topicPattern(config.topics());
+      if (!awaitTopics(pattern)) return;
       if (pattern != null) consumer.subscribe(pattern, new Rebalance());
-      else consumer.subscribe(Stream.of(config.topics().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
-          new Rebalance());
+      else consumer.subscribe(topicList(), new Rebalance());
       while (!stopping) {
         try {
           step();
@@ -211,6 +222,50 @@ public final class KafkaLakeSink implements AutoCloseable {
       ready = false;
       stopped.countDown();
     }
+  }
+
+  /**
+   * Subscribing to a topic that does not exist yet joins the group with no partition (ready with
+   * nothing to do) and sees the topic only at a metadata refresh: wait for Kafka and the topics
+   * first, saying why once per change. False when stopped meanwhile.
+   */
+  private boolean awaitTopics(Pattern pattern) {
+    String logged = null;
+    while (!stopping) {
+      String missing;
+      try {
+        Set<String> existing = consumer.listTopics(TOPICS_TIMEOUT).keySet();
+        missing = pattern != null ? (existing.stream().anyMatch(t -> pattern.matcher(t).matches()) ? null
+            : "waiting for a topic matching /" + pattern + "/ to exist on " + config.bootstrap())
+            : missingTopics(existing);
+      } catch (WakeupException e) {
+        return false;
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        missing = "Kafka at " + config.bootstrap() + " unreachable (no answer within " + TOPICS_TIMEOUT.toSeconds() + " s)";
+      } catch (KafkaException e) {
+        missing = "cannot list the topics on " + config.bootstrap() + ": " + e.getMessage();
+      }
+      if (missing == null) {
+        waitingFor = null;
+        if (logged != null) log.info("sink: the topics are there now; joining group {}", config.group());
+        return true;
+      }
+      waitingFor = missing;
+      if (!missing.equals(logged)) log.warn("sink: {}; retrying", missing);
+      logged = missing;
+      pause();
+    }
+    return false;
+  }
+
+  private String missingTopics(Set<String> existing) {
+    List<String> missing = topicList().stream().filter(t -> !existing.contains(t)).toList();
+    return missing.isEmpty() ? null : "waiting for topics " + String.join(", ", missing) + " to exist on " + config.bootstrap()
+        + " (the sink never creates a topic it reads)";
+  }
+
+  private List<String> topicList() {
+    return Stream.of(config.topics().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 
   private void step() throws IOException {

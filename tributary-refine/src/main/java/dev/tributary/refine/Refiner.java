@@ -16,9 +16,11 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -33,44 +35,80 @@ import org.slf4j.LoggerFactory;
 public final class Refiner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Refiner.class);
 
-  private final KafkaStreams streams;
-  private final KafkaStreamsMetrics streamsMetrics;
-  private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+  private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
 
-  private Refiner(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
-    this.streams = streams;
-    this.streamsMetrics = streamsMetrics;
+  private final RefineConfig config;
+  private final MeterRegistry registry;
+  private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+  private final Thread starter;
+  /** Null until the inputs exist; then the one Kafka Streams client. Guarded by {@code this} for close. */
+  private volatile KafkaStreams streams;
+  private volatile KafkaStreamsMetrics streamsMetrics;
+  private volatile String waitingFor = "checking the topics";
+  private boolean closed;
+
+  private Refiner(RefineConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+    this.starter = Thread.ofPlatform().name("refine-start").daemon().unstarted(this::awaitTopicsThenStart);
   }
 
   /**
-   * Checks the topics (the inputs must exist; a missing output is created with the inputs'
-   * partition count) and starts. Throws {@link IllegalStateException} when an input is missing or
-   * Kafka cannot be reached.
+   * Starts in the background: waits until Kafka answers and the input topics exist (an
+   * orchestrator starts every stage at once, before capture created the raw topic), creates the
+   * output topic when missing, with the inputs' partition count, then starts Kafka Streams. Until
+   * then {@link #waitingFor()} says what it waits for.
    */
   public static Refiner start(RefineConfig config, MeterRegistry registry) {
-    prepareTopics(config);
     RocksDbLibrary.load(config.stateDirectory());
-    RefineMetrics metrics = new RefineMetrics(registry);
-    KafkaStreams streams = new KafkaStreams(RefineTopology.build(config, metrics), properties(config));
+    Refiner refiner = new Refiner(config, registry);
+    RefineMetrics.bindState(registry, refiner::state);
+    refiner.starter.start();
+    return refiner;
+  }
+
+  private void awaitTopicsThenStart() {
+    String logged = null;
+    try {
+      while (true) {
+        String missing = prepareTopics(config);
+        if (missing == null) break;
+        waitingFor = missing;
+        if (!missing.equals(logged)) log.warn("refine: {}; retrying every {} s", missing, TOPIC_RETRY.toSeconds());
+        logged = missing;
+        Thread.sleep(TOPIC_RETRY);
+      }
+      if (logged != null) log.info("refine: the input topics {} exist now; starting", config.inputTopics());
+      startStreams();
+    } catch (InterruptedException e) {
+      // closed while waiting
+    } catch (RuntimeException e) {
+      log.error("refine: cannot start Kafka Streams", e);
+      failure.complete(e);
+    }
+  }
+
+  private synchronized void startStreams() {
+    if (closed) return;
+    KafkaStreams s = new KafkaStreams(RefineTopology.build(config, new RefineMetrics(registry)), properties(config));
     // kafka_stream_*, and the kafka_consumer_* and kafka_producer_* of the clients Streams runs
-    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics = new KafkaStreamsMetrics(s);
     streamsMetrics.bindTo(registry);
-    Refiner refiner = new Refiner(streams, streamsMetrics);
-    RefineMetrics.bindState(registry, streams::state);
-    streams.setStateListener((now, before) -> {
+    s.setStateListener((now, before) -> {
       log.info("refine: Kafka Streams {} -> {}", before, now);
-      if (now == KafkaStreams.State.ERROR) refiner.failure.complete(new IllegalStateException("Kafka Streams stopped in ERROR"));
+      if (now == KafkaStreams.State.ERROR) failure.complete(new IllegalStateException("Kafka Streams stopped in ERROR"));
     });
-    streams.setUncaughtExceptionHandler(e -> {
+    s.setUncaughtExceptionHandler(e -> {
       log.error("refine: stream thread failed; stopping (a restart resumes from the last commit)", e);
-      refiner.failure.complete(e);
+      failure.complete(e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
-    streams.start();
+    s.start();
+    streams = s;
+    waitingFor = null;
     log.info("refine: {} -> {}, dedup window {} s, {}, application id {}, state in {}", config.inputTopics(), config.outputTopic(),
         config.dedupWindow().toSeconds(), config.reorders() ? "reorder window " + config.reorderWindow().toMillis() + " ms" : "no reordering",
         config.applicationId(), config.stateDirectory().toAbsolutePath().normalize());
-    return refiner;
   }
 
   static Properties properties(RefineConfig c) {
@@ -95,63 +133,71 @@ public final class Refiner implements AutoCloseable {
     return p;
   }
 
-  private static void prepareTopics(RefineConfig c) {
+  /** Null once the inputs exist and the output does too; else what refine waits for. */
+  private static String prepareTopics(RefineConfig c) throws InterruptedException {
     Map<String, Object> a = new HashMap<>();
     c.streamsProperties().forEach((k, v) -> {
       if (AdminClientConfig.configNames().contains(k)) a.put(k, v);
     });
     a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
-    a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-    a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+    a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "8000");
     try (Admin admin = Admin.create(a)) {
       int partitions = 0;
       for (String topic : c.inputTopics()) {
-        TopicDescription d = describe(admin, topic)
-            .orElseThrow(() -> new IllegalStateException("input topic '" + topic + "' does not exist on " + c.bootstrapServers()
-                + "; create it (with as many partitions as refine should spread over) or start capture with --kafka first"));
-        partitions = Math.max(partitions, d.partitions().size());
+        Optional<TopicDescription> d = describe(admin, topic);
+        if (d.isEmpty()) return "waiting for input topic '" + topic + "' to exist on " + c.bootstrapServers();
+        partitions = Math.max(partitions, d.get().partitions().size());
       }
       Optional<TopicDescription> out = describe(admin, c.outputTopic());
       if (out.isEmpty()) {
-        createOutput(admin, c.outputTopic(), partitions);
+        createOutput(admin, c, partitions);
       } else if (out.get().partitions().size() != partitions) {
         log.warn("refine: output topic '{}' has a partition count of {}, the input {}: records of one input partition are then spread"
             + " by key, and reordering holds per input partition, not per output partition", c.outputTopic(),
             out.get().partitions().size(), partitions);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while checking the topics", e);
+      return null;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      return cause instanceof TimeoutException ? "Kafka at " + c.bootstrapServers() + " unreachable (" + cause.getMessage() + ")"
+          : "cannot check the topics on " + c.bootstrapServers() + ": " + cause;
     }
   }
 
-  private static Optional<TopicDescription> describe(Admin admin, String topic) throws InterruptedException {
+  private static Optional<TopicDescription> describe(Admin admin, String topic) throws InterruptedException, ExecutionException {
     try {
       return Optional.of(admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) return Optional.empty();
-      throw new IllegalStateException("cannot describe topic '" + topic + "': " + e.getCause().getMessage(), e.getCause());
+      throw e;
     }
   }
 
-  private static void createOutput(Admin admin, String topic, int partitions) throws InterruptedException {
+  private static void createOutput(Admin admin, RefineConfig c, int partitions) throws InterruptedException, ExecutionException {
     try {
-      admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
-      log.info("refine: created output topic '{}' with the input's partition count ({})", topic, partitions);
+      admin.createTopics(List.of(new NewTopic(c.outputTopic(), Optional.of(partitions), c.replicationFactor()))).all().get();
+      log.info("refine: created output topic '{}' with the input's partition count ({}), replication factor {}", c.outputTopic(), partitions,
+          c.replicationFactor().map(String::valueOf).orElse("of the broker's default"));
     } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create output topic '" + topic + "': " + e.getCause().getMessage(), e.getCause());
-      }
+      if (!(e.getCause() instanceof TopicExistsException)) throw e;
     }
   }
 
+  /** CREATED while waiting for the topics, then the Kafka Streams client's state. */
   public KafkaStreams.State state() {
-    return streams.state();
+    KafkaStreams s = streams;
+    return s == null ? KafkaStreams.State.CREATED : s.state();
+  }
+
+  /** What refine waits for before it can start (Kafka, an input topic), or empty once Kafka Streams runs. */
+  public Optional<String> waitingFor() {
+    return Optional.ofNullable(waitingFor);
   }
 
   /** Ready: every assigned partition restored and processing. */
   public boolean ready() {
-    return streams.state() == KafkaStreams.State.RUNNING;
+    return state() == KafkaStreams.State.RUNNING;
   }
 
   /** Completes with the cause when Kafka Streams stops on an error (it then processes nothing more). */
@@ -159,10 +205,21 @@ public final class Refiner implements AutoCloseable {
     return failure;
   }
 
-  /** Commits what is processed and closes the stores; false when {@code timeout} passed first. */
+  /**
+   * Commits what is processed, closes the stores and leaves the group, so that the partitions go
+   * to the other instances (or this one restarted) at once rather than after the session timeout;
+   * false when {@code timeout} passed first.
+   */
   public boolean close(Duration timeout) {
+    KafkaStreams s;
+    synchronized (this) {
+      closed = true;
+      s = streams;
+    }
+    starter.interrupt();
+    if (s == null) return true;
     streamsMetrics.close();
-    return streams.close(timeout);
+    return s.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -397,6 +398,16 @@ final class LayeredSettings {
       if (d.isZero() || d.compareTo(limit) > 0) throw new IllegalArgumentException();
       return d;
     };
+  }
+
+  static final String REPLICATION_FORMS = "broker (the broker's default.replication.factor), or an integer 1-32767";
+
+  /** A topic's replication factor: "broker" leaves it to the broker's default.replication.factor. */
+  static Object replicationFactor(String s) {
+    if (s.equals("broker")) return Optional.empty();
+    short n = Short.parseShort(s);
+    if (n < 1) throw new IllegalArgumentException();
+    return Optional.of(n);
   }
 
   /** A size or count of at least 1. */

@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
         "share the partitions and their state. Serves /health/live, /health/ready",
         "and /metrics on --port (8082). Settings: defaults < --config file <",
         "TRIBUTARY_* environment < flags; see --print-config.",
-        "SIGTERM/Ctrl-C commits and closes within close_timeout (20s): exit 0;",
+        "Started before Kafka or its input topic exists, it waits for them, not ready.",
+        "SIGTERM/Ctrl-C commits, leaves the group and closes within close_timeout (20s): exit 0;",
         "1 if it could not (nothing is lost: the transaction is aborted and redone)."})
 final class RefineCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RefineCommand.class);
@@ -40,6 +42,7 @@ final class RefineCommand implements Callable<Integer> {
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers host:port[,host:port...] (required)") String kafka;
   @Option(names = "--input", paramLabel = "TOPICS", description = "raw topic(s), comma-separated (default events)") String input;
   @Option(names = "--output", paramLabel = "TOPIC", description = "refined topic (default events.refined)") String output;
+  @Option(names = "--replication-factor", paramLabel = "N", description = "of the output topic when refine creates it (default broker: its default.replication.factor)") String replicationFactor;
   @Option(names = "--dedup-window", paramLabel = "DURATION", description = "drop an event_id seen within this received_at time (default 24h)") String dedupWindow;
   @Option(names = "--reorder", paramLabel = "DURATION", description = "hold events this long to write them in received_at order (default off)") String reorder;
   @Option(names = "--port", description = "HTTP port for health and metrics (default 8082)") String port;
@@ -76,6 +79,7 @@ final class RefineCommand implements Callable<Integer> {
     put(flags, "kafka", kafka);
     put(flags, "input", input);
     put(flags, "output", output);
+    put(flags, "replication_factor", replicationFactor);
     put(flags, "dedup_window", dedupWindow);
     put(flags, "reorder", reorder);
     put(flags, "port", port);
@@ -103,7 +107,7 @@ final class RefineCommand implements Callable<Integer> {
     try {
       status = StatusServer.start("refine", s.bind(), s.port(), registry, routes -> routes
           .liveness("streams", () -> liveness(refiner.state()))
-          .readiness("streams", () -> readiness(refiner.state())));
+          .readiness("streams", () -> readiness(refiner)));
     } catch (StatusServer.StatusServerException e) {
       refiner.close(s.closeTimeout());
       throw e;
@@ -135,9 +139,12 @@ final class RefineCommand implements Callable<Integer> {
     return failed ? CheckResult.failing("Kafka Streams stopped on an error; see the log", details) : CheckResult.ok(details);
   }
 
-  /** Ready while processing; starting, restoring state and rebalancing are not ready. */
-  private static CheckResult readiness(KafkaStreams.State state) {
+  /** Ready while processing; waiting for Kafka or the input, starting, restoring state and rebalancing are not ready. */
+  private static CheckResult readiness(Refiner refiner) {
+    KafkaStreams.State state = refiner.state();
     Map<String, Object> details = Map.of("state", state.name());
+    Optional<String> waiting = refiner.waitingFor();
+    if (waiting.isPresent()) return CheckResult.failing(waiting.get(), details);
     return state == KafkaStreams.State.RUNNING ? CheckResult.ok(details)
         : CheckResult.failing("Kafka Streams is " + state + ", not RUNNING (starting, restoring state or rebalancing)", details);
   }

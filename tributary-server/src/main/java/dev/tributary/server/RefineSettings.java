@@ -16,6 +16,8 @@ final class RefineSettings {
       .key("input", "raw topic(s) to read, comma-separated", RefineConfig.DEFAULT_INPUT, RefineSettings::topics, "a topic, or topics separated by commas")
       .key("output", "refined topic to write; created with the input's partition count when missing", RefineConfig.DEFAULT_OUTPUT,
           s -> s, "a topic name")
+      .key("replication_factor", "replication factor of the output topic when refine creates it", "broker",
+          LayeredSettings::replicationFactor, LayeredSettings.REPLICATION_FORMS)
       .key("dedup_window", "an event_id seen again within this much received_at time is dropped", "24h",
           LayeredSettings::duration, "a duration like 24h, 30m or 1h30m")
       .key("reorder", "hold events this long and emit them in received_at order per partition; off = no reordering", "off",
@@ -55,7 +57,8 @@ final class RefineSettings {
     if (kafka == null) throw new ConfigException("kafka is required: set --kafka, TRIBUTARY_KAFKA or 'kafka:' in the config file");
     return RefineConfig.defaults(kafka, values.get("state_dir")).withTopics(values.get("input"), values.get("output"))
         .withDedupWindow(values.get("dedup_window")).withReorderWindow(values.get("reorder"))
-        .withApplicationId(values.get("application_id")).withStreamsProperties(values.passthrough());
+        .withApplicationId(values.get("application_id")).withStreamsProperties(values.passthrough())
+        .withReplicationFactor(values.get("replication_factor"));
   }
 
   int port() { return values.get("port"); }

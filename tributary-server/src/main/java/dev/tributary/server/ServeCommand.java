@@ -73,6 +73,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--drain-timeout", description = "how long SIGTERM waits for the lake / Kafka to catch up (default 30s, 60s with Kafka)") String drainTimeout;
   @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "forward the spool to Kafka: host:port[,...]") String kafka;
   @Option(names = "--topic", description = "Kafka topic, or a template like events.{event} (default events)") String topic;
+  @Option(names = "--partitions", paramLabel = "N", description = "of the topic when capture creates it (default broker: its num.partitions)") String partitions;
+  @Option(names = "--replication-factor", paramLabel = "N", description = "of the topic when capture creates it (default broker: its default.replication.factor)") String replicationFactor;
   @Option(names = "--linger", description = "Kafka producer linger (default 20ms)") String linger;
   @Option(names = "--lake-too", description = "with --kafka, land events in the local lake as well") boolean lakeToo;
   @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "a Kafka producer property (repeatable); wins over the config file's kafka_producer")
@@ -128,7 +130,7 @@ final class ServeCommand implements Callable<Integer> {
 
   static Optional<ForwarderConfig> forwarderConfig(ServeSettings s) {
     return s.kafka().map(bootstrap -> ForwarderConfig.defaults(bootstrap, s.deadLetterDir()).withTopic(s.topic())
-        .withLinger(s.linger()).withProducerProperties(s.producerProperties()));
+        .withLinger(s.linger()).withProducerProperties(s.producerProperties()).withTopicCreation(s.topicCreation()));
   }
 
   private Map<String, String> flags() {
@@ -149,6 +151,8 @@ final class ServeCommand implements Callable<Integer> {
     put(flags, "drain_timeout", drainTimeout);
     put(flags, "kafka", kafka);
     put(flags, "topic", topic);
+    put(flags, "partitions", partitions);
+    put(flags, "replication_factor", replicationFactor);
     put(flags, "linger", linger);
     put(flags, "bus_port", busPort);
     if (lakeToo) flags.put("embedded_lake", "true");

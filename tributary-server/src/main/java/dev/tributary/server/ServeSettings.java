@@ -1,6 +1,7 @@
 package dev.tributary.server;
 
 import dev.tributary.capture.CaptureConfig;
+import dev.tributary.kafka.TopicCreation;
 import dev.tributary.lake.LakeFormat;
 import dev.tributary.lake.LakeTarget;
 import dev.tributary.lake.PathFormat;
@@ -53,6 +54,10 @@ final class ServeSettings {
           s -> s.isEmpty() ? null : s, "host:port[,host:port...]")
       .key("topic", "Kafka topic, or a template where {event} stands for the event type", "events", s -> s,
           "a topic name like events, or a template like events.{event}")
+      .key("partitions", "partition count of the topic when capture creates it (the first to need it); a template's topics are the broker's",
+          "broker", ServeSettings::partitions, "broker (the broker's num.partitions), or an integer 1 or more")
+      .key("replication_factor", "replication factor of the topic when capture creates it", "broker",
+          LayeredSettings::replicationFactor, LayeredSettings.REPLICATION_FORMS)
       .key("linger", "how long the Kafka producer waits to fill a batch", "20ms", LayeredSettings::duration, "a duration like 20ms or 2s")
       .key("bus_port", "HTTP port of the Chukcha-compatible bus beside capture (data in <data_dir>/bus); none = off", "",
           s -> s.isEmpty() ? null : LayeredSettings.port(s), "an integer 0-65535")
@@ -163,6 +168,14 @@ final class ServeSettings {
   Optional<String> kafka() { return Optional.ofNullable(settings.get("kafka")); }
   String topic() { return settings.get("topic"); }
   Duration linger() { return settings.get("linger"); }
+  TopicCreation topicCreation() { return new TopicCreation(settings.get("partitions"), settings.get("replication_factor")); }
+
+  private static Object partitions(String s) {
+    if (s.equals("broker")) return Optional.empty();
+    int n = Integer.parseInt(s);
+    if (n < 1) throw new IllegalArgumentException();
+    return Optional.of(n);
+  }
   /** The local lake runs without Kafka, and with Kafka only when asked for. */
   boolean lakeEnabled() { return kafka().isEmpty() || (boolean) settings.get("embedded_lake"); }
   Path deadLetterDir() { return dataDir().resolve("dead-letters"); }

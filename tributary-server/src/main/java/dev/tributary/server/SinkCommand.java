@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
         "Offsets are committed only once the files holding the records below them are published.",
         "S3 uses the AWS SDK's standard credential and region chains (AWS_ACCESS_KEY_ID, ~/.aws, instance roles).",
         "Settings come from defaults < --config file < TRIBUTARY_* environment variables < flags; see --print-config.",
+        "Started before Kafka or its topics exist, it waits for them, not ready; it never creates a topic it reads.",
         "SIGTERM/Ctrl-C: stop reading, publish the open files, commit, exit 0. See docs/lake.md."})
 final class SinkCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SinkCommand.class);
@@ -113,11 +114,11 @@ final class SinkCommand implements Callable<Integer> {
     return exit;
   }
 
-  /** Ready once the sink has joined its group, and while no failure is being recovered from. */
+  /** Ready once Kafka answers, the topics exist and the sink has joined its group, and while no failure is being recovered from. */
   private static CheckResult readiness(KafkaLakeSink sink) {
     Map<String, Object> details = Map.of("partitions", partitions(sink.status()));
     return sink.ready() ? CheckResult.ok(details)
-        : CheckResult.failing("joining the consumer group or recovering from a failure (see the log)", details);
+        : CheckResult.failing(sink.waitingFor().orElse("joining the consumer group or recovering from a failure (see the log)"), details);
   }
 
   private static List<Map<String, Object>> partitions(List<KafkaLakeSink.PartitionStatus> status) {

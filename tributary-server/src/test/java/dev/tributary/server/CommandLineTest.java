@@ -3,6 +3,7 @@ package dev.tributary.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tributary.kafka.TopicCreation;
 import dev.tributary.lake.LakeFormat;
 import dev.tributary.lake.LakeTarget;
 import dev.tributary.spool.Spool;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -74,6 +76,9 @@ class CommandLineTest {
     assertThat(forwarding.topic()).isEqualTo("events.{event}");
     assertThat(forwarding.linger()).isEqualTo(java.time.Duration.ofSeconds(2));
     assertThat(forwarding.deadLetterDirectory()).isEqualTo(Path.of("tributary-data/dead-letters").toAbsolutePath());
+    assertThat(forwarding.topicCreation()).as("left to the broker unless set").isEqualTo(TopicCreation.BROKER_DEFAULTS);
+    assertThat(ServeCommand.forwarderConfig(ServeSettings.resolve(file, Map.of("TRIBUTARY_PARTITIONS", "12"),
+        Map.of("replication_factor", "3"))).orElseThrow().topicCreation()).isEqualTo(new TopicCreation(Optional.of(12), Optional.of((short) 3)));
     assertThat(s.describe()).contains("sasl.jaas.config: \"(hidden)\"", "batch.size: 131072   # flag --producer-property")
         .doesNotContain("secret-stuff");
   }
@@ -93,6 +98,8 @@ class CommandLineTest {
     assertThat(run("serve", "--kafka", "k:9092", "--topic", "events/{event}", "--data-dir", dir.resolve("d").toString()))
         .isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("invalid topic 'events/{event}'");
+    assertThat(run("serve", "--kafka", "k:9092", "--partitions", "0", "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'partitions'", "flag --partitions", "broker (the broker's num.partitions), or an integer 1 or more");
     assertThat(run("serve", "--producer-property", "acks=1", "--data-dir", dir.resolve("d").toString())).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("producer properties are set (acks) but kafka is not");
     Path file = dir.resolve("bad.yaml");

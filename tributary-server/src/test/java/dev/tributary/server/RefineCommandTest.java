@@ -76,6 +76,42 @@ class RefineCommandTest {
   }
 
   /**
+   * A rolling deploy restarts refine with SIGTERM: the new instance must not wait out the old
+   * member's session (45 s by default) before it gets the partitions, nor find its state corrupted.
+   */
+  @Test
+  void aRefineRestartedAfterSigtermRunsWellWithinTheSessionTimeout() throws Exception {
+    int servePort = ServeProcess.freePort();
+    int refinePort = ServeProcess.freePort();
+    String[] refineArgs = {"refine", "--kafka", kafka.bootstrapServers(), "--input", "restart.raw", "--output", "restart.refined",
+        "--port", String.valueOf(refinePort), "--state-dir", dir.resolve("refine").toString(), "--application-id", "restart-refine"};
+    try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(servePort),
+        "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "restart.raw")) {
+      serve.awaitReady(servePort);
+      postSignups(servePort, 0, 100);
+      try (ServeProcess first = ServeProcess.start(dir.resolve("refine-1.log"), Map.of(), refineArgs)) {
+        first.awaitReady(refinePort);
+        awaitRefined("restart.refined", 100);
+        long signalled = System.nanoTime();
+        assertThat(first.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isZero();
+        long stopMillis = (System.nanoTime() - signalled) / 1_000_000;
+        postSignups(servePort, 100, 200);
+        long started = System.nanoTime();
+        try (ServeProcess second = ServeProcess.start(dir.resolve("refine-2.log"), Map.of(), refineArgs)) {
+          second.awaitReady(refinePort);
+          long readyMillis = (System.nanoTime() - started) / 1_000_000;
+          System.out.printf("refine restart: SIGTERM to exit %d ms, restarted process start to RUNNING %d ms%n", stopMillis, readyMillis);
+          assertThat(readyMillis).as("start to RUNNING after a restart, against a 45 s session timeout").isLessThan(22_500);
+          awaitRefined("restart.refined", 200);
+          assertThat(second.terminate(Duration.ofSeconds(60))).isZero();
+          assertThat(first.output() + second.output()).doesNotContain("corrupted");
+        }
+      }
+      assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+    }
+  }
+
+  /**
    * With serve (--kafka --lake-too) and refine running, and a sink on the refined topic that
    * publishes a file every second: docs/operations.md lists exactly the tributary_ metrics the three
    * export, every latency is a histogram with buckets, and the JVM, process and Kafka client meters
@@ -126,6 +162,8 @@ class RefineCommandTest {
     assertThat(err.toString()).contains("kafka is required");
     assertThat(run("refine", "--kafka", "k:9092", "--reorder", "soon")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("'reorder'", "flag --reorder", "off, or a duration like 20s");
+    assertThat(run("refine", "--kafka", "k:9092", "--replication-factor", "0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("'replication_factor'", "flag --replication-factor", "broker (the broker's default.replication.factor)");
     assertThat(run("refine", "--kafka", "k:9092", "--input", "a,b", "--output", "b")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("the output topic 'b' is also an input topic");
     Path file = dir.resolve("refine.yaml");
@@ -141,14 +179,52 @@ class RefineCommandTest {
     Files.writeString(file, "kafka: k:9092\nreorder: 20s\nkafka_streams:\n  num.stream.threads: 2\n");
     assertThat(run("refine", "--config", file.toString(), "--port", "9100", "--print-config")).isZero();
     assertThat(out.toString()).contains("reorder: 20s   # config file", "port: 9100   # flag --port", "dedup_window: 24h   # default",
-        "output: events.refined   # default", "num.stream.threads: 2   # config file");
+        "output: events.refined   # default", "replication_factor: broker   # default", "num.stream.threads: 2   # config file");
   }
 
+  /** As an orchestrator starts the stages, all at once: refine before capture has created the raw topic. */
   @Test
-  void aMissingInputTopicIsNamed() {
-    assertThat(run("refine", "--kafka", kafka.bootstrapServers(), "--input", "no.such.topic", "--state-dir", dir.toString()))
-        .isEqualTo(ExitCodes.FAILURE);
-    assertThat(err.toString()).contains("input topic 'no.such.topic' does not exist");
+  void refineStartedBeforeItsInputTopicWaitsNotReadyAndSaysWhyThenRefines() throws Exception {
+    int servePort = ServeProcess.freePort();
+    int refinePort = ServeProcess.freePort();
+    try (ServeProcess refine = ServeProcess.start(dir.resolve("refine.log"), Map.of(), "refine", "--kafka", kafka.bootstrapServers(),
+        "--input", "early.raw", "--output", "early.refined", "--port", String.valueOf(refinePort), "--state-dir", dir.resolve("refine").toString(),
+        "--application-id", "early-refine")) {
+      HttpResponse<String> waiting = awaitReadiness(refinePort, "waiting for input topic 'early.raw' to exist");
+      assertThat(waiting.statusCode()).isEqualTo(503);
+      assertThat(waiting.body()).contains("\"status\":\"not_ready\"", "streams: waiting for input topic 'early.raw' to exist on "
+          + kafka.bootstrapServers());
+      assertThat(refine.alive()).as("refine waits rather than exits").isTrue();
+      try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(servePort),
+          "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "early.raw")) {
+        serve.awaitReady(servePort);
+        postSignups(servePort, 0, 50);
+        refine.awaitReady(refinePort);
+        awaitRefined("early.refined", 50);
+        assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+      }
+      assertThat(refine.terminate(Duration.ofSeconds(60))).isZero();
+      String log = refine.output();
+      assertThat(log).contains("the input topics [early.raw] exist now");
+      assertThat(log.split("waiting for input topic 'early.raw'", -1)).as("the wait is logged once, not once per retry").hasSize(2);
+    }
+  }
+
+  private static HttpResponse<String> awaitReadiness(int port, String text) {
+    return Awaitility.await("/health/ready saying " + text).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().until(() -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+            HttpResponse.BodyHandlers.ofString()), r -> r.body().contains(text));
+  }
+
+  private static void postSignups(int port, int from, int to) throws Exception {
+    for (int i = from; i < to; i++) {
+      assertThat(post(port, "{\"event\":\"signup\",\"event_id\":\"id-" + i + "\",\"distinct_id\":\"u" + (i % 13) + "\"}")).isEqualTo(200);
+    }
+  }
+
+  private static void awaitRefined(String topic, int count) {
+    Awaitility.await(count + " refined records in " + topic).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+        .until(() -> TopicReader.readCommitted(kafka.bootstrapServers(), topic).size() >= count);
   }
 
   private int run(String... args) {

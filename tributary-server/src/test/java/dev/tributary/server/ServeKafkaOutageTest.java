@@ -13,6 +13,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -30,6 +33,42 @@ class ServeKafkaOutageTest {
   @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker().withProperty("num.partitions", "3");
   private static final Duration OUTAGE = Duration.ofSeconds(30);
   @TempDir Path dir;
+
+  /**
+   * Capture started before Kafka, as an orchestrator starts things: it accepts at once, and when
+   * Kafka comes it creates its topic as configured (not with the broker's auto-creation defaults)
+   * before it forwards.
+   */
+  @Test
+  void captureStartedBeforeKafkaAcceptsThenCreatesItsTopicAsConfiguredWhenKafkaComes() throws Exception {
+    int port = ServeProcess.freePort();
+    kafka.firstBroker().stopGracefully();
+    try (ServeProcess server = ServeProcess.start(dir.resolve("early.log"), Map.of("TRIBUTARY_PARTITIONS", "5"), "serve", "--port",
+        String.valueOf(port), "--data-dir", dir.resolve("early").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "made.by.capture",
+        "--replication-factor", "1")) {
+      server.awaitReady(port);
+      StringBuilder body = new StringBuilder();
+      for (int i = 0; i < 100; i++) body.append("{\"event\":\"signup\",\"event_id\":\"early-").append(i).append("\"}\n");
+      HttpResponse<Void> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events"))
+          .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertThat(accepted.statusCode()).as("capture accepts before Kafka exists").isEqualTo(200);
+      kafka.firstBroker().restart();
+      // before reading it: a consumer's metadata request would have the broker auto-create the topic
+      Awaitility.await("capture creating its topic").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> server.output().contains("created topic 'made.by.capture'"));
+      Awaitility.await("100 events in Kafka").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+          .until(() -> KafkaTopics.readAll(kafka.bootstrapServers(), "made.by.capture").size() >= 100);
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        TopicDescription d = admin.describeTopics(Set.of("made.by.capture")).allTopicNames().get().get("made.by.capture");
+        assertThat(d.partitions()).as("TRIBUTARY_PARTITIONS, not the broker's num.partitions (3)").hasSize(5);
+      }
+      assertThat(server.output()).contains("created topic 'made.by.capture' with 5 partitions, replication factor 1");
+      assertThat(server.terminate(Duration.ofSeconds(60))).isZero();
+    } finally {
+      if (!kafka.firstBroker().isRunning()) kafka.firstBroker().restart();
+    }
+  }
 
   @Test
   void captureAnswers200ThroughA30SecondBrokerOutageAndEverythingReachesKafkaAfter() throws Exception {

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -68,6 +70,65 @@ class SinkCommandTest {
     Map<String, Integer> counts = LakeFiles.eventIdCounts(lake);
     assertThat(counts).hasSize(2000).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
     assertThat(LakeFiles.completed(lake)).allMatch(f -> f.getFileName().toString().matches("events\\+[0-2]-\\d{20}-\\d{20}\\.ndjson\\.gz"));
+  }
+
+  /**
+   * As an orchestrator starts things, all at once: the sink before Kafka answers, then before its
+   * topic exists. It waits, not ready and saying why, never creates the topic it reads, and lands
+   * the events once capture has created the topic.
+   */
+  @Test
+  void aSinkStartedBeforeKafkaAndItsTopicWaitsNotReadySayingWhyThenLandsTheEvents() throws Exception {
+    int capturePort = ServeProcess.freePort();
+    int sinkPort = ServeProcess.freePort();
+    kafka.firstBroker().stopGracefully();
+    try (ServeProcess sink = ServeProcess.start(dir.resolve("sink.log"), Map.of(), "sink", "--kafka", kafka.bootstrapServers(),
+        "--topics", "late.events", "--lake", dir.resolve("lake").toString(), "--port", String.valueOf(sinkPort), "--group", "sink-late",
+        "--max-file-age", "1s")) {
+      long started = System.nanoTime();
+      HttpResponse<String> unreachable = awaitReadiness(sinkPort, "Kafka at " + kafka.bootstrapServers() + " unreachable");
+      long saidMillis = (System.nanoTime() - started) / 1_000_000;
+      System.out.printf("sink start to 'Kafka unreachable' in /health/ready: %d ms%n", saidMillis);
+      assertThat(saidMillis).as("said within a few seconds of the start").isLessThan(15_000);
+      assertThat(unreachable.statusCode()).isEqualTo(503);
+      assertThat(unreachable.body()).contains("\"status\":\"not_ready\"", "\"reason\":\"sink: Kafka at");
+      Awaitility.await("the log says so").atMost(Duration.ofSeconds(10)).until(() -> sink.output().contains("unreachable"));
+
+      kafka.firstBroker().restart();
+      HttpResponse<String> waiting = awaitReadiness(sinkPort, "waiting for topics late.events to exist");
+      assertThat(waiting.statusCode()).isEqualTo(503);
+      assertThat(topics()).as("a topic the sink only reads is never created").doesNotContain("late.events");
+
+      try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(capturePort),
+          "--data-dir", dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--topic", "late.events")) {
+        serve.awaitReady(capturePort);
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 300; i++) body.append("{\"event\":\"signup\",\"event_id\":\"late-").append(i).append("\"}\n");
+        assertThat(post(capturePort, body.toString())).isEqualTo(200);
+        sink.awaitReady(sinkPort);
+        Awaitility.await("300 events in the lake").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+            .until(() -> metrics(sinkPort).contains("tributary_lake_events_written_total 300.0"));
+        assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+      }
+      assertThat(sink.alive()).isTrue();
+      assertThat(sink.terminate(Duration.ofSeconds(60))).isZero();
+      assertThat(sink.output().split("unreachable", -1)).as("logged once, not once per retry").hasSize(2);
+    } finally {
+      if (!kafka.firstBroker().isRunning()) kafka.firstBroker().restart();
+    }
+    assertThat(LakeFiles.eventIdCounts(dir.resolve("lake"))).hasSize(300).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+  }
+
+  private static java.util.Set<String> topics() throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      return admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  private static HttpResponse<String> awaitReadiness(int port, String text) {
+    return Awaitility.await("/health/ready saying " + text).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions().until(() -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+            HttpResponse.BodyHandlers.ofString()), r -> r.body().contains(text));
   }
 
   @Test

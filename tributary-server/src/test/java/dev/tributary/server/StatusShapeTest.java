@@ -64,7 +64,9 @@ class StatusShapeTest {
         new Case("journal replicate", (d, p) -> List.of("journal", "replicate", "--port", "" + p, "--kafka", kafka.bootstrapServers(),
             "--postgres", postgres.createDatabase()), Set.of("replicator"), true, null),
         new Case("sink without Kafka", (d, p) -> List.of("sink", "--port", "" + p, "--kafka", "127.0.0.1:1", "--topics", "status.raw",
-            "--lake", d.resolve("lake").toString()), Set.of("sink"), false, null));
+            "--lake", d.resolve("lake").toString()), Set.of("sink"), false, null),
+        new Case("refine without Kafka", (d, p) -> List.of("refine", "--port", "" + p, "--kafka", "127.0.0.1:1", "--input", "status.raw",
+            "--state-dir", d.resolve("refine").toString()), Set.of("streams"), false, null));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -76,13 +78,15 @@ class StatusShapeTest {
       URI base = URI.create("http://127.0.0.1:" + port);
       HttpResponse<String> ready = Awaitility.await(command + " answering /health/ready (log " + dir.resolve("command.log") + ")")
           .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-          .until(() -> get(base.resolve("/health/ready")), r -> r.statusCode() == (command.ready() ? 200 : 503));
+          .until(() -> get(base.resolve("/health/ready")), r -> command.ready() ? r.statusCode() == 200
+              : r.statusCode() == 503 && r.body().contains("unreachable"));
 
       JsonNode body = JSON.readTree(ready.body());
       assertShape(body, command.ready() ? "ready" : "not_ready", command.checks());
       if (!command.ready()) {
-        assertThat(body.path("reason").asText()).as(ready.body()).startsWith("sink: joining the consumer group");
-        assertThat(body.path("checks").path("sink").path("status").asText()).isEqualTo("failing");
+        String check = command.checks().iterator().next();
+        assertThat(body.path("reason").asText()).as(ready.body()).startsWith(check + ": Kafka at 127.0.0.1:1 unreachable");
+        assertThat(body.path("checks").path(check).path("status").asText()).isEqualTo("failing");
       } else {
         assertThat(body.has("reason")).as("a ready answer gives no reason: %s", ready.body()).isFalse();
       }
