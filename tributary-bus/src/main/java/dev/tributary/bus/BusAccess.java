@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Who may do what on the bus: each request's token names an app of the tokens file, whose bus
@@ -24,16 +25,16 @@ final class BusAccess {
   }
 
   /**
-   * The app of the request's token, once its rights cover the operation of {@code path} on the
+   * The app of the request's token, once its rights cover the operation of its path on the
    * request's category; null when auth is off. A request without a category is left to the bus to refuse (400).
    */
-  TokensFile.App check(HttpServerRequest request, String path) {
+  TokensFile.App check(HttpServerRequest request) {
     if (tokens == null) return null;
     String token = presented(request);
     if (token == null || token.isEmpty()) throw new BusException(401, "missing token: " + HOW);
     TokensFile.App app = tokens.find(token);
     if (app == null) throw new BusException(401, "unknown token");
-    Operation operation = switch (path) {
+    Operation operation = switch (request.path()) {
       case "/write" -> Operation.WRITE;
       case "/read", "/listChunks" -> Operation.READ;
       case "/ack" -> Operation.ACK;
@@ -42,7 +43,7 @@ final class BusAccess {
     if (app.bus() == null) throw new BusException(403, "app '" + app.name() + "' has no bus rights: its entry in the tokens file has no 'bus' section");
     String category = request.getParam("category");
     if (operation != null && category != null && !app.bus().allows(operation, category)) {
-      throw new BusException(403, "app '" + app.name() + "' may not " + operation.name().toLowerCase(java.util.Locale.ROOT)
+      throw new BusException(403, "app '" + app.name() + "' may not " + operation.name().toLowerCase(Locale.ROOT)
           + " category '" + category + "'");
     }
     return app;

@@ -61,7 +61,7 @@ final class BusHandler implements Handler<HttpServerRequest> {
     if (status != null && status.handle(request)) return;
     if (OPERATIONS.contains(request.path())) count(request);
     try {
-      TokensFile.App app = OPERATIONS.contains(request.path()) ? access.check(request, request.path()) : null;
+      TokensFile.App app = OPERATIONS.contains(request.path()) ? access.check(request) : null;
       switch (request.path()) {
         case "/write" -> new Write(request).start();
         case "/read" -> read(request);

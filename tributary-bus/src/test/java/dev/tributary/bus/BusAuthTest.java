@@ -202,6 +202,18 @@ class BusAuthTest {
   }
 
   @Test
+  void theJavaClientSendsItsToken() throws Exception {
+    URI node = URI.create("http://127.0.0.1:" + server.port());
+    assertThatThrownBy(() -> new BusClient(List.of(node)).send("orders.eu", "a\n".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class).hasMessageContaining("http code 401");
+    new BusClient(List.of(node)).token(PRODUCER).send("orders.eu", "b\n".getBytes(StandardCharsets.UTF_8));
+    StringBuilder read = new StringBuilder();
+    assertThat(new BusClient(List.of(node)).token(CONSUMER).process("orders.eu", bytes -> read.append(new String(bytes, StandardCharsets.UTF_8))))
+        .isTrue();
+    assertThat(read.toString()).isEqualTo("b\n");
+  }
+
+  @Test
   void listCategoriesShowsOnlyTheCategoriesTheAppHoldsARightOn() throws Exception {
     for (String category : new String[] {"orders.eu", "orders", "clicks"}) {
       assertThat(send(ADMIN, "/write?category=" + category, "x\n").statusCode()).isEqualTo(200);
