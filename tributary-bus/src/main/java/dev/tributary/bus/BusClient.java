@@ -53,6 +53,7 @@ public final class BusClient {
   private String reader;
   private int scratchBytes = DEFAULT_SCRATCH_BYTES;
   private boolean acknowledge = true;
+  private String token;
 
   /** @param nodes base addresses such as {@code http://127.0.0.1:8080} */
   public BusClient(List<URI> nodes) {
@@ -74,6 +75,12 @@ public final class BusClient {
     return this;
   }
 
+  /** Sends {@code token} as {@code Authorization: Bearer} with every request, for a bus with a tokens file; null: none. */
+  public BusClient token(String token) {
+    this.token = token;
+    return this;
+  }
+
   /** Whether complete chunks read to their end are acknowledged (default true). */
   public BusClient acknowledge(boolean on) {
     this.acknowledge = on;
@@ -92,8 +99,7 @@ public final class BusClient {
       URI node = nodes.get((first + i) % nodes.size());
       HttpResponse<String> answer;
       try {
-        answer = http.send(HttpRequest.newBuilder(url(node, "/write", "category", category))
-            .timeout(timeout).header("Content-Type", "application/octet-stream")
+        answer = http.send(request(url(node, "/write", "category", category)).header("Content-Type", "application/octet-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(messages)).build(), HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         last = new IOException("write to " + node + ": " + e, e);
@@ -228,7 +234,12 @@ public final class BusClient {
   }
 
   private HttpResponse<byte[]> get(URI uri) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    return http.send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpRequest.Builder request(URI uri) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout);
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
   }
 
   private static String text(HttpResponse<byte[]> answer) {

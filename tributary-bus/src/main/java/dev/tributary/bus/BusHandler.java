@@ -3,6 +3,7 @@ package dev.tributary.bus;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.http.RefusedBody;
+import dev.tributary.http.TokensFile;
 import dev.tributary.status.StatusRoutes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,10 +44,12 @@ final class BusHandler implements Handler<HttpServerRequest> {
   private final AtomicLong held = new AtomicLong();
   private final MeterRegistry registry;
   private final StatusRoutes status;
+  private final BusAccess access;
 
-  /** {@code status}: the command's status paths, served beside the bus's, or null for none. */
-  BusHandler(Bus bus, Vertx vertx, int maxBodyBytes, MeterRegistry registry, StatusRoutes status) {
+  /** {@code status}: the command's status paths, served beside the bus's (without auth), or null for none. */
+  BusHandler(Bus bus, Vertx vertx, int maxBodyBytes, MeterRegistry registry, StatusRoutes status, BusAccess access) {
     this.bus = bus;
+    this.access = access;
     this.vertx = vertx;
     this.maxBodyBytes = maxBodyBytes;
     this.registry = registry;
@@ -58,6 +61,7 @@ final class BusHandler implements Handler<HttpServerRequest> {
     if (status != null && status.handle(request)) return;
     if (OPERATIONS.contains(request.path())) count(request);
     try {
+      TokensFile.App app = OPERATIONS.contains(request.path()) ? access.check(request) : null;
       switch (request.path()) {
         case "/write" -> new Write(request).start();
         case "/read" -> read(request);
@@ -66,7 +70,7 @@ final class BusHandler implements Handler<HttpServerRequest> {
           String reader = request.getParam("reader");
           blocking(request, () -> json(request.response(), bus.listChunks(category, reader)));
         }
-        case "/listCategories" -> blocking(request, () -> json(request.response(), bus.listCategories()));
+        case "/listCategories" -> blocking(request, () -> json(request.response(), BusAccess.visible(app, bus.listCategories())));
         case "/ack" -> {
           String category = request.getParam("category");
           String chunk = request.getParam("chunk");
@@ -82,10 +86,20 @@ final class BusHandler implements Handler<HttpServerRequest> {
             + (status == null ? "" : ", and " + StatusRoutes.paths()));
       }
     } catch (BusException e) {
-      text(request.response(), e.status(), e.getMessage());
+      refuse(request, e);
     } catch (IllegalArgumentException e) { // a query string Vert.x cannot decode, such as a bad %-escape
-      text(request.response(), 400, "bad query string: " + e.getMessage());
+      refuse(request, BusException.badRequest("bad query string: " + e.getMessage()));
     }
+  }
+
+  /** Answers a request refused before it started; a refused write's body is read and dropped, so its client reads the answer. */
+  private void refuse(HttpServerRequest request, BusException e) {
+    if (e.status() == 401) request.response().putHeader("WWW-Authenticate", "Bearer realm=\"tributary bus\"");
+    if (!"/write".equals(request.path())) {
+      text(request.response(), e.status(), e.getMessage());
+      return;
+    }
+    RefusedBody.answer(request, maxBodyBytes, REFUSED_BODY_LINGER, () -> { }, () -> text(request.response(), e.status(), e.getMessage()));
   }
 
   /**

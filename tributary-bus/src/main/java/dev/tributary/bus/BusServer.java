@@ -1,5 +1,7 @@
 package dev.tributary.bus;
 
+import dev.tributary.http.BindAddress;
+import dev.tributary.http.TokensFile;
 import dev.tributary.status.StatusRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -14,6 +16,7 @@ import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,41 +42,67 @@ public final class BusServer implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts listening on {@code host:port} (port 0: a free one) and returns once it accepts connections. */
+  /** Starts listening on {@code host:port} (port 0: a free one), without auth, and returns once it accepts connections. */
   public static BusServer start(Bus bus, String host, int port) throws IOException {
-    return start(bus, host, port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    return start(bus, host, port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null);
   }
 
   /**
    * As {@link #start(Bus, String, int)}, counting requests into {@code registry} and serving the
-   * status paths of the {@code bus} command ({@link StatusRoutes}) beside the bus's own.
+   * status paths of the {@code bus} command ({@link StatusRoutes}) beside the bus's own; with
+   * {@code tokens} (null: no auth, loopback only) each request needs a token with the right for it.
    */
-  public static BusServer start(Bus bus, String host, int port, PrometheusMeterRegistry registry) throws IOException {
-    return start(bus, host, port, Messages.MAX_BODY_BYTES, registry, registry);
+  public static BusServer start(Bus bus, String host, int port, PrometheusMeterRegistry registry, TokensFile tokens) throws IOException {
+    return start(bus, host, port, Messages.MAX_BODY_BYTES, registry, registry, tokens);
   }
 
   /**
    * The bus beside another command that serves the status paths itself ({@code serve}): requests
    * are counted into that command's {@code registry}, and this port serves the bus alone.
    */
-  public static BusServer startBeside(Bus bus, String host, int port, MeterRegistry registry) throws IOException {
-    return start(bus, host, port, Messages.MAX_BODY_BYTES, registry, null);
+  public static BusServer startBeside(Bus bus, String host, int port, MeterRegistry registry, TokensFile tokens) throws IOException {
+    return start(bus, host, port, Messages.MAX_BODY_BYTES, registry, null, tokens);
   }
 
   /** As {@link #start(Bus, String, int)}, refusing write bodies over {@code maxBodyBytes} (at most {@link Messages#MAX_BODY_BYTES}). */
   static BusServer start(Bus bus, String host, int port, int maxBodyBytes) throws IOException {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    return start(bus, host, port, maxBodyBytes, registry, registry);
+    return start(bus, host, port, maxBodyBytes, registry, registry, null);
+  }
+
+  /**
+   * What {@link #start} refuses, checked without listening: no tokens on an address beyond
+   * loopback, where anyone who reaches the port could read and acknowledge every category.
+   *
+   * @throws IllegalArgumentException with a message that says what to do
+   */
+  public static void check(String host, TokensFile tokens) {
+    if (tokens != null) return;
+    boolean loopback;
+    try {
+      loopback = BindAddress.isLoopback(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("cannot resolve the bind address '" + host + "'", e);
+    }
+    if (!loopback) {
+      throw new IllegalArgumentException("refusing to listen on " + host + " without auth: anyone who can reach it could write,"
+          + " read and acknowledge every category. Add a tokens file (--tokens-file tokens.yaml) whose apps have bus rights, such as\n"
+          + "apps:\n  orders:\n    tokens: [\"<at least 16 characters, e.g. from: openssl rand -hex 24>\"]\n"
+          + "    bus: {write: [\"orders.*\"], read: [\"*\"], ack: [\"*\"]}\n"
+          + "or bind to a loopback address (127.0.0.1). See docs/bus.md.");
+    }
   }
 
   /** Serves the status paths, with {@code statusRegistry}'s metrics, unless it is null. */
   private static BusServer start(Bus bus, String host, int port, int maxBodyBytes, MeterRegistry registry,
-      PrometheusMeterRegistry statusRegistry) throws IOException {
+      PrometheusMeterRegistry statusRegistry, TokensFile tokens) throws IOException {
+    check(host, tokens);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
       StatusRoutes routes = statusRegistry == null ? null : new StatusRoutes("bus", statusRegistry, vertx);
-      BusHandler handler = new BusHandler(bus, vertx, Math.min(maxBodyBytes, Messages.MAX_BODY_BYTES), registry, routes);
+      BusHandler handler = new BusHandler(bus, vertx, Math.min(maxBodyBytes, Messages.MAX_BODY_BYTES), registry, routes,
+          new BusAccess(tokens));
       int bound = port != 0 ? port : freePort(host);
       // A connection silent for a minute (a client gone, or one trickling a body) is closed.
       HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(bound).setTcpNoDelay(true)
@@ -86,7 +115,7 @@ public final class BusServer implements AutoCloseable {
         }
       }, new DeploymentOptions().setInstances(EVENT_LOOPS));
       deployed.toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
-      LOG.info("bus listening on http://{}:{}", host, bound);
+      LOG.info("bus listening on http://{}:{}, auth {}", host, bound, tokens == null ? "off (loopback only)" : "on, " + tokens.size() + " tokens");
       return new BusServer(vertx, bound);
     } catch (ExecutionException e) {
       vertx.close();

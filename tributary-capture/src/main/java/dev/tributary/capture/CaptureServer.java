@@ -1,5 +1,6 @@
 package dev.tributary.capture;
 
+import dev.tributary.http.BindAddress;
 import dev.tributary.http.ServerCertificate;
 import dev.tributary.spool.SpoolGauges;
 import dev.tributary.status.StatusRoutes;
@@ -170,8 +171,7 @@ public final class CaptureServer implements AutoCloseable {
   private static void requireLoopback(String host) throws CaptureStartException {
     boolean loopback;
     try {
-      InetAddress[] addresses = InetAddress.getAllByName(host);
-      loopback = addresses.length > 0 && java.util.Arrays.stream(addresses).allMatch(InetAddress::isLoopbackAddress);
+      loopback = BindAddress.isLoopback(host);
     } catch (UnknownHostException e) {
       throw new CaptureStartException("cannot resolve the bind address '" + host + "'", e);
     }

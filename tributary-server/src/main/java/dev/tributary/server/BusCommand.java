@@ -5,6 +5,8 @@ import dev.tributary.bus.BusConfig;
 import dev.tributary.bus.BusServer;
 import dev.tributary.bus.KafkaBus;
 import dev.tributary.bus.LocalBus;
+import dev.tributary.http.TokensFile;
+import dev.tributary.http.TokensFileException;
 import dev.tributary.status.CommandMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,6 +35,7 @@ import picocli.CommandLine.Spec;
         "  POST /ack?category=C&chunk=NAME&size=BYTES",
         "                                delete a complete chunk read to its end",
         "reader=NAME on /read, /listChunks and /ack: that reader's own acknowledgements.",
+        "With --tokens-file: a token as 'Authorization: Bearer', Basic auth (http://bus:TOKEN@host:port) or token=TOKEN.",
         "Chunks: <data-dir>/<category>/<instance>-chunk<9 digits>, see docs/bus.md.",
         "Settings: defaults < --config file < TRIBUTARY_* environment < flags; see --print-config.",
         "SIGTERM/Ctrl-C stops: writes in flight complete, open chunks are completed.", ""})
@@ -46,7 +49,9 @@ final class BusCommand implements Callable<Integer> {
   String dataDir;
   @Option(names = "--instance", description = "this node's name, the prefix of its chunk names; unique per node (default: from the host name)")
   String instance;
-  @Option(names = "--bind", description = "address to listen on (default 127.0.0.1); the bus has no auth") String bind;
+  @Option(names = "--bind", description = "address to listen on (default 127.0.0.1; others need --tokens-file)") String bind;
+  @Option(names = "--tokens-file", description = "YAML file of tokens, their apps and bus rights; enables auth (see docs/bus.md)")
+  String tokensFile;
   @Option(names = "--fsync", description = "always (default: answer after fsync), never, or interval=<ms>") String fsync;
   @Option(names = "--max-chunk-size", paramLabel = "SIZE", description = "start a new chunk past this size (default 20MiB)") String maxChunkSize;
   @Option(names = "--rotate-interval", paramLabel = "DURATION", description = "complete a non-empty chunk after this long (default 10m)")
@@ -73,11 +78,14 @@ final class BusCommand implements Callable<Integer> {
     BusSettings settings;
     KafkaBus.Config kafkaConfig;
     BusConfig localConfig;
+    TokensFile tokens;
     try {
       settings = BusSettings.resolve(config, System.getenv(), flags(), kafkaProperties);
       kafkaConfig = settings.kafkaConfig();
       localConfig = kafkaConfig == null ? settings.localConfig() : null;
-    } catch (ConfigException | IllegalArgumentException e) {
+      tokens = printConfig || settings.tokensFile() == null ? null : TokensFile.load(settings.tokensFile());
+      if (!printConfig) BusServer.check(settings.bind(), tokens);
+    } catch (ConfigException | IllegalArgumentException | TokensFileException e) {
       spec.commandLine().getErr().println("tributary bus: " + e.getMessage());
       return ExitCodes.USAGE;
     }
@@ -86,7 +94,7 @@ final class BusCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;
     }
-    if (kafkaConfig != null) return serve(KafkaBus.open(kafkaConfig), settings.bind(), settings.port());
+    if (kafkaConfig != null) return serve(KafkaBus.open(kafkaConfig), settings.bind(), settings.port(), tokens);
     String busy = PortProbe.problem(settings.bind(), settings.port(), "--port");
     if (busy != null) {
       spec.commandLine().getErr().println("tributary bus: " + busy);
@@ -94,12 +102,12 @@ final class BusCommand implements Callable<Integer> {
     }
     log.info("tributary bus: chunks in {}", settings.dataDir());
     LocalBus bus = LocalBus.open(localConfig);
-    return serve(bus, settings.bind(), settings.port());
+    return serve(bus, settings.bind(), settings.port(), tokens);
   }
 
   private Map<String, String> flags() {
     Map<String, String> flags = new LinkedHashMap<>();
-    String[][] given = {{"port", port}, {"data_dir", dataDir}, {"instance", instance}, {"bind", bind}, {"fsync", fsync},
+    String[][] given = {{"port", port}, {"data_dir", dataDir}, {"instance", instance}, {"bind", bind}, {"tokens_file", tokensFile}, {"fsync", fsync},
         {"max_chunk_size", maxChunkSize}, {"rotate_interval", rotateInterval}, {"retention_age", retentionAge},
         {"retention_size", retentionSize}, {"kafka", kafka}, {"topic_prefix", topicPrefix}, {"records_per_chunk", recordsPerChunk},
         {"kafka_properties_file", kafkaPropertiesFile}};
@@ -108,22 +116,21 @@ final class BusCommand implements Callable<Integer> {
   }
 
   /** Serves {@code bus} until SIGTERM/SIGINT, then closes the server and the bus. */
-  private static int serve(Bus bus, String bind, int port) throws Exception {
+  private static int serve(Bus bus, String bind, int port, TokensFile tokens) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (CommandMeters commandMeters = CommandMeters.bind(registry, "bus", Tributary.VERSION)) {
-      return serve(bus, bind, port, registry);
+      return serve(bus, bind, port, registry, tokens);
     }
   }
 
-  private static int serve(Bus bus, String bind, int port, PrometheusMeterRegistry registry) throws Exception {
+  private static int serve(Bus bus, String bind, int port, PrometheusMeterRegistry registry, TokensFile tokens) throws Exception {
     BusServer server;
     try {
-      server = BusServer.start(bus, bind, port, registry);
+      server = BusServer.start(bus, bind, port, registry, tokens);
     } catch (Exception e) {
       bus.close();
       throw e;
     }
-    warnIfExposed(bind);
     log.info("tributary bus: listening on http://{}:{} (status on /health/ready, metrics on /metrics)", bind, server.port());
     CountDownLatch stopped = new CountDownLatch(1);
     ShutdownSignals.install(() -> {
@@ -134,12 +141,6 @@ final class BusCommand implements Callable<Integer> {
     }, "closing the bus (send it again to stop at once)", "stopping now; every write already answered is kept");
     stopped.await();
     return ExitCodes.OK;
-  }
-
-  static void warnIfExposed(String bind) throws java.net.UnknownHostException {
-    if (!InetAddress.getByName(bind).isLoopbackAddress()) {
-      log.warn("the bus listens on {} WITHOUT AUTH, as Chukcha does: anyone who can reach it can write, read and acknowledge", bind);
-    }
   }
 
   /** The host name made a valid instance name: chunk names of nodes on different hosts then differ. */

@@ -13,7 +13,9 @@ final class BusSettings {
 
   static final LayeredSettings.Schema SCHEMA = new LayeredSettings.Schema("bus", KAFKA_PROPERTIES_KEY, "kafka-property")
       .key("port", "HTTP port (0: any free port)", "8083", LayeredSettings::port, "an integer 0-65535")
-      .key("bind", "address to listen on; the bus has no auth", "127.0.0.1", s -> s, "an IP address or host name")
+      .key("bind", "address to listen on; anything but loopback needs a tokens file", "127.0.0.1", s -> s, "an IP address or host name")
+      .key("tokens_file", "YAML file of tokens, their apps and bus rights; none = no auth, loopback only", "",
+          s -> s.isEmpty() ? null : LayeredSettings.path(s), "a file path")
       .key("data_dir", "where the chunk files go", "./bus-data", LayeredSettings::path, "a directory path")
       .key("instance", "this node's name, the prefix of its chunk names; unique per node", "<from the host name>", s -> s,
           "a name of letters, digits, _ and -")
@@ -61,5 +63,6 @@ final class BusSettings {
   Path dataDir() { return values.get("data_dir"); }
   int port() { return values.get("port"); }
   String bind() { return values.get("bind"); }
+  Path tokensFile() { return values.get("tokens_file"); }
   String describe() { return values.describe(); }
 }

@@ -7,7 +7,9 @@ import dev.tributary.capture.CaptureConfig;
 import dev.tributary.capture.CaptureServer;
 import dev.tributary.capture.CaptureStartException;
 import dev.tributary.capture.DurableLog;
+import dev.tributary.http.TokensFile;
 import dev.tributary.http.ServerCertificate;
+import dev.tributary.http.TokensFile;
 import dev.tributary.http.TlsFileException;
 import dev.tributary.kafka.ForwarderConfig;
 import dev.tributary.kafka.SpoolForwarder;
@@ -236,18 +238,19 @@ final class ServeCommand implements Callable<Integer> {
     return drain.exitCode;
   }
 
-  /** The bus beside capture when {@code bus_port} is set, on {@code <data_dir>/bus}; what stops it. */
+  /** The bus beside capture when {@code bus_port} is set, on {@code <data_dir>/bus}, with capture's tokens file; what stops it. */
   private static AutoCloseable startBus(ServeSettings s, PrometheusMeterRegistry registry) throws Exception {
     if (s.busPort().isEmpty()) return () -> { };
     LocalBus bus = LocalBus.open(BusConfig.defaults(s.busDir(), BusCommand.hostInstance()).withFsync(s.fsync()));
     BusServer server;
     try {
-      server = BusServer.startBeside(bus, s.bind(), s.busPort().get(), registry);
+      // Capture's check has refused an invalid tokens file already; the bus reads the same one.
+      server = BusServer.startBeside(bus, s.bind(), s.busPort().get(), registry,
+          s.tokensFile().isPresent() ? TokensFile.load(s.tokensFile().get()) : null);
     } catch (Exception e) {
       bus.close();
       throw e;
     }
-    BusCommand.warnIfExposed(s.bind());
     log.info("tributary serve: bus listening on http://{}:{}, chunks in {}", s.bind(), server.port(), s.busDir().toAbsolutePath().normalize());
     return () -> {
       server.close();

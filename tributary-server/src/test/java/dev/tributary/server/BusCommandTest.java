@@ -29,10 +29,21 @@ class BusCommandTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  private static HttpResponse<String> send(URI uri, String token, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token);
+    return HTTP.send(body == null ? request.GET().build() : request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private static void awaitBus(ServeProcess process, int port) {
+    awaitBus(process, port, 200);
+  }
+
+  /** Until {@code /listCategories} without a token answers {@code status}: 200 without auth, 401 with. */
+  private static void awaitBus(ServeProcess process, int port, int status) {
     Awaitility.await("bus on port " + port).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
       try {
-        return send(URI.create("http://127.0.0.1:" + port + "/listCategories"), null).statusCode() == 200;
+        return send(URI.create("http://127.0.0.1:" + port + "/listCategories"), null).statusCode() == status;
       } catch (java.io.IOException e) {
         assertThat(process.output()).doesNotContain("Exception");
         return false;
@@ -70,6 +81,57 @@ class BusCommandTest {
       assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
     }
     assertThat(dir.resolve("data/bus/orders")).isDirectory();
+  }
+
+  @Test
+  void withATokensFileTheBusAndServesBusAskForATokenWithTheRight() throws Exception {
+    Path tokens = Files.writeString(dir.resolve("tokens.yaml"), """
+        apps:
+          orders:
+            tokens: ["orders-token-000001"]
+            bus: {write: ["orders"], read: ["orders"]}
+          web:
+            tokens: ["web-token-000000001"]
+        """);
+    int port = ServeProcess.freePort();
+    URI write = URI.create("http://127.0.0.1:" + port + "/write?category=orders");
+    try (ServeProcess bus = ServeProcess.start(dir.resolve("bus.log"), Map.of(), "bus", "--port", String.valueOf(port),
+        "--data-dir", dir.resolve("data").toString(), "--instance", "n1", "--tokens-file", tokens.toString())) {
+      awaitBus(bus, port, 401);
+      assertThat(send(URI.create("http://127.0.0.1:" + port + "/health/ready"), null).statusCode()).isEqualTo(200);
+      assertThat(send(write, "a\n").statusCode()).isEqualTo(401);
+      assertThat(send(write, "web-token-000000001", "a\n").statusCode()).isEqualTo(403);
+      assertThat(send(write, "orders-token-000001", "b\n").statusCode()).isEqualTo(200);
+      assertThat(bus.terminate(Duration.ofSeconds(30))).isZero();
+      assertThat(bus.output()).contains("auth on, 2 tokens").doesNotContain("orders-token-000001", "web-token-000000001");
+    }
+    assertThat(dir.resolve("data/orders/n1-chunk000000000")).hasContent("b\n");
+
+    int capturePort = ServeProcess.freePort();
+    int busPort = ServeProcess.freePort();
+    try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(capturePort),
+        "--bus-port", String.valueOf(busPort), "--data-dir", dir.resolve("serve").toString(), "--tokens-file", tokens.toString())) {
+      serve.awaitReady(capturePort);
+      awaitBus(serve, busPort, 401);
+      URI busWrite = URI.create("http://127.0.0.1:" + busPort + "/write?category=orders");
+      assertThat(send(busWrite, "web-token-000000001", "a\n").statusCode()).isEqualTo(403);
+      assertThat(send(busWrite, "orders-token-000001", "a\n").statusCode()).isEqualTo(200);
+      assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+    }
+  }
+
+  @Test
+  void aPublicBindWithoutTokensIsRefusedSayingWhatToDo() throws Exception {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Tributary.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--bind", "0.0.0.0")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("tributary bus: refusing to listen on 0.0.0.0 without auth", "--tokens-file tokens.yaml",
+        "bus: {write:", "or bind to a loopback address (127.0.0.1)");
+    assertThat(dir.resolve("bus.lock")).doesNotExist();
+    Path wrong = Files.writeString(dir.resolve("tokens.yaml"), "apps:\n  web:\n    tokens: [short]\n");
+    assertThat(cli.execute("bus", "--port", "0", "--data-dir", dir.toString(), "--tokens-file", wrong.toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("invalid tokens file " + wrong + ": apps.web.tokens[0] must be a string of at least 16 characters");
   }
 
   @Test

@@ -35,6 +35,7 @@ class ChukchaHarnessTest {
   private static final Path TARGET = Path.of("target", "chukcha").toAbsolutePath();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static final String TOKEN = "harness-token-4f7c2a91d3e85b60";
   private static Path harness;
 
   @TempDir Path dir;
@@ -96,15 +97,31 @@ class ChukchaHarnessTest {
     runAgainstTwoNodes("TestTributaryBusEachMessageOnce");
   }
 
-  /** Two nodes named and configured as the harness's own (20 MiB chunks, rotated every 50 ms), without replication. */
+  /**
+   * With a tokens file, the client unchanged: the token goes in the node's address as user info,
+   * which Go's HTTP client sends as Basic auth, so it never appears in a request's URL.
+   */
+  @Test
+  void chukchasClientWorksUnchangedAgainstABusWithTokensGivenInTheAddress() throws Exception {
+    Path tokens = Files.writeString(dir.resolve("tokens.yaml"), "apps:\n  harness:\n    tokens: [\"" + TOKEN + "\"]\n"
+        + "    bus: {write: [numbers], read: [numbers], ack: [numbers]}\n");
+    runAgainstTwoNodes("TestTributaryBusConcurrently", tokens);
+  }
+
   private void runAgainstTwoNodes(String goTest) throws Exception {
+    runAgainstTwoNodes(goTest, null);
+  }
+
+  /** Two nodes named and configured as the harness's own (20 MiB chunks, rotated every 50 ms), without replication; {@code tokens} may be null. */
+  private void runAgainstTwoNodes(String goTest, Path tokens) throws Exception {
     // The harness's dbInitFn: a chunk written before the node started, whose message must be read too.
     Path moscowData = Files.createDirectories(dir.resolve("moscow/numbers"));
     Files.writeString(moscowData.resolve("moscow-chunk000000001"), "12345\n");
-    try (ServeProcess moscow = startNode("moscow"); ServeProcess voronezh = startNode("voronezh")) {
+    try (ServeProcess moscow = startNode("moscow", tokens); ServeProcess voronezh = startNode("voronezh", tokens)) {
       List<String> nodes = List.of("http://127.0.0.1:" + moscow.awaitListeningPort("bus"),
           "http://127.0.0.1:" + voronezh.awaitListeningPort("bus"));
-      String output = runHarness(goTest, nodes);
+      String output = runHarness(goTest, tokens == null ? nodes
+          : nodes.stream().map(node -> node.replace("http://", "http://harness:" + TOKEN + "@")).toList());
       assertThat(output).contains("--- PASS: " + goTest);
 
       // Chukcha's client acknowledges each chunk it read to the end once a newer one exists: about
@@ -119,9 +136,11 @@ class ChukchaHarnessTest {
     }
   }
 
-  private ServeProcess startNode(String instance) throws IOException {
-    return ServeProcess.start(dir.resolve(instance + ".log"), Map.of(), "bus", "--port", "0", "--data-dir", dir.resolve(instance).toString(),
-        "--instance", instance, "--max-chunk-size", "20MiB", "--rotate-interval", "50ms");
+  private ServeProcess startNode(String instance, Path tokens) throws IOException {
+    List<String> args = new java.util.ArrayList<>(List.of("bus", "--port", "0", "--data-dir", dir.resolve(instance).toString(),
+        "--instance", instance, "--max-chunk-size", "20MiB", "--rotate-interval", "50ms"));
+    if (tokens != null) args.addAll(List.of("--tokens-file", tokens.toString()));
+    return ServeProcess.start(dir.resolve(instance + ".log"), Map.of(), args.toArray(String[]::new));
   }
 
   /** Runs one test of the harness binary to its end and returns its output; fails on a non-zero exit. */
@@ -148,7 +167,8 @@ class ChukchaHarnessTest {
   }
 
   private static List<String> chunks(String node) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node + "/listChunks?category=numbers")).build(),
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node + "/listChunks?category=numbers"))
+            .header("Authorization", "Bearer " + TOKEN).build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     assertThat(response.statusCode()).isEqualTo(200);
     List<Map<String, Object>> chunks = JSON.readValue(response.body(), new TypeReference<>() { });
