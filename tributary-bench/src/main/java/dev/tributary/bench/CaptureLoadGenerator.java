@@ -158,6 +158,7 @@ public final class CaptureLoadGenerator implements AutoCloseable {
             continue;
           }
         }
+        scheduled = i + 1; // before it is sent: its answer may come before the next line of this loop
         send(i, due, measured);
       }
       scheduled = total;
@@ -226,14 +227,19 @@ public final class CaptureLoadGenerator implements AutoCloseable {
           LoadResult.Latency.of(sendLags.getIntervalHistogram()));
     }
 
-    /** Requests scheduled of all, then what answered and the latency lately; read on the progress thread. */
+    /**
+     * Requests scheduled of all, then what answered and the latency lately; read on the progress
+     * thread. The answers are counted before the schedule is read, so a line never shows more
+     * answered than scheduled (requests answer while it is being read).
+     */
     ProgressLine.Reading reading() {
+      long answered = ok.sum();
+      long errorCount = errors.values().stream().mapToLong(LongAdder::sum).sum();
       long scheduledNow = scheduled;
       ProgressLine.Reading r = ProgressLine.Reading.of(scheduledNow, options.warmupRequests() + options.measuredRequests(), "requests");
       if (scheduledNow < options.warmupRequests()) return r.and("warming up");
-      long errorCount = errors.values().stream().mapToLong(LongAdder::sum).sum();
       var recent = recentLatencies.getIntervalHistogram();
-      return r.and(String.format("%,d answered 2xx, %,d errors, p99 %s since the last line", ok.sum(), errorCount,
+      return r.and(String.format("%,d answered 2xx, %,d errors, p99 %s since the last line", answered, errorCount,
           recent.getTotalCount() == 0 ? "-" : String.format("%.1f ms", recent.getValueAtPercentile(99) / 1e6)));
     }
 
