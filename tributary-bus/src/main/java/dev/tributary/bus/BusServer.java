@@ -2,6 +2,7 @@ package dev.tributary.bus;
 
 import dev.tributary.http.BindAddress;
 import dev.tributary.http.TokensFile;
+import dev.tributary.http.VertxShutdown;
 import dev.tributary.status.StatusRoutes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -146,12 +148,6 @@ public final class BusServer implements AutoCloseable {
   /** Stops listening and closes open connections. */
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("the bus server did not close cleanly", e);
-    }
+    VertxShutdown.close(vertx, Duration.ofSeconds(START_STOP_SECONDS), "the bus server");
   }
 }

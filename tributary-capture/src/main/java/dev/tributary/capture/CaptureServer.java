@@ -2,6 +2,7 @@ package dev.tributary.capture;
 
 import dev.tributary.http.BindAddress;
 import dev.tributary.http.ServerCertificate;
+import dev.tributary.http.VertxShutdown;
 import dev.tributary.spool.SpoolGauges;
 import dev.tributary.status.StatusRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -118,13 +119,7 @@ public final class CaptureServer implements AutoCloseable {
   /** Stops listening, closes open connections and releases the event loops. */
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("capture did not close cleanly", e);
-    }
+    VertxShutdown.close(vertx, Duration.ofSeconds(START_STOP_SECONDS), "capture");
   }
 
   /**

@@ -1,10 +1,12 @@
 package dev.tributary.status;
 
+import dev.tributary.http.VertxShutdown;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,13 +70,7 @@ public final class StatusServer implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(START_STOP_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // closing on the way out: nothing is left to do about it
-    }
+    VertxShutdown.close(vertx, Duration.ofSeconds(START_STOP_SECONDS), "the status server");
   }
 
   /** The status server could not listen (port taken, address not local). */
