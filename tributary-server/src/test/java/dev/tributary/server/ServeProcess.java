@@ -113,6 +113,13 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
+  /** Descriptors the process has open (Linux): sockets included, so a leak of connections shows. */
+  long openFiles() throws IOException {
+    try (var fds = Files.list(Path.of("/proc", String.valueOf(process.pid()), "fd"))) {
+      return fds.count();
+    }
+  }
+
   boolean alive() {
     return process.isAlive();
   }
