@@ -58,6 +58,8 @@ final class HttpAbuse {
   /** Hostile requests that got a 200 anyway, by their first bytes: a lenient parser's choices, to be judged. */
   final List<String> accepted = Collections.synchronizedList(new ArrayList<>());
   private final List<Socket> held = new ArrayList<>();
+  /** Requests the slow readers got written, so far: the rest wait for the server to read, which it must stop doing. */
+  final java.util.concurrent.atomic.AtomicInteger slowReaderRequestsSent = new java.util.concurrent.atomic.AtomicInteger();
   private int abuseIds;
 
   HttpAbuse(Target target, long seed) {
@@ -97,24 +99,29 @@ final class HttpAbuse {
     }
   }
 
-  /** Opens {@code count} connections that ask for {@code path} {@code requests} times in one go and never read. */
+  /**
+   * Opens {@code count} connections that ask for {@code path} {@code requests} times, each
+   * request padded to 4 KiB, and never read: a server that answers what it reads without waiting
+   * for its answers to drain holds them all in memory.
+   */
   void holdSlowReaders(int count, String path, int requests) throws IOException {
+    byte[] request = ascii("GET " + path + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(4000) + "\r\n\r\n");
     for (int i = 0; i < count; i++) {
       Socket socket = new Socket("127.0.0.1", target.port());
-      socket.setSoTimeout(ANSWER_MILLIS);
-      byte[] request = ascii("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-      ByteArrayOutputStream all = new ByteArrayOutputStream();
-      for (int r = 0; r < requests; r++) all.writeBytes(request);
-      // The server may stop reading once its answers back up: the rest is written from another thread.
+      // The server may stop reading once its answers back up: the requests are written from another thread.
       Thread.ofVirtual().start(() -> {
         try {
-          socket.getOutputStream().write(all.toByteArray());
+          OutputStream out = socket.getOutputStream();
+          for (int r = 0; r < requests; r++) {
+            out.write(request);
+            slowReaderRequestsSent.incrementAndGet();
+          }
         } catch (IOException closed) {
           // released, or closed by the server: either is allowed
         }
       });
       held.add(socket);
-      count("slow reader (" + requests + " requests, never read)", "held");
+      count("slow reader (" + requests + " requests of 4 KiB, never read)", "held");
     }
   }
 

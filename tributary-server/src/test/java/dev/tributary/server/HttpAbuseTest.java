@@ -33,6 +33,9 @@ class HttpAbuseTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private static final int IDLE_CONNECTIONS = 1_000;
   private static final int QUIET_REQUESTS = 300;
+  /** Each slow reader sends 20 MiB of requests: more than the socket buffers of both ends take. */
+  private static final int SLOW_READERS = 4;
+  private static final int SLOW_READER_REQUESTS = 5_000;
   private static final Duration SLOWEST_ANSWER = Duration.ofSeconds(5);
 
   @TempDir Path dir;
@@ -82,12 +85,13 @@ class HttpAbuseTest {
     System.out.println("HttpAbuseTest " + name + " seed " + seed);
     List<Long> quiet = client.runUntil(() -> true, QUIET_REQUESTS);
     long openFiles = server.openFiles();
+    long residentBefore = server.residentMib();
     HttpAbuse abuse = new HttpAbuse(target, seed);
     long started = System.nanoTime();
     CompletableFuture<Void> attack = CompletableFuture.runAsync(() -> {
       try {
         abuse.holdIdle(IDLE_CONNECTIONS);
-        abuse.holdSlowReaders(4, "/metrics", 2_000);
+        abuse.holdSlowReaders(SLOW_READERS, "/metrics", SLOW_READER_REQUESTS);
         abuse.run(8);
       } catch (Exception e) {
         throw new IllegalStateException(e);
@@ -96,16 +100,22 @@ class HttpAbuseTest {
     List<Long> attacked = client.runUntil(attack::isDone, QUIET_REQUESTS);
     attack.get(60, TimeUnit.SECONDS);
     assertThat(status(port, "/health/live")).as("alive with every held connection still open").isEqualTo(200);
+    long residentAttacked = server.residentMib();
+    int slowReaderRequests = abuse.slowReaderRequestsSent.get();
     abuse.release();
     long attackMillis = (System.nanoTime() - started) / 1_000_000;
     System.out.printf("HttpAbuseTest %s (seed %d), %d ms of attack:%n%s", name, seed, attackMillis, abuse.figures());
     System.out.printf("  well-formed client: %d requests alone, p99 %d ms; %d beside the attack, p99 %d ms, slowest %d ms%n", quiet.size(),
         TimedClient.p99(quiet).toMillis(), attacked.size(), TimedClient.p99(attacked).toMillis(),
         Duration.ofNanos(attacked.stream().mapToLong(Long::longValue).max().orElse(0)).toMillis());
+    System.out.printf("  server resident memory: %d MiB before, %d MiB with every attacker connected; the slow readers got %d requests written%n",
+        residentBefore, residentAttacked, slowReaderRequests);
 
     abuse.accepted.forEach(a -> System.out.println("  accepted: " + a));
     // RFC 9112 (5.2) lets a server take a folded header as one with spaces; every other lie must be refused.
     assertThat(abuse.accepted).as("hostile requests answered 200").allSatisfy(a -> assertThat(a).contains("X-Folded: a\\r\\n b"));
+    assertThat(slowReaderRequests).as("requests of the slow readers written: the server must stop reading them, its answers unread")
+        .isLessThan(SLOW_READERS * SLOW_READER_REQUESTS);
     assertThat(abuse.failures).as("attacks neither answered nor closed (seed " + seed + ")").isEmpty();
     assertThat(client.failures).as("well-formed requests not answered 200").isEmpty();
     assertThat(client.nanos).as("well-formed answers within " + SLOWEST_ANSWER).allSatisfy(n -> assertThat(n).isLessThan(SLOWEST_ANSWER.toNanos()));
