@@ -1,5 +1,6 @@
 package dev.tributary.server;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,9 +55,12 @@ final class TimedClient {
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       failure = response.statusCode() == 200 ? null : response.statusCode() + " " + response.body();
-    } catch (Exception e) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = "interrupted";
+    } catch (IOException e) {
       failure = e.toString();
-    } 
+    }
     long took = System.nanoTime() - start;
     nanos.add(took);
     if (failure == null) acknowledged.add(messageId.apply(n));
