@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -31,6 +32,7 @@ final class HttpAbuse {
   /** As long as a well-formed answer may take (HttpAbuseTest): a complete request cut off sooner might be stored unanswered. */
   static final int FIRST_ANSWER_MILLIS = 5_000;
   private static final String NO_ANSWER = "no answer nor close";
+  private static final int SLOW_WRITERS = 8;
   private static final String SLOW_WRITER = "slow writer (a byte every 20 ms)";
 
   /**
@@ -62,7 +64,7 @@ final class HttpAbuse {
   final List<String> accepted = Collections.synchronizedList(new ArrayList<>());
   private final List<Socket> held = new ArrayList<>();
   /** Requests the slow readers got written, so far: the rest wait for the server to read, which it must stop doing. */
-  final java.util.concurrent.atomic.AtomicInteger slowReaderRequestsSent = new java.util.concurrent.atomic.AtomicInteger();
+  final AtomicInteger slowReaderRequestsSent = new AtomicInteger();
   private int abuseIds;
 
   HttpAbuse(Target target, long seed) {
@@ -84,7 +86,7 @@ final class HttpAbuse {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> done = new ArrayList<>();
-      for (int i = 0; i < 8; i++) done.add(pool.submit(() -> slowWriter()));
+      for (int i = 0; i < SLOW_WRITERS; i++) done.add(pool.submit(this::slowWriter));
       for (Attempt a : attempts) done.add(pool.submit(() -> exchange(a)));
       for (Future<?> f : done) f.get();
     } finally {

@@ -133,6 +133,7 @@ class HttpAbuseTest {
     assertThat(unacknowledged).as("stored but never acknowledged").isEmpty();
     assertThat(lost).as("acknowledged but not stored").isEmpty();
     assertThat(stored).as("stored").isNotEmpty();
+    System.out.printf("  stored %d messages, acknowledged %d%n", stored.size(), acknowledged.size());
   }
 
   private static Set<String> acknowledged(TimedClient client, HttpAbuse abuse) {
