@@ -2,6 +2,7 @@ package dev.tributary.bus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tributary.http.MessageFraming;
 import dev.tributary.http.RefusedBody;
 import dev.tributary.http.TokensFile;
 import dev.tributary.status.StatusRoutes;
@@ -61,6 +62,8 @@ final class BusHandler implements Handler<HttpServerRequest> {
     if (status != null && status.handle(request)) return;
     if (OPERATIONS.contains(request.path())) count(request);
     try {
+      String framing = MessageFraming.problem(request);
+      if (framing != null) throw BusException.badRequest(framing);
       TokensFile.App app = OPERATIONS.contains(request.path()) ? access.check(request) : null;
       switch (request.path()) {
         case "/write" -> new Write(request).start();
@@ -214,6 +217,11 @@ final class BusHandler implements Handler<HttpServerRequest> {
       request.exceptionHandler(e -> release());
       try {
         Names.category(category);
+        String encoding = request.getHeader("Content-Encoding");
+        if (encoding != null && !encoding.strip().equalsIgnoreCase("identity")) {
+          // Stored as sent, a compressed body would reach readers as messages nobody wrote.
+          throw new BusException(415, "unsupported Content-Encoding '" + encoding + "'; the bus stores bodies as sent: send it uncompressed");
+        }
         long declared = declaredLength();
         if (declared > maxBodyBytes) {
           throw new BusException(413, "body of " + declared + " bytes is larger than the maximum of " + maxBodyBytes + " bytes");

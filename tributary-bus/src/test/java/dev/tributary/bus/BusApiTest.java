@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -246,6 +247,26 @@ class BusApiTest {
     assertThat(Files.readString(dir.resolve("events/node1-chunk000000000"))).isEqualTo("one\ntwo\nthree\n");
     node.post("/write?category=events", "four\n");
     assertThat(node.get("/read?category=events&chunk=node1-chunk000000001&off=0&max_size=100").body()).isEqualTo("four\n");
+  }
+
+  /** What a proxy in front could read otherwise (found by HttpAbuseTest): refused, and nothing written. */
+  @Test
+  void ambiguousFramingAndEncodedBodiesAreRefusedAndStoreNothing() throws Exception {
+    Map<String, String> refusals = Map.of(
+        "Transfer-Encoding: gzip\r\nContent-Length: 2\r\n", "HTTP/1.1 400",
+        "Content-Length: 2\r\n: nameless\r\n", "HTTP/1.1 400",
+        "Content-Length: 2\r\nContent-Encoding: gzip\r\n", "HTTP/1.1 415");
+    for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.uri().getPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("POST /write?category=events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + refusal.getKey() + "\r\na\n")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).as(refusal.getKey()).startsWith(refusal.getValue()).containsAnyOf("Transfer-Encoding", "without a name", "Content-Encoding");
+      }
+    }
+    assertThat(chunks("category=events")).isEmpty();
+    assertThat(node.post("/write?category=events", "ok\n").statusCode()).isEqualTo(200);
   }
 
   @Test

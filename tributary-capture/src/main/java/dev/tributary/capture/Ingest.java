@@ -1,6 +1,7 @@
 package dev.tributary.capture;
 
 import dev.tributary.event.CaptureTime;
+import dev.tributary.http.MessageFraming;
 import dev.tributary.http.RefusedBody;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -69,6 +70,8 @@ final class Ingest {
   }
 
   private void checkHeaders() throws Rejection {
+    String framing = MessageFraming.problem(request);
+    if (framing != null) throw new Rejection(400, framing);
     if (capture.draining()) {
       throw new Rejection(503, "the server is draining for shutdown; retry, another node may take the request",
           Map.of(), capture.retryAfterSeconds());

@@ -82,6 +82,20 @@ class CaptureLimitsTest {
     }
   }
 
+  /** A body whose end a proxy in front could find elsewhere (found by HttpAbuseTest): 400, nothing stored. */
+  @Test
+  void ambiguousFramingIsRefusedAndStoresNothing() throws Exception {
+    try (CaptureFixture capture = CaptureFixture.start(dir, c -> c, s -> s)) {
+      String body = "{\"event\":\"e\"}\n";
+      for (String header : List.of("Transfer-Encoding: gzip\r\n", ": nameless\r\n")) {
+        String answer = capture.raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-ndjson\r\n" + header
+            + "Content-Length: " + body.length() + "\r\n\r\n" + body, Duration.ofSeconds(10));
+        assertThat(answer).as(header).startsWith("HTTP/1.1 400").containsAnyOf("Transfer-Encoding", "without a name").doesNotContain("<timeout>");
+      }
+      assertThat(capture.stored()).isEmpty();
+    }
+  }
+
   @Test
   void slowHeadersSlowBodiesAndIdleConnectionsAreClosed() throws Exception {
     try (CaptureFixture capture = CaptureFixture.start(dir,

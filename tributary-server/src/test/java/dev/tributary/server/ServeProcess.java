@@ -113,6 +113,21 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
+  /** Descriptors the process has open (Linux): sockets included, so a leak of connections shows. */
+  long openFiles() throws IOException {
+    try (var fds = Files.list(Path.of("/proc", String.valueOf(process.pid()), "fd"))) {
+      return fds.count();
+    }
+  }
+
+  /** Resident memory in MiB (Linux), heap and off-heap buffers alike. */
+  long residentMib() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+    }
+    throw new IOException("no VmRSS in /proc/" + process.pid() + "/status");
+  }
+
   boolean alive() {
     return process.isAlive();
   }
