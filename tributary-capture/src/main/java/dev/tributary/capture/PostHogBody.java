@@ -47,7 +47,12 @@ final class PostHogBody {
     String trimmed = data.strip();
     if (scheme.equals("lz64")) {
       try {
+        // the cap counts characters, and one character takes up to 3 bytes of UTF-8
         byte[] json = LzString.decompressFromBase64(trimmed.replace(' ', '+'), max).getBytes(StandardCharsets.UTF_8);
+        if (json.length > max) {
+          throw new Rejection(413, "the lz64 body decompresses to " + json.length + " bytes of UTF-8, more than the limit of "
+              + max + " bytes; send fewer events per request");
+        }
         return new RequestBody.Bytes(json, json.length);
       } catch (LzString.InvalidInput e) {
         throw new Rejection(400, "failed to decode request: compression=lz64 but " + e.getMessage());
