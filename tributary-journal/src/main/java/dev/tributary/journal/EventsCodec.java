@@ -99,9 +99,10 @@ final class EventsCodec {
       Set<String> tags = new LinkedHashSet<>();
       e.path("tags").forEach(t -> tags.add(t.asText()));
       JsonNode type = e.get("payloadType");
+      JsonNode p = e.get("payload");
       Payload payload = null;
-      if (type != null && !type.isNull()) {
-        JsonNode p = e.path("payload");
+      // a payloadType without a payload: an event without payload (a missing node would re-encode as null)
+      if (type != null && !type.isNull() && p != null) {
         payload = switch (type.asText()) {
           case "json" -> Payload.json(p);
           case "text" -> Payload.text(p.asText());
