@@ -201,7 +201,10 @@ final class EventsCodec {
 
   private static JsonNode readJson(byte[] bytes, long seqNr) {
     try {
-      return JSON.readTree(bytes);
+      JsonNode json = JSON.readTree(bytes);
+      // Jackson reads no bytes as a missing node, which would write back as null
+      if (json == null || json.isMissingNode()) throw new IllegalArgumentException("binary payload: event " + seqNr + "'s json payload is empty");
+      return json;
     } catch (IOException e) {
       throw new IllegalArgumentException("binary payload: event " + seqNr + "'s json payload is not JSON: " + ActionHeader.reason(e));
     }
