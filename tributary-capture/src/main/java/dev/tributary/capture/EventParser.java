@@ -45,6 +45,7 @@ final class EventParser {
    * {@code ip}, when not null, is stored as each event's {@code ip} in place of a client's.
    */
   List<byte[]> parse(byte[] body, int length, Format format, String receivedAt, String app, String ip) throws Rejection {
+    MalformedJson.requireUtf8(body, length);
     try (JsonParser p = JSON.createParser(body, 0, length)) {
       Batch batch = new Batch(receivedAt, app, ip);
       if (format == Format.NDJSON) {
@@ -140,7 +141,11 @@ final class EventParser {
         default -> { }
       }
       g.writeFieldName(name);
-      g.copyCurrentStructureExact(p);
+      try {
+        g.copyCurrentStructureExact(p);
+      } catch (NumberFormatException e) {
+        throw at(p, 400, "event " + index + ": " + MalformedJson.numberOutOfRange(p.getText()) + " (in " + quoted(name) + ")", index);
+      }
     }
     if (!hasEvent) {
       throw inEvent(start, 400, index, "missing required field " + quoted(Envelope.EVENT) + " (the event type, a non-empty string)");

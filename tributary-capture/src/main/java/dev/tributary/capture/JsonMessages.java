@@ -49,6 +49,7 @@ final class JsonMessages {
   record Body(ObjectNode envelope, boolean batch, List<Message> messages) {}
 
   static Body read(byte[] body, int length) throws Rejection {
+    MalformedJson.requireUtf8(body, length);
     try (JsonParser p = JSON.createParser(body, 0, length)) {
       JsonToken root = p.nextToken();
       Body read;
@@ -111,7 +112,7 @@ final class JsonMessages {
    * ObjectMapper, which sets up a deserialization context for each call. Floats become exact
    * BigDecimals, so {@code 1.50} is written back as {@code 1.50}.
    */
-  private static JsonNode tree(JsonParser p) throws IOException {
+  private static JsonNode tree(JsonParser p) throws IOException, Rejection {
     return switch (p.currentToken()) {
       case START_OBJECT -> {
         ObjectNode object = NODES.objectNode();
@@ -133,7 +134,13 @@ final class JsonMessages {
         case LONG -> NODES.numberNode(p.getLongValue());
         default -> NODES.numberNode(p.getBigIntegerValue());
       };
-      case VALUE_NUMBER_FLOAT -> NODES.numberNode(p.getDecimalValue());
+      case VALUE_NUMBER_FLOAT -> {
+        try {
+          yield NODES.numberNode(p.getDecimalValue());
+        } catch (NumberFormatException e) {
+          throw at(p.currentTokenLocation(), MalformedJson.numberOutOfRange(p.getText()), -1);
+        }
+      }
       case VALUE_TRUE -> NODES.booleanNode(true);
       case VALUE_FALSE -> NODES.booleanNode(false);
       case VALUE_NULL -> NODES.nullNode();

@@ -69,6 +69,7 @@ final class LzString {
         default -> throw new InvalidInput("LZ-string stream starts with an unknown code");
       };
       if (c.isEmpty()) return "";
+      if (maxChars < 1) throw new InvalidInput("LZ-string data decompresses to more than " + maxChars + " characters");
       dictionary.add(c);
       String w = c;
       StringBuilder result = new StringBuilder(c);

@@ -24,6 +24,31 @@ final class MalformedJson {
 
   private MalformedJson() {}
 
+  /**
+   * Refuses a body whose first bytes are those of UTF-16 or UTF-32 (a NUL among the first four, or
+   * their byte-order mark). Jackson guesses the encoding of a byte array from these bytes, and a
+   * wrong guess fails outside its error type; capture takes UTF-8 only, where such bytes are never
+   * well-formed JSON.
+   */
+  static void requireUtf8(byte[] body, int length) throws Rejection {
+    if (length >= 2 && ((body[0] & 0xFF) == 0xFE && (body[1] & 0xFF) == 0xFF || (body[0] & 0xFF) == 0xFF && (body[1] & 0xFF) == 0xFE)) {
+      throw new Rejection(400, "malformed JSON: the body starts with a UTF-16 byte-order mark; send UTF-8");
+    }
+    for (int i = 0; i < Math.min(4, length); i++) {
+      if (body[i] == 0) {
+        throw new Rejection(400, "malformed JSON: byte " + i + " is NUL, not UTF-8 JSON (UTF-16 or UTF-32?); send UTF-8");
+      }
+    }
+  }
+
+  /**
+   * The words for a number Jackson reads but cannot hold exactly, one whose exponent is past an int
+   * ({@code 1e99999999999}); Jackson throws NumberFormatException for it, outside its error type.
+   */
+  static String numberOutOfRange(String number) {
+    return "the number " + (number.length() <= 40 ? number : number.substring(0, 37) + "...") + " has an exponent out of range";
+  }
+
   /** The 400 for a request body; the message says the line and column, and so does the reason for a one-line body. */
   static Rejection rejection(JsonProcessingException e) {
     JsonLocation at = e.getLocation();

@@ -34,10 +34,10 @@ final class PostHogBody {
       String data = fields.get("data");
       if (data == null) throw new Rejection(400, "failed to decode request: the form has no data= field");
       String formScheme = fields.containsKey("compression") ? compression(fields.get("compression")) : scheme;
-      return text(data, formScheme, max);
+      return withinLimit(text(data, formScheme, max), max);
     }
     if (scheme.equals("lz64") || scheme.equals("base64") || !startsJson(body, length)) {
-      return text(new String(body, 0, length, StandardCharsets.UTF_8), scheme, max);
+      return withinLimit(text(new String(body, 0, length, StandardCharsets.UTF_8), scheme, max), max);
     }
     return new RequestBody.Bytes(body, length);
   }
@@ -60,6 +60,19 @@ final class PostHogBody {
     byte[] decoded = base64(trimmed.replace(' ', '+'));
     if (RequestBody.gzipMagic(decoded, decoded.length)) return GzipBody.inflate(decoded, decoded.length, max);
     return new RequestBody.Bytes(decoded, decoded.length);
+  }
+
+  /**
+   * Text turned back into bytes can outgrow the bytes it came from: LZ-string's cap counts
+   * characters, one of which takes up to 3 bytes of UTF-8, and each invalid UTF-8 byte of a body
+   * read as text becomes a 3-byte U+FFFD.
+   */
+  private static RequestBody.Bytes withinLimit(RequestBody.Bytes decoded, long max) throws Rejection {
+    if (decoded.length() > max) {
+      throw new Rejection(413, "the body decodes to " + decoded.length() + " bytes, more than the limit of " + max
+          + " bytes; send fewer events per request");
+    }
+    return decoded;
   }
 
   private static byte[] base64(String text) throws Rejection {

@@ -72,7 +72,7 @@ final class PostHogProtocol implements Protocol {
     };
   }
 
-  private Parsed events(JsonMessages.Body body, boolean engage, Instant querySentAt, String receivedAt, String clientIp) throws Rejection {
+  Parsed events(JsonMessages.Body body, boolean engage, Instant querySentAt, String receivedAt, String clientIp) throws Rejection {
     if (body.messages().isEmpty()) throw new Rejection(400, "request holds no event");
     ObjectNode envelope = body.envelope();
     String key = key(body);

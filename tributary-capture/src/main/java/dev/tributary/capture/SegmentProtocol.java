@@ -92,7 +92,7 @@ final class SegmentProtocol implements Protocol {
     };
   }
 
-  private Parsed messages(JsonMessages.Body body, String callType, String basicKey, String receivedAt, String clientIp) throws Rejection {
+  Parsed messages(JsonMessages.Body body, String callType, String basicKey, String receivedAt, String clientIp) throws Rejection {
     if (callType == null && !body.batch()) {
       throw new Rejection(400, "a /v1/batch body is an object with a \"batch\" array of messages");
     }

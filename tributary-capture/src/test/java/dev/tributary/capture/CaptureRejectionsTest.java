@@ -58,6 +58,11 @@ class CaptureRejectionsTest {
         Arguments.of("event_id a number", "{\"event\":\"a\",\"event_id\":5}", "application/json", 400, "\"event_id\" must be a string", 1),
         Arguments.of("event_id too long", "{\"event\":\"a\",\"event_id\":\"" + "x".repeat(129) + "\"}", "application/json", 400, "1 to 128 characters, got 129", 1),
         Arguments.of("duplicate field", "{\"event\":\"a\",\"event\":\"b\"}", "application/json", 400, "Duplicate field 'event'", 1),
+        // found by EventParserFuzzTest: both were 500s
+        Arguments.of("NUL bytes (UTF-16 or UTF-32)", "\u0000{\u0000\"\u0000e\u0000\"\u0000:\u00001\u0000}", "application/json", 400,
+            "byte 0 is NUL, not UTF-8 JSON", null),
+        Arguments.of("exponent past an int", "[{\"event\":\"a\"},\n{\"event\":\"b\",\"p\":{\"n\":-2e4000000000}}]", "application/json", 400,
+            "event 1: the number -2e4000000000 has an exponent out of range (in \"p\")", 2),
         Arguments.of("non-object element, last in the batch", "[" + ok + ",\n" + ok + ",\n\"oops\"]", "application/json", 400, "element 2 of the array is a string", 3),
         Arguments.of("bad event last in the batch", "[" + ok + "," + ok + ",{\"no\":1}]", "application/json", 400, "event 2: missing required field", 1),
         Arguments.of("empty body", "", "application/json", 400, "empty body", null),

@@ -99,9 +99,10 @@ final class EventsCodec {
       Set<String> tags = new LinkedHashSet<>();
       e.path("tags").forEach(t -> tags.add(t.asText()));
       JsonNode type = e.get("payloadType");
+      JsonNode p = e.get("payload");
       Payload payload = null;
-      if (type != null && !type.isNull()) {
-        JsonNode p = e.path("payload");
+      // a payloadType without a payload: an event without payload (a missing node would re-encode as null)
+      if (type != null && !type.isNull() && p != null) {
         payload = switch (type.asText()) {
           case "json" -> Payload.json(p);
           case "text" -> Payload.text(p.asText());
@@ -200,7 +201,10 @@ final class EventsCodec {
 
   private static JsonNode readJson(byte[] bytes, long seqNr) {
     try {
-      return JSON.readTree(bytes);
+      JsonNode json = JSON.readTree(bytes);
+      // Jackson reads no bytes as a missing node, which would write back as null
+      if (json == null || json.isMissingNode()) throw new IllegalArgumentException("binary payload: event " + seqNr + "'s json payload is empty");
+      return json;
     } catch (IOException e) {
       throw new IllegalArgumentException("binary payload: event " + seqNr + "'s json payload is not JSON: " + ActionHeader.reason(e));
     }
