@@ -37,8 +37,10 @@ final class StatusPage {
   private final Vertx vertx;
   private final StatusSamples samples;
   private final AtomicBoolean sampling = new AtomicBoolean();
-  private volatile Map<String, Object> health = Map.of("status", "not_ready", "reason", "not checked yet", "checks", Map.of());
-  private volatile List<StatusAlerts.Alert> alerts = List.of();
+  /** The last tick's health and alerts, published together so that a reader never mixes two ticks. */
+  private volatile Tick last = new Tick(Map.of("status", "not_ready", "reason", "not checked yet", "checks", Map.of()), List.of());
+
+  private record Tick(Map<String, Object> health, List<StatusAlerts.Alert> alerts) { }
 
   StatusPage(String command, MeterRegistry registry, Supplier<Map<String, Object>> readiness, Vertx vertx) {
     this.command = command;
@@ -76,9 +78,10 @@ final class StatusPage {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("command", command);
     body.put("now", System.currentTimeMillis());
-    body.put("health", health);
+    Tick tick = last;
+    body.put("health", tick.health());
     body.putAll(samples.since(sinceMillis));
-    body.put("alerts", alerts);
+    body.put("alerts", tick.alerts());
     try {
       request.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
           .end(JSON.writeValueAsString(body));
@@ -109,8 +112,7 @@ final class StatusPage {
       current = Map.of("status", "not_ready", "reason", "the readiness check failed: " + e, "checks", Map.of());
     }
     samples.sample(nowMillis);
-    health = current;
-    alerts = StatusAlerts.of(current, samples);
+    last = new Tick(current, StatusAlerts.of(current, samples));
   }
 
   private static byte[] resource(String name) {

@@ -103,9 +103,10 @@ class StatusPageTest {
         routes -> routes.readiness("sink", () -> CheckResult.failing("not yet in its consumer group", Map.of())))) {
       URI status = URI.create("http://127.0.0.1:" + server.port() + "/status");
       assertThat(HTTP.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body()).contains("<script>");
-      JsonNode data = Awaitility.await("a sample").atMost(Duration.ofSeconds(10)).until(
+      // The sampling starts with the server and the checks are added just after, so the first tick may precede them.
+      JsonNode data = Awaitility.await("a sample with the check").atMost(Duration.ofSeconds(10)).until(
           () -> json(HTTP.send(HttpRequest.newBuilder(URI.create(status + "/data")).build(), HttpResponse.BodyHandlers.ofString())),
-          d -> d.path("times").size() > 0);
+          d -> d.path("times").size() > 0 && d.path("health").path("checks").has("sink"));
       assertThat(data.path("command").asText()).isEqualTo("sink");
       assertThat(data.path("health").path("reason").asText()).isEqualTo("sink: not yet in its consumer group");
       assertThat(data.path("alerts").get(0).path("title").asText()).isEqualTo("Not ready");
