@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -93,14 +94,19 @@ final class StatusPage {
   /** Samples on a worker thread; skipped while the previous sample still runs (a readiness check that hangs), so ticks never pile up. */
   private void sampleSoon() {
     if (!sampling.compareAndSet(false, true)) return;
-    vertx.executeBlocking(() -> {
-      try {
-        sample(System.currentTimeMillis());
-      } finally {
-        sampling.set(false);
-      }
-      return null;
-    }, false);
+    try {
+      vertx.executeBlocking(() -> {
+        try {
+          sample(System.currentTimeMillis());
+        } finally {
+          sampling.set(false);
+        }
+        return null;
+      }, false);
+    } catch (RejectedExecutionException closing) {
+      // Vert.x shuts its worker pool before its timers while the command stops: no more samples are wanted
+      sampling.set(false);
+    }
   }
 
   /** One tick: the readiness body, a sample of every series, and the alerts they make. */
