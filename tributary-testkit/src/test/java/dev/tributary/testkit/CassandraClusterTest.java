@@ -5,11 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CassandraClusterTest {
+  /** Schema changes wait for all three nodes to agree: seconds on a machine busy with a whole test run. */
+  static final DriverConfigLoader PATIENT = DriverConfigLoader.programmaticBuilder()
+      .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+      .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30))
+      .build();
+
   @TempDir Path dir;
 
   @Test
@@ -20,7 +29,7 @@ class CassandraClusterTest {
       assertThat(cluster.contactPoints()).extracting(a -> a.getAddress().getHostAddress())
           .containsExactly("127.0.0.1", "127.0.0.2", "127.0.0.3");
       try (CqlSession session = CqlSession.builder().addContactPoints(cluster.contactPoints())
-          .withLocalDatacenter(cluster.localDatacenter()).build()) {
+          .withLocalDatacenter(cluster.localDatacenter()).withConfigLoader(PATIENT).build()) {
         assertThat(session.execute("SELECT peer FROM system.peers").all()).hasSize(2);
         session.execute("CREATE KEYSPACE rf3 WITH replication = {'class': 'NetworkTopologyStrategy', '"
             + cluster.localDatacenter() + "': 3}");

@@ -13,7 +13,7 @@ class CassandraServerTest {
         server.startupTime().toMillis(), server.residentBytes() >> 20);
     assertThat(CassandraServer.shared()).isSameAs(server);
     try (CqlSession session = CqlSession.builder().addContactPoint(server.contactPoint())
-        .withLocalDatacenter(server.localDatacenter()).build()) {
+        .withLocalDatacenter(server.localDatacenter()).withConfigLoader(CassandraClusterTest.PATIENT).build()) {
       String version = session.execute("SELECT release_version FROM system.local").one().getString("release_version");
       assertThat(version).startsWith("5.0.");
       session.execute("CREATE KEYSPACE shared_node_test WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
