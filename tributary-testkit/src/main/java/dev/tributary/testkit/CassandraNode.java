@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +29,7 @@ final class CassandraNode {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
   private static final int LOG_TAIL_LINES = 40;
+  private static final int LOG_LINE_CHARS = 1_000;
 
   private final Path dir;
   private final String address;
@@ -131,7 +133,9 @@ final class CassandraNode {
   String logTail() {
     try {
       List<String> lines = Files.readAllLines(dir.resolve("node.log"), StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+      return lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).stream()
+          .map(l -> l.length() > LOG_LINE_CHARS ? l.substring(0, LOG_LINE_CHARS) + " ..." : l)
+          .collect(Collectors.joining("\n"));
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }
@@ -250,6 +254,8 @@ final class CassandraNode {
         <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
           <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{0}: %msg%n</pattern></encoder>
         </appender>
+        <!-- Every setting on one line of 12 kB: cassandra.yaml beside the log says the same. -->
+        <logger name="org.apache.cassandra.config.Config" level="WARN"/>
         <root level="INFO"><appender-ref ref="OUT"/></root>
       </configuration>
       """;
