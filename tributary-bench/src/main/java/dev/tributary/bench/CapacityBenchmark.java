@@ -59,7 +59,7 @@ public final class CapacityBenchmark {
 
   record Settings(double rate, Duration duration, double batchRate, int events, int partitions, int ids) {
     static Settings defaults() {
-      return new Settings(4_000, Duration.ofSeconds(20), 150, 300_000, 4, 500_000);
+      return new Settings(2_000, Duration.ofSeconds(20), 150, 200_000, 4, 500_000);
     }
   }
 
@@ -87,8 +87,8 @@ public final class CapacityBenchmark {
         case "--events" -> new Settings(s.rate(), s.duration(), s.batchRate(), Integer.parseInt(v), s.partitions(), s.ids());
         case "--partitions" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), Integer.parseInt(v), s.ids());
         case "--ids" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), s.partitions(), Integer.parseInt(v));
-        default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --rate 4000 --seconds 20"
-            + " --batch-rate 150 --events 300000 --partitions 4 --ids 500000");
+        default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --rate 2000 --seconds 20"
+            + " --batch-rate 150 --events 200000 --partitions 4 --ids 500000");
       };
     }
     new CapacityBenchmark(s).run();
@@ -107,9 +107,11 @@ public final class CapacityBenchmark {
         Path spool = fill(dir.resolve("spool"));
         long records = settings.events() + settings.events() / 100;
         drain("forwarder: spool -> raw topic", records, false, "forward", spool.toString(), bootstrap, RAW);
+        kafkaBytes(broker, RAW, records, "the forwarder's, zstd");
         Path state = dir.resolve("refine-state");
         drain("refine: dedup 24 h, 1 stream thread", records, false, "refine", bootstrap, RAW, REFINED, state.toString());
         stateSize(broker, state, REFINED, settings.events(), "distinct ids of the run above");
+        kafkaBytes(broker, REFINED, settings.events(), "refine's, lz4, with its transaction markers");
         for (String format : List.of("ndjson", "parquet")) {
           drain("sink: refined topic -> directory, " + format, settings.events(), true, "sink", bootstrap, REFINED,
               dir.resolve("lake-" + format).toString(), format);
@@ -130,8 +132,9 @@ public final class CapacityBenchmark {
       int port = stage.port(TIMEOUT);
       LoadOptions load = LoadOptions.defaults(URI.create("http://127.0.0.1:" + port + "/v1/events")).withEventBytes(EVENT_BYTES)
           .withConnections(64).withMaxInFlight(4096).withWarmup(Duration.ZERO).withDuration(settings.duration());
-      generator.run(load.withRate(1_000).withDuration(Duration.ofSeconds(5)));
-      generator.run(load.withRate(20).withEventsPerRequest(100).withDuration(Duration.ofSeconds(5)));
+      // JIT warmup, not measured: the JIT's compiler threads are CPU of this process too.
+      generator.run(load.withRate(1_500).withDuration(Duration.ofSeconds(10)));
+      generator.run(load.withRate(50).withEventsPerRequest(100).withDuration(Duration.ofSeconds(5)));
       measureCapture(stage, generator, load.withRate(settings.rate()), "single-event requests");
       measureCapture(stage, generator, load.withRate(settings.batchRate()).withEventsPerRequest(100).withMaxInFlight(256),
           "100-event requests");
@@ -257,16 +260,28 @@ public final class CapacityBenchmark {
   private void stateSize(KafkaBroker broker, Path state, String output, long ids, String what) throws IOException {
     long rocks = size(state, f -> true);
     long sst = size(state, f -> f.toString().endsWith(".sst"));
-    String changelog = "capacity-" + output + "-dedup-changelog-";
-    long log = 0;
-    try (Stream<Path> dirs = Files.list(broker.directory().resolve("data"))) {
-      for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(changelog)).toList()) {
-        log += size(d, f -> f.toString().endsWith(".log"));
-      }
-    }
+    long log = topicBytes(broker, "capacity-" + output + "-dedup-changelog");
     disk.add(String.format("refine state after %,d %s: RocksDB directory %,d bytes (%,d in .sst files) = %,.1f MB per million ids;"
         + " dedup changelog (one replica, uncompacted) %,d bytes = %,.1f MB per million", ids, what, rocks, sst,
         rocks / (ids / 1e6) / 1e6, log, log / (ids / 1e6) / 1e6));
+    System.out.println(disk.getLast());
+  }
+
+  /** The bytes of a topic's log segments on the broker (one replica), as compressed by its producer. */
+  private static long topicBytes(KafkaBroker broker, String topic) throws IOException {
+    long bytes = 0;
+    try (Stream<Path> dirs = Files.list(broker.directory().resolve("data"))) {
+      for (Path d : dirs.filter(d -> d.getFileName().toString().matches(java.util.regex.Pattern.quote(topic) + "-[0-9]+")).toList()) {
+        bytes += size(d, f -> f.toString().endsWith(".log"));
+      }
+    }
+    return bytes;
+  }
+
+  private void kafkaBytes(KafkaBroker broker, String topic, long records, String what) throws IOException {
+    long bytes = topicBytes(broker, topic);
+    disk.add(String.format("Kafka topic %s (%s): %,d records, %,d bytes on one replica = %.0f bytes per record", topic, what, records,
+        bytes, (double) bytes / records));
     System.out.println(disk.getLast());
   }
 
