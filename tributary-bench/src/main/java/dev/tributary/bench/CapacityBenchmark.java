@@ -57,9 +57,10 @@ public final class CapacityBenchmark {
   private static final Duration TIMEOUT = Duration.ofMinutes(5);
   private static final int EVENT_BYTES = 1024;
 
-  record Settings(double rate, Duration duration, double batchRate, int events, int partitions, int ids) {
+  /** {@code jitWarmup}: unmeasured single-event load before capture's measured loads, then half as long in 100-event requests. */
+  record Settings(double rate, Duration duration, double batchRate, int events, int partitions, int ids, Duration jitWarmup) {
     static Settings defaults() {
-      return new Settings(2_000, Duration.ofSeconds(20), 150, 200_000, 4, 500_000);
+      return new Settings(2_000, Duration.ofSeconds(20), 150, 200_000, 4, 500_000, Duration.ofSeconds(10));
     }
   }
 
@@ -81,18 +82,28 @@ public final class CapacityBenchmark {
     for (int i = 0; i < args.length; i += 2) {
       String v = args[i + 1];
       s = switch (args[i]) {
-        case "--rate" -> new Settings(Double.parseDouble(v), s.duration(), s.batchRate(), s.events(), s.partitions(), s.ids());
-        case "--seconds" -> new Settings(s.rate(), Duration.ofSeconds(Long.parseLong(v)), s.batchRate(), s.events(), s.partitions(), s.ids());
-        case "--batch-rate" -> new Settings(s.rate(), s.duration(), Double.parseDouble(v), s.events(), s.partitions(), s.ids());
-        case "--events" -> new Settings(s.rate(), s.duration(), s.batchRate(), Integer.parseInt(v), s.partitions(), s.ids());
-        case "--partitions" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), Integer.parseInt(v), s.ids());
-        case "--ids" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), s.partitions(), Integer.parseInt(v));
+        case "--rate" -> new Settings(Double.parseDouble(v), s.duration(), s.batchRate(), s.events(), s.partitions(), s.ids(), s.jitWarmup());
+        case "--seconds" -> new Settings(s.rate(), Duration.ofSeconds(Long.parseLong(v)), s.batchRate(), s.events(), s.partitions(), s.ids(), s.jitWarmup());
+        case "--batch-rate" -> new Settings(s.rate(), s.duration(), Double.parseDouble(v), s.events(), s.partitions(), s.ids(), s.jitWarmup());
+        case "--events" -> new Settings(s.rate(), s.duration(), s.batchRate(), Integer.parseInt(v), s.partitions(), s.ids(), s.jitWarmup());
+        case "--partitions" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), Integer.parseInt(v), s.ids(), s.jitWarmup());
+        case "--ids" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), s.partitions(), Integer.parseInt(v), s.jitWarmup());
+        case "--jit-warmup" -> new Settings(s.rate(), s.duration(), s.batchRate(), s.events(), s.partitions(), s.ids(),
+            Duration.ofSeconds(Long.parseLong(v)));
         default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --rate 2000 --seconds 20"
-            + " --batch-rate 150 --events 200000 --partitions 4 --ids 500000");
+            + " --batch-rate 150 --events 200000 --partitions 4 --ids 500000 --jit-warmup 10");
       };
     }
     new CapacityBenchmark(s).run();
     System.exit(0);
+  }
+
+  List<Row> rows() {
+    return List.copyOf(rows);
+  }
+
+  List<String> disk() {
+    return List.copyOf(disk);
   }
 
   void run() throws Exception {
@@ -133,8 +144,10 @@ public final class CapacityBenchmark {
       LoadOptions load = LoadOptions.defaults(URI.create("http://127.0.0.1:" + port + "/v1/events")).withEventBytes(EVENT_BYTES)
           .withConnections(64).withMaxInFlight(4096).withWarmup(Duration.ZERO).withDuration(settings.duration());
       // JIT warmup, not measured: the JIT's compiler threads are CPU of this process too.
-      generator.run(load.withRate(1_500).withDuration(Duration.ofSeconds(10)));
-      generator.run(load.withRate(50).withEventsPerRequest(100).withDuration(Duration.ofSeconds(5)));
+      if (!settings.jitWarmup().isZero()) {
+        generator.run(load.withRate(1_500).withDuration(settings.jitWarmup()));
+        generator.run(load.withRate(50).withEventsPerRequest(100).withDuration(settings.jitWarmup().dividedBy(2)));
+      }
       measureCapture(stage, generator, load.withRate(settings.rate()), "single-event requests");
       measureCapture(stage, generator, load.withRate(settings.batchRate()).withEventsPerRequest(100).withMaxInFlight(256),
           "100-event requests");
