@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A {@link CapacityStage} in a child JVM on this benchmark's class path, and that process's CPU
@@ -44,7 +45,6 @@ final class StageProcess implements AutoCloseable {
     this.name = name;
     this.process = process;
     this.toStage = process.outputWriter(StandardCharsets.UTF_8);
-    Thread.ofPlatform().name("stage-" + name).daemon().start(this::readReports);
   }
 
   /** Starts {@code CapacityStage args…}; its standard error goes to {@code errors}. */
@@ -53,8 +53,9 @@ final class StageProcess implements AutoCloseable {
         "-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
         CapacityStage.class.getName()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
-    return new StageProcess(args[0], p);
+    StageProcess stage = new StageProcess(args[0], new ProcessBuilder(command).redirectError(errors.toFile()).start());
+    Thread.ofPlatform().name("stage-" + args[0]).daemon().start(stage::readReports);
+    return stage;
   }
 
   private void readReports() {
@@ -112,7 +113,7 @@ final class StageProcess implements AutoCloseable {
     }
   }
 
-  private void await(java.util.function.BooleanSupplier done, Duration timeout, String what) throws InterruptedException {
+  private void await(BooleanSupplier done, Duration timeout, String what) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.getAsBoolean()) {
       if (exited) throw new IllegalStateException("the " + name + " stage exited before " + what + "; see its stderr");
