@@ -65,6 +65,8 @@ class ClusterPipelineTest {
   private static final String RAW = "events";
   private static final String REFINED = "events.refined";
   private static final int PARTITIONS = 6;
+  /** Ten JVMs on two cores, shared with other builds: a start can take well over the usual minute. */
+  private static final Duration STARTUP = Duration.ofMinutes(3);
   @TempDir Path dir;
 
   /** One process of a stage: the same command line and status port at every start. */
@@ -111,7 +113,7 @@ class ClusterPipelineTest {
       all.addAll(refine);
       all.addAll(sink);
       for (Instance i : all) running.put(i, launch(i));
-      for (Instance i : all) running.get(i).awaitReady(i.port());
+      for (Instance i : all) running.get(i).awaitReady(i.port(), STARTUP);
       log("3 capture nodes, 2 refine instances and 2 sink members ready");
       clientThread = Thread.ofPlatform().name("cluster-client").start(client);
       progress.start();
@@ -271,7 +273,7 @@ class ClusterPipelineTest {
   private void restart(Instance i) throws IOException {
     ServeProcess p = launch(i);
     running.put(i, p);
-    p.awaitReady(i.port());
+    p.awaitReady(i.port(), STARTUP);
   }
 
   private void stopGracefully(Instance i) throws InterruptedException {
@@ -291,8 +293,9 @@ class ClusterPipelineTest {
   private void printLogTails() {
     try (var logs = Files.list(dir)) {
       for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
-        String text = Files.readString(log);
-        System.out.println("---- " + log.getFileName() + " (end) ----\n" + text.substring(Math.max(0, text.length() - 3000)));
+        List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.startsWith("\tat ")).toList();
+        System.out.println("---- " + log.getFileName() + " (end, stack frames left out) ----\n"
+            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
       }
     } catch (IOException e) {
       System.out.println("(cannot read the logs: " + e + ")");
