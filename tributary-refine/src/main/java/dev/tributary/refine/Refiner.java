@@ -149,6 +149,8 @@ public final class Refiner implements AutoCloseable {
         if (d.isEmpty()) return "waiting for input topic '" + topic + "' to exist on " + c.bootstrapServers();
         partitions = Math.max(partitions, d.get().partitions().size());
       }
+      String grown = grownSinceStateWasMade(admin, c, partitions);
+      if (grown != null) return grown;
       Optional<TopicDescription> out = describe(admin, c.outputTopic());
       if (out.isEmpty()) {
         createOutput(admin, c, partitions);
@@ -163,6 +165,20 @@ public final class Refiner implements AutoCloseable {
       return cause instanceof TimeoutException ? "Kafka at " + c.bootstrapServers() + " unreachable (" + cause.getMessage() + ")"
           : "cannot check the topics on " + c.bootstrapServers() + ": " + cause;
     }
+  }
+
+  /**
+   * Kafka Streams sized the dedup changelog by the input's partition count when it first ran; partitions
+   * added to the input since make it stop at once ("Existing internal topic ... has invalid partitions"),
+   * at every start. Saying why, and waiting for the operator, beats a crash loop.
+   */
+  private static String grownSinceStateWasMade(Admin admin, RefineConfig c, int partitions) throws InterruptedException, ExecutionException {
+    String changelog = c.applicationId() + "-" + DedupProcessor.STORE + "-changelog";
+    Optional<TopicDescription> state = describe(admin, changelog);
+    if (state.isEmpty() || state.get().partitions().size() == partitions) return null;
+    return "the input topics " + c.inputTopics() + " have " + partitions + " partitions, refine's state (" + changelog + ") "
+        + state.get().partitions().size() + ": partitions were added to the input, which moves keys between partitions and breaks"
+        + " deduplication; see 'Adding partitions' in docs/refine.md";
   }
 
   private static Optional<TopicDescription> describe(Admin admin, String topic) throws InterruptedException, ExecutionException {

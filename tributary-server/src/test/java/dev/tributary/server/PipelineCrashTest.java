@@ -46,7 +46,7 @@ class PipelineCrashTest {
    * A killed member's partitions move after 6 s instead of the default 45, and a killed refine's
    * open transaction is aborted after 5 s, to keep the test short.
    */
-  private static final String FAST_SESSION = "session.timeout.ms=6000";
+  static final String FAST_SESSION = "session.timeout.ms=6000";
   @TempDir Path dir;
 
   private record Component(String name, String[] args, int port) {}

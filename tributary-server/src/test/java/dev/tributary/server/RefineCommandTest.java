@@ -15,8 +15,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -208,6 +212,86 @@ class RefineCommandTest {
       assertThat(log).contains("the input topics [early.raw] exist now");
       assertThat(log.split("waiting for input topic 'early.raw'", -1)).as("the wait is logged once, not once per retry").hasSize(2);
     }
+  }
+
+  /**
+   * Partitions added to the raw topic move keys (murmur2(key) mod partitions), so a copy sent after
+   * the change can land in another partition than its original, whose dedup state never saw it; and
+   * Kafka Streams stops refine at once, its dedup changelog having the old count. The test shows both,
+   * that a restarted refine then waits saying why rather than crash-looping, and the way out of
+   * docs/refine.md ("Adding partitions"): refine's changelog and state deleted, its committed offsets
+   * kept; events sent after the change are then deduplicated again, copies that straddle it are not.
+   */
+  @Test
+  void partitionsAddedToTheRawTopicStopRefineWhichWaitsSayingWhyAndDedupsNewEventsOnceItsStateIsRebuilt() throws Exception {
+    int servePort = ServeProcess.freePort();
+    int refinePort = ServeProcess.freePort();
+    String bootstrap = kafka.bootstrapServers();
+    // Both clients notice the new partitions within a second, not at the default 5 minutes.
+    String[] refineArgs = {"refine", "--kafka", bootstrap, "--input", "grow.raw", "--output", "grow.refined", "--port",
+        String.valueOf(refinePort), "--state-dir", dir.resolve("refine").toString(), "--application-id", "grow-refine",
+        "--streams-property", "metadata.max.age.ms=1000", "--streams-property", "commit.interval.ms=100"};
+    try (ServeProcess serve = ServeProcess.start(dir.resolve("serve.log"), Map.of(), "serve", "--port", String.valueOf(servePort),
+        "--data-dir", dir.resolve("data").toString(), "--kafka", bootstrap, "--topic", "grow.raw", "--partitions", "2",
+        "--producer-property", "metadata.max.age.ms=1000")) {
+      serve.awaitReady(servePort);
+      try (ServeProcess refine = ServeProcess.start(dir.resolve("refine-1.log"), Map.of(), refineArgs)) {
+        refine.awaitReady(refinePort);
+        assertThat(post(servePort, signups("before", 100))).isEqualTo(200);
+        awaitRefined("grow.refined", 100);
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+          admin.createPartitions(Map.of("grow.raw", NewPartitions.increaseTo(4))).all().get();
+        }
+        assertThat(refine.awaitExit(Duration.ofSeconds(60))).as("refine's exit status once it sees the new partitions").isEqualTo(1);
+        assertThat(refine.output()).contains("Existing internal topic grow-refine-dedup-changelog has invalid partitions: expected: 4; actual: 2");
+      }
+      int[] probes = {0};
+      Awaitility.await("the forwarder writing to the new partitions").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .until(() -> {
+            assertThat(post(servePort, signups("probe" + probes[0]++, 1))).isEqualTo(200);
+            return TopicReader.readAll(bootstrap, "grow.raw").stream().anyMatch(r -> r.partition() >= 2);
+          });
+      assertThat(post(servePort, signups("before", 100))).as("a client retrying the first 100 after the change").isEqualTo(200);
+      assertThat(post(servePort, signups("after", 100))).isEqualTo(200);
+      assertThat(post(servePort, signups("after", 100))).as("its retries of events sent after the change").isEqualTo(200);
+
+      try (ServeProcess refine = ServeProcess.start(dir.resolve("refine-2.log"), Map.of(), refineArgs)) {
+        HttpResponse<String> waiting = awaitReadiness(refinePort, "partitions were added to the input");
+        assertThat(waiting.statusCode()).isEqualTo(503);
+        assertThat(waiting.body()).contains("the input topics [grow.raw] have 4 partitions, refine's state (grow-refine-dedup-changelog) 2");
+        assertThat(refine.alive()).as("refine waits for the operator rather than exits").isTrue();
+        assertThat(refine.terminate(Duration.ofSeconds(60))).isZero();
+      }
+      try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        admin.deleteTopics(List.of("grow-refine-dedup-changelog")).all().get();
+      }
+      try (var files = Files.walk(dir.resolve("refine"))) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+      }
+      try (ServeProcess refine = ServeProcess.start(dir.resolve("refine-3.log"), Map.of(), refineArgs)) {
+        refine.awaitReady(refinePort);
+        awaitRefined("grow.refined", 300 + probes[0]);
+        assertThat(refine.terminate(Duration.ofSeconds(60))).isZero();
+      }
+      assertThat(serve.terminate(Duration.ofSeconds(60))).isZero();
+    }
+    Map<String, Long> refined = TopicReader.readCommitted(bootstrap, "grow.refined").stream()
+        .collect(Collectors.groupingBy(r -> TopicReader.header(r, "event_id"), Collectors.counting()));
+    Map<String, Set<Integer>> rawPartitions = TopicReader.readAll(bootstrap, "grow.raw").stream().collect(Collectors.groupingBy(
+        r -> TopicReader.header(r, "event_id"), Collectors.mapping(ConsumerRecord::partition, Collectors.toSet())));
+    long moved = rawPartitions.entrySet().stream().filter(e -> e.getKey().startsWith("before-") && e.getValue().size() > 1).count();
+    System.out.printf("partition growth 2 -> 4: %d of 100 retries straddling it landed in another partition than their original%n", moved);
+    assertThat(moved).as("copies moved to another partition, which dedup per partition cannot see").isPositive();
+    assertThat(refined.entrySet().stream().filter(e -> e.getKey().startsWith("after-"))).as("events sent after the change, each twice")
+        .hasSize(100).allMatch(e -> e.getValue() == 1);
+    assertThat(refined.entrySet().stream().filter(e -> e.getKey().startsWith("before-"))).as("copies straddling the change")
+        .hasSize(100).allMatch(e -> e.getValue() == 2);
+  }
+
+  /** A JSON array of {@code count} signups, event_id {@code <prefix>-<n>}, distinct_id {@code user-<n>}. */
+  private static String signups(String prefix, int count) {
+    return java.util.stream.IntStream.range(0, count).mapToObj(i -> "{\"event\":\"signup\",\"event_id\":\"" + prefix + "-" + i
+        + "\",\"distinct_id\":\"user-" + i + "\"}").collect(Collectors.joining(",", "[", "]"));
   }
 
   private static HttpResponse<String> awaitReadiness(int port, String text) {

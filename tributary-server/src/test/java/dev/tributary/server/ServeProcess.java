@@ -78,7 +78,12 @@ final class ServeProcess implements AutoCloseable {
   }
 
   void awaitReady(int port) {
-    Awaitility.await("server ready on port " + port + " (log " + log + ")").atMost(Duration.ofSeconds(60))
+    awaitReady(port, Duration.ofSeconds(60));
+  }
+
+  /** As {@link #awaitReady(int)}, for a machine that starts many JVMs at once. */
+  void awaitReady(int port, Duration timeout) {
+    Awaitility.await("server ready on port " + port + " (log " + log + ")").atMost(timeout)
         .pollInterval(Duration.ofMillis(50)).until(() -> {
           if (!process.isAlive()) throw new AssertionError("server exited with " + process.exitValue() + ":\n" + output());
           return status(URI.create("http://127.0.0.1:" + port + "/health/ready")) == 200;
