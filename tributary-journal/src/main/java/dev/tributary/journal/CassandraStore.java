@@ -447,6 +447,11 @@ final class CassandraStore implements JournalStore {
     }
   }
 
+  /** For tests that look into the tables with CQL. */
+  CqlSession session() {
+    return session;
+  }
+
   @Override
   public void close() {
     session.close();
