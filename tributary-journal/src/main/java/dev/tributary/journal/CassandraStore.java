@@ -104,6 +104,8 @@ final class CassandraStore implements JournalStore {
               .withString(DefaultDriverOption.REQUEST_CONSISTENCY, "LOCAL_QUORUM")
               .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, "LOCAL_SERIAL")
               .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+              // Creating the tables waits for every node to agree on the schema: on a busy cluster that takes more than 2 s.
+              .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30))
               .build());
       for (String c : config.contactPoints()) {
         int colon = c.lastIndexOf(':');
@@ -308,7 +310,7 @@ final class CassandraStore implements JournalStore {
         }
       }
     }
-    writeHead(key, h, k, fresh.getFirst(), size, recordId, seqNr, deleteTo);
+    writeHead(key, h, k, fresh, size, recordId, seqNr, deleteTo);
   }
 
   private void insertEvents(JournalKey key, Compaction k, int size, UUID recordId) {
@@ -363,14 +365,18 @@ final class CassandraStore implements JournalStore {
     session.execute(deleteHead.bind(key.topic(), h.segment(), key.id()));
   }
 
-  private void writeHead(JournalKey key, Head h, Compaction k, ActionRecord first, int size, UUID recordId, long seqNr, long deleteTo) {
+  /** As kafka-journal writes it: created and updated are the times of the records, not of their replication. */
+  private void writeHead(JournalKey key, Head h, Compaction k, List<ActionRecord> actions, int size, UUID recordId, long seqNr,
+      long deleteTo) {
     ActionRecord last = k.lastAppend();
+    ActionRecord first = actions.getFirst();
     Duration expireAfter = last == null ? null : last.events().metadata().expireAfter();
-    Instant now = Instant.now();
+    Instant updated = actions.getLast().timestamp();
     if (h == null) {
       BoundStatementBuilder b = insertHead.boundStatementBuilder().setString(0, key.topic()).setLong(1, metaSegment(key.id(), META_SEGMENTS))
           .setString(2, key.id()).setInt(3, k.partition()).setLong(4, k.lastOffset()).setInt(5, size).setLong(6, seqNr)
-          .setInstant(8, now).setLocalDate(9, LocalDate.ofInstant(now, ZoneOffset.UTC)).setInstant(10, now).setUuid(13, recordId);
+          .setInstant(8, first.timestamp()).setLocalDate(9, LocalDate.ofInstant(first.timestamp(), ZoneOffset.UTC)).setInstant(10, updated)
+          .setUuid(13, recordId);
       if (deleteTo > 0) b.setLong(7, deleteTo);
       if (expireAfter != null) b.setCqlDuration(11, cqlDuration(expireAfter)).setLocalDate(12, expireOn(last, expireAfter));
       if (first.action().origin() != null) b.setString(14, first.action().origin());
@@ -378,7 +384,7 @@ final class CassandraStore implements JournalStore {
       return;
     }
     BoundStatementBuilder b = updateHead.boundStatementBuilder().setInt(0, k.partition()).setLong(1, k.lastOffset()).setLong(2, seqNr)
-        .setInstant(4, now).setString(7, key.topic()).setLong(8, h.segment()).setString(9, key.id());
+        .setInstant(4, updated).setString(7, key.topic()).setLong(8, h.segment()).setString(9, key.id());
     if (deleteTo > 0) b.setLong(3, deleteTo);
     if (expireAfter != null) {
       b.setCqlDuration(5, cqlDuration(expireAfter)).setLocalDate(6, expireOn(last, expireAfter));
@@ -393,12 +399,15 @@ final class CassandraStore implements JournalStore {
     return LocalDate.ofInstant(append.timestamp().plus(expireAfter), ZoneOffset.UTC);
   }
 
-  private static CqlDuration cqlDuration(Duration d) {
-    return CqlDuration.newInstance(0, 0, d.toNanos());
+  /** As kafka-journal writes a duration: whole days, and the rest in nanoseconds. */
+  static CqlDuration cqlDuration(Duration d) {
+    long days = d.toDays();
+    return CqlDuration.newInstance(0, (int) days, d.minusDays(days).toNanos());
   }
 
+  /** As kafka-journal reads one: days and nanoseconds (months are not written). */
   private static Duration duration(CqlDuration d) {
-    return Duration.ofDays(d.getMonths() * 30L + d.getDays()).plusNanos(d.getNanoseconds());
+    return Duration.ofDays(d.getDays()).plusNanos(d.getNanoseconds());
   }
 
   /** Runs the statements concurrently, at most {@value #IN_FLIGHT} at a time, and waits for them all. */
