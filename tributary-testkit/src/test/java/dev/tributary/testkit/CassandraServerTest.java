@@ -1,0 +1,25 @@
+package dev.tributary.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import org.junit.jupiter.api.Test;
+
+class CassandraServerTest {
+  @Test
+  void theSharedNodeAnswersCqlAndIsStartedOncePerJvm() {
+    CassandraServer server = CassandraServer.shared();
+    System.out.printf("Cassandra node started in %d ms, resident %d MB%n",
+        server.startupTime().toMillis(), server.residentBytes() >> 20);
+    assertThat(CassandraServer.shared()).isSameAs(server);
+    try (CqlSession session = CqlSession.builder().addContactPoint(server.contactPoint())
+        .withLocalDatacenter(server.localDatacenter()).withConfigLoader(CassandraClusterTest.PATIENT).build()) {
+      String version = session.execute("SELECT release_version FROM system.local").one().getString("release_version");
+      assertThat(version).startsWith("5.0.");
+      session.execute("CREATE KEYSPACE shared_node_test WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      session.execute("CREATE TABLE shared_node_test.t (k int PRIMARY KEY, v text)");
+      session.execute("INSERT INTO shared_node_test.t (k, v) VALUES (1, 'kept')");
+      assertThat(session.execute("SELECT v FROM shared_node_test.t WHERE k = 1").one().getString("v")).isEqualTo("kept");
+    }
+  }
+}
