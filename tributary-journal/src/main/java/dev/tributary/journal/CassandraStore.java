@@ -76,7 +76,7 @@ final class CassandraStore implements JournalStore {
         + " version, meta_record_id, tags, payload_type, payload_txt, payload_bin, metadata, headers)"
         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     selectEvents = session.prepare("SELECT seq_nr, tags, payload_type, payload_txt, payload_bin, meta_record_id FROM " + ks
-        + ".journal WHERE id = ? AND topic = ? AND segment = ? AND seq_nr >= ? LIMIT ?");
+        + ".journal WHERE id = ? AND topic = ? AND segment = ? AND seq_nr >= ?");
     deleteSegment = session.prepare("DELETE FROM " + ks + ".journal WHERE id = ? AND topic = ? AND segment = ?");
     deleteSegmentTo = session.prepare("DELETE FROM " + ks + ".journal WHERE id = ? AND topic = ? AND segment = ? AND seq_nr <= ?");
     selectHead = session.prepare("SELECT offset, segment_size, seq_nr, delete_to, expire_on, record_id FROM " + ks
@@ -194,20 +194,21 @@ final class CassandraStore implements JournalStore {
       Head h = head(key);
       if (h == null) return out;
       long next = Math.max(from, h.deleteTo() + 1);
-      while (out.size() < limit && next <= h.seqNr()) {
+      segments:
+      while (next <= h.seqNr()) {
         long segment = segment(next, h.segmentSize());
-        int want = limit - out.size();
-        int rows = 0;
-        for (Row r : session.execute(selectEvents.bind(key.id(), key.topic(), segment, next, want))) {
-          rows++;
+        // Pages of about what is wanted; a page more is fetched only when rows were passed over.
+        var rows = session.execute(selectEvents.bind(key.id(), key.topic(), segment, next).setPageSize(Math.max(limit - out.size(), 10)));
+        for (Row r : rows) {
           long seqNr = r.getLong(0);
-          if (seqNr < next || seqNr > h.seqNr()) continue;
-          next = seqNr + 1;
+          if (seqNr > h.seqNr()) break segments;
           UUID recordId = r.getUuid(5);
-          if (h.recordId() != null && recordId != null && !recordId.equals(h.recordId())) continue;
+          if (seqNr < next || h.recordId() != null && recordId != null && !recordId.equals(h.recordId())) continue;
           out.add(event(r, seqNr));
+          next = seqNr + 1;
+          if (out.size() == limit) break segments;
         }
-        if (rows < want) next = Math.max(next, (segment + 1) * h.segmentSize() + 1);
+        next = Math.max(next, (segment + 1) * h.segmentSize() + 1);
       }
       return out;
     });

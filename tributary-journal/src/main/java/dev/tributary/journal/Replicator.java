@@ -137,8 +137,8 @@ public final class Replicator implements AutoCloseable {
       consumerMetrics.close();
       consumer.close(Duration.ofSeconds(5));
       store.close();
-      log.info("journal replicator stopped: {} records applied to the store, {} delivered again and skipped; offsets {}",
-          (long) applied.count(), (long) redelivered.count(), committed);
+      log.info("journal replicator stopped: {} records applied to {}, {} delivered again and skipped; offsets {}",
+          (long) applied.count(), config.store(), (long) redelivered.count(), committed);
     }
   }
 

@@ -31,10 +31,11 @@ class CompactionPropertyTest {
     System.out.println("CompactionPropertyTest on " + kind + " seed: " + seed + " (replay with -Djournal.compaction.seed=" + seed + ")");
     Random random = new Random(seed);
     JournalStoreConfig config = kind.fresh();
+    String topic = "compaction-" + seed; // the Cassandra keyspace is shared with other tests
     try (JournalStore store = JournalStore.open(config, 1, "compaction-test", null); Table table = Table.of(config, store)) {
       for (int i = 0; i < CASES; i++) {
-        JournalKey each = new JournalKey("t", "each-" + i);
-        JournalKey compacted = new JournalKey("t", "compacted-" + i);
+        JournalKey each = new JournalKey(topic, "each-" + i);
+        JournalKey compacted = new JournalKey(topic, "compacted-" + i);
         Writer writer = new Writer(random);
         List<Action> prefix = writer.actions(random.nextInt(6));
         List<Action> batch = writer.actions(1 + random.nextInt(10));

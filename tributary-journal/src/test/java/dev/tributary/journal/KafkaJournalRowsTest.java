@@ -60,7 +60,9 @@ class KafkaJournalRowsTest {
       assertThat(store.expired(Instant.parse("2019-12-13T09:00:00Z"), 10)).as("expire_on has come, expire_after not").isEmpty();
       assertThat(store.expired(Instant.parse("2019-12-13T10:12:00Z"), 10)).containsExactly(id);
 
-      // Our replicator goes on where kafka-journal's stopped: records at or below the metajournal offset are skipped.
+      // Our replicator goes on where kafka-journal's stopped, here one that crashed before moving the pointer past what
+      // it wrote: records at or below the journal's metajournal offset are skipped.
+      store.session().execute("DELETE FROM " + config.keyspace() + ".pointer2 WHERE topic = 'topic0' AND partition = 0");
       store.apply(Map.of(new TopicPartition("topic0", 0), List.of(
           append(id, 14, 6, 6, T0.plusSeconds(120), "skipped", Map.of()),
           append(id, 15, 6, 6, T0.plusSeconds(120), "six", Map.of()))));
@@ -69,7 +71,7 @@ class KafkaJournalRowsTest {
           + ".journal WHERE id = 'id' AND topic = 'topic0' AND segment = 0 AND seq_nr = 6")).one();
       assertThat(six.getUuid(0)).as("the journal's record id").isEqualTo(RECORD_ID);
       assertThat(six.getLong(1)).isEqualTo(15);
-      assertThat(store.pointer("topic0", 0)).as("below the pointer: applied before").hasValue(31);
+      assertThat(store.pointer("topic0", 0)).hasValue(15);
     }
   }
 

@@ -22,6 +22,7 @@ final class SharedServers {
   private static KafkaBroker broker;
   private static PostgresServer postgres;
   private static final AtomicInteger keyspaces = new AtomicInteger();
+  private static JournalStoreConfig.Cassandra sharedKeyspace;
   /**
    * Events per journal partition in the tests' keyspaces: small, so that their journals span many
    * segments and every read, delete and purge crosses segment bounds.
@@ -50,6 +51,15 @@ final class SharedServers {
       Runtime.getRuntime().addShutdownHook(new Thread(postgres::close));
     }
     return postgres.createDatabase();
+  }
+
+  /**
+   * The keyspace most tests share: their topics keep them apart, as in the tables of a deployment, and
+   * the tables are created once rather than for every test (some seconds each).
+   */
+  static synchronized JournalStoreConfig.Cassandra sharedKeyspace() {
+    if (sharedKeyspace == null) sharedKeyspace = createKeyspace();
+    return sharedKeyspace;
   }
 
   /** A keyspace of its own on the shared Cassandra node (created when a store first opens it). */

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The eventual stores every journal test runs on (a {@code @EnumSource} parameter), each giving a
- * fresh, empty store of its kind on the shared servers, and a one-line form of its config for a
- * child JVM's command line.
+ * store of its kind on the shared servers, and a one-line form of its config for a child JVM's
+ * command line.
  */
 enum StoreKind {
   POSTGRESQL {
@@ -17,11 +17,11 @@ enum StoreKind {
   CASSANDRA {
     @Override
     JournalStoreConfig fresh() {
-      return SharedServers.createKeyspace();
+      return SharedServers.sharedKeyspace();
     }
   };
 
-  /** A new empty store: a database of its own, or a keyspace of its own. */
+  /** A store for one test, holding nothing of its topics: a new database, or the keyspace the tests share by topic. */
   abstract JournalStoreConfig fresh();
 
   /** {@code config} on one line, for {@link #parse}. */
