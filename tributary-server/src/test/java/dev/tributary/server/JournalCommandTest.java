@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.tributary.testkit.CassandraServer;
 import dev.tributary.testkit.KafkaExtension;
@@ -230,7 +232,8 @@ class JournalCommandTest {
     CompletableFuture<Result> replicating = CompletableFuture.supplyAsync(() -> run(replicate,
         concat(store, "--topics", "journal-cassandra", "--purge-expired-every", "0s")));
     try (CqlSession cql = CqlSession.builder().addContactPoint(cassandra.contactPoint()).withLocalDatacenter(cassandra.localDatacenter())
-        .build()) {
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder().withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+            .build()).build()) {
       await().atMost(Duration.ofSeconds(60)).until(() -> {
         Row meta = cql.getMetadata().getKeyspace("journal_cli").isEmpty() ? null
             : cql.execute("SELECT seq_nr, delete_to FROM journal_cli.metajournal WHERE topic = 'journal-cassandra' AND segment = "
