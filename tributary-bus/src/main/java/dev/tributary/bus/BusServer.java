@@ -99,7 +99,7 @@ public final class BusServer implements AutoCloseable {
   private static BusServer start(Bus bus, String host, int port, int maxBodyBytes, MeterRegistry registry,
       PrometheusMeterRegistry statusRegistry, TokensFile tokens) throws IOException {
     check(host, tokens);
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
       StatusRoutes routes = statusRegistry == null ? null : new StatusRoutes("bus", statusRegistry, vertx);

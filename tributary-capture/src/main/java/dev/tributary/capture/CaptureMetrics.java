@@ -9,6 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Stream;
 
 /**
@@ -26,7 +27,8 @@ final class CaptureMetrics {
 
   private final MeterRegistry registry;
 
-  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+  /** Per protocol, the counter of each status (an array: looked up on every request without building a key). */
+  private final Map<String, AtomicReferenceArray<Counter>> requests = new ConcurrentHashMap<>();
   private final Map<String, Counter> events = new ConcurrentHashMap<>();
   private final Map<String, Counter> bytes = new ConcurrentHashMap<>();
   private final Counter refusedConnections;
@@ -57,9 +59,15 @@ final class CaptureMetrics {
   }
 
   void request(String protocol, int status) {
-    requests.computeIfAbsent(protocol + " " + status, k -> Counter.builder("tributary.capture.requests")
-        .description("Capture requests by protocol and response status").tag("protocol", protocol)
-        .tag("status", Integer.toString(status)).register(registry)).increment();
+    AtomicReferenceArray<Counter> byStatus = requests.computeIfAbsent(protocol, p -> new AtomicReferenceArray<>(600));
+    Counter counter = byStatus.get(status);
+    if (counter == null) {
+      // Two threads may both register it: the registry gives both the same counter.
+      counter = Counter.builder("tributary.capture.requests").description("Capture requests by protocol and response status")
+          .tag("protocol", protocol).tag("status", Integer.toString(status)).register(registry);
+      byStatus.set(status, counter);
+    }
+    counter.increment();
   }
 
   void accepted(String protocol, int eventCount, long byteCount) {

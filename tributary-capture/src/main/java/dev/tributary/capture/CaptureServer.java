@@ -57,7 +57,7 @@ public final class CaptureServer implements AutoCloseable {
   public static CaptureServer start(CaptureConfig config, DurableLog log, PrometheusMeterRegistry registry, ServerCertificate tls)
       throws CaptureStartException {
     Tokens tokens = tokens(config);
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true)
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
     try {
       IngestContext context = new IngestContext(config, log, registry, vertx);
@@ -69,9 +69,10 @@ public final class CaptureServer implements AutoCloseable {
       if (tokens == null) {
         LOG.warn("capture runs WITHOUT AUTH (no tokens file): every client on {} may send events as app 'default'", config.bindHost());
       }
-      LOG.info("capture listening on {}://{}:{} (auth {}, max request {} bytes, max event {} bytes{})",
+      LOG.info("capture listening on {}://{}:{} (auth {}, max request {} bytes, max event {} bytes{}, {} transport)",
           tls == null ? "http" : "https", config.bindHost(), port, tokens == null ? "off" : "on, " + tokens.size() + " tokens",
-          config.maxRequestBytes(), config.maxEventBytes(), tls == null ? "" : ", TLS certificate " + tls.describe());
+          config.maxRequestBytes(), config.maxEventBytes(), tls == null ? "" : ", TLS certificate " + tls.describe(),
+          vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
       return new CaptureServer(vertx, context, status, port);
     } catch (CaptureStartException | RuntimeException e) {
       vertx.close();

@@ -32,6 +32,15 @@ final class EventParser {
       .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
       .build();
 
+  /**
+   * Each thread's generator, kept from one request to the next: creating a generator (and its
+   * buffers and contexts) costs more than copying a 1 KiB event through it. A parse that fails
+   * leaves it mid-object, so it is then dropped; one that held a large event drops it too, so
+   * a thread keeps at most {@value #KEPT_BUFFER_BYTES} bytes.
+   */
+  private static final ThreadLocal<EventWriter> WRITERS = new ThreadLocal<>();
+  private static final int KEPT_BUFFER_BYTES = 64 * 1024;
+
   private final long maxEventBytes;
   private final UuidV7 ids;
 
@@ -46,8 +55,11 @@ final class EventParser {
    */
   List<byte[]> parse(byte[] body, int length, Format format, String receivedAt, String app, String ip) throws Rejection {
     MalformedJson.requireUtf8(body, length);
+    EventWriter writer = WRITERS.get();
+    WRITERS.remove(); // given back below only when this parse leaves it clean
     try (JsonParser p = JSON.createParser(body, 0, length)) {
-      Batch batch = new Batch(receivedAt, app, ip);
+      if (writer == null) writer = new EventWriter();
+      Batch batch = new Batch(receivedAt, app, ip, writer);
       if (format == Format.NDJSON) {
         readLines(p, batch);
       } else {
@@ -56,6 +68,7 @@ final class EventParser {
       if (batch.events.isEmpty()) {
         throw new Rejection(400, "empty body: send one event object, a JSON array of event objects, or NDJSON");
       }
+      if (writer.out.size() == 0 && batch.largest <= KEPT_BUFFER_BYTES) WRITERS.set(writer);
       return batch.events;
     } catch (JsonProcessingException e) {
       throw MalformedJson.rejection(e);
@@ -158,6 +171,7 @@ final class EventParser {
       throw at(start, 413, "event " + index + " is " + batch.out.size() + " bytes once enriched, over the limit of "
           + maxEventBytes + " bytes per event", index);
     }
+    batch.largest = Math.max(batch.largest, batch.out.size());
     batch.events.add(batch.out.toByteArray());
     batch.out.reset();
   }
@@ -209,14 +223,30 @@ final class EventParser {
     final String app;
     final String ip;
     final List<byte[]> events = new ArrayList<>();
-    final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    final ByteArrayOutputStream out;
     final JsonGenerator generator;
+    int largest;
 
-    Batch(String receivedAt, String app, String ip) throws IOException {
+    Batch(String receivedAt, String app, String ip, EventWriter writer) {
       this.receivedAt = receivedAt;
       this.app = app;
       this.ip = ip;
-      this.generator = JSON.createGenerator(out);
+      this.out = writer.out;
+      this.generator = writer.generator;
+    }
+  }
+
+  /** A generator and the buffer it writes each event into, between events empty and at the root. */
+  private static final class EventWriter {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+    final JsonGenerator generator;
+
+    EventWriter() {
+      try {
+        generator = JSON.createGenerator(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("a generator over memory cannot fail to open", e);
+      }
       generator.setRootValueSeparator(null); // each event is cut out of the buffer on its own
     }
   }

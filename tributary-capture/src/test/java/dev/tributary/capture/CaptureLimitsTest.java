@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tributary.spool.SpoolCursor;
 import dev.tributary.spool.SpoolRecord;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -120,6 +122,19 @@ class CaptureLimitsTest {
     }
   }
 
+  /**
+   * What a connection answers, empty when it is closed without an answer: a close that finds the
+   * request already in the server's receive buffer is a reset (epoll often sees it there), else an end of stream.
+   */
+  private static String answerOrReset(CaptureFixture capture, String request) throws IOException {
+    try {
+      return capture.raw(request, Duration.ofSeconds(10));
+    } catch (SocketException e) {
+      if (!String.valueOf(e.getMessage()).contains("reset")) throw e;
+      return "";
+    }
+  }
+
   @Test
   void connectionsPastTheMaximumAreClosedAtOnce() throws Exception {
     try (CaptureFixture capture = CaptureFixture.start(dir, c -> c.withMaxConnections(2), s -> s);
@@ -128,12 +143,11 @@ class CaptureLimitsTest {
       assertThat(exchange(first, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
       assertThat(exchange(second, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
 
-      String third = capture.raw("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", Duration.ofSeconds(10));
-      assertThat(third).as("closed without an answer").isEmpty();
+      assertThat(answerOrReset(capture, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")).as("closed without an answer").isEmpty();
 
       first.close();
       await().atMost(Duration.ofSeconds(10)).until(() ->
-          capture.raw("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(10)).startsWith("HTTP/1.1 200"));
+          answerOrReset(capture, "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 200"));
       assertThat(capture.get("/metrics").body()).containsPattern("tributary_capture_connections_refused_total [1-9]");
     }
   }

@@ -21,8 +21,52 @@ public final class CaptureTime {
 
   private CaptureTime() {}
 
+  /** Capture's form of {@code instant}; capture calls this for every request, so years 1970 to 9999 skip the formatter. */
   public static String format(Instant instant) {
-    return FORM.format(instant);
+    long millis = instant.toEpochMilli();
+    if (millis < 0 || millis >= LAST_FAST_MILLIS) return FORM.format(instant);
+    long days = millis / 86_400_000L;
+    int ofDay = (int) (millis % 86_400_000L);
+    byte[] b = new byte[24];
+    civil(days, b);
+    b[4] = '-';
+    b[7] = '-';
+    b[10] = 'T';
+    put(b, 11, 2, ofDay / 3_600_000);
+    b[13] = ':';
+    put(b, 14, 2, ofDay / 60_000 % 60);
+    b[16] = ':';
+    put(b, 17, 2, ofDay / 1000 % 60);
+    b[19] = '.';
+    put(b, 20, 3, ofDay % 1000);
+    b[23] = 'Z';
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  /** 10000-01-01T00:00:00.000Z: later years take five digits, which only the formatter writes. */
+  private static final long LAST_FAST_MILLIS = 253_402_300_800_000L;
+
+  /** Writes the year, month and day of an epoch day from 1970 on (H. Hinnant's civil_from_days) into {@code b[0, 10)}. */
+  private static void civil(long epochDay, byte[] b) {
+    long z = epochDay + 719_468;
+    long era = z / 146_097;
+    int doe = (int) (z - era * 146_097);
+    int yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    int day = doy - (153 * mp + 2) / 5 + 1;
+    int month = mp < 10 ? mp + 3 : mp - 9;
+    long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    put(b, 0, 4, (int) year);
+    put(b, 5, 2, month);
+    put(b, 8, 2, day);
+  }
+
+  private static void put(byte[] b, int at, int count, int value) {
+    for (int i = at + count - 1; i >= at; i--) {
+      b[i] = (byte) ('0' + value % 10);
+      value /= 10;
+    }
   }
 
   /** Epoch milliseconds of an ISO-8601 instant (sub-millisecond digits dropped), or {@link #NONE}. */

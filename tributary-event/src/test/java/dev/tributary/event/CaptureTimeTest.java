@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +28,22 @@ class CaptureTimeTest {
       String text = CaptureTime.format(Instant.ofEpochMilli(ms));
       assertThat(text).hasSize(24);
       assertThat(millis(text)).as(text).isEqualTo(ms);
+    }
+  }
+
+  /** format() writes years 1970 to 9999 itself: it must agree with java.time everywhere, leap days and year ends too. */
+  @Test
+  void formatsAsJavaTimeDoes() {
+    DateTimeFormatter javaTime = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    long seed = Long.getLong("event.seed", System.nanoTime());
+    System.out.println("seed " + seed + " (replay with -Devent.seed=" + seed + ")");
+    Random random = new Random(seed);
+    List<Long> millis = new ArrayList<>(List.of(0L, -1L, 951_782_400_000L, 951_868_799_999L, 4_107_542_400_000L,
+        253_402_300_799_999L, 253_402_300_800_000L, -62_135_596_800_000L));
+    for (int i = 0; i < 200_000; i++) millis.add((long) (random.nextDouble() * 253_402_300_800_000L));
+    for (long ms : millis) {
+      Instant instant = Instant.ofEpochMilli(ms);
+      assertThat(CaptureTime.format(instant)).as("%d ms", ms).isEqualTo(javaTime.format(instant));
     }
   }
 

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Several real Cassandra 5 nodes for tests, one data center ({@value CassandraNode#DATACENTER}):
@@ -110,8 +109,8 @@ public final class CassandraCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    // In reverse, the seed last, so that the others never wait for it.
-    IntStream.range(0, nodes.size()).map(i -> nodes.size() - 1 - i).forEach(i -> nodes.get(i).stop());
+    nodes.forEach(CassandraNode::signalStop);
+    nodes.forEach(CassandraNode::awaitStopped);
   }
 
   /** Stops every node and deletes their directories. */

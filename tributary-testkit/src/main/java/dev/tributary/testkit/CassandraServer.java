@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 public final class CassandraServer implements AutoCloseable {
   private static final String HEAP = "384m";
   private static CassandraServer shared;
+  private static Exception sharedFailure;
 
   private final Path dir;
   private final CassandraNode node;
@@ -32,11 +33,14 @@ public final class CassandraServer implements AutoCloseable {
 
   /** The node of every test in this JVM: started on first use, stopped and deleted when the JVM exits. */
   public static synchronized CassandraServer shared() {
+    // A node that could not start fails every later test at once, instead of each waiting for its own start.
+    if (sharedFailure != null) throw new IllegalStateException("the shared Cassandra node could not start", sharedFailure);
     if (shared == null) {
       try {
         shared = start(Files.createTempDirectory("tributary-cassandra-"));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      } catch (IOException | RuntimeException e) {
+        sharedFailure = e;
+        throw new IllegalStateException("the shared Cassandra node could not start", e);
       }
       Runtime.getRuntime().addShutdownHook(new Thread(shared::closeAndDelete));
     }

@@ -1,11 +1,27 @@
 package dev.tributary.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CassandraServerTest {
+  @TempDir Path dir;
+
+  @Test
+  void aNodeThatCannotStartFailsWithTheEndOfItsLog() throws Exception {
+    Files.writeString(dir.resolve("data"), "a file where Cassandra's data directory belongs");
+    assertThatThrownBy(() -> CassandraServer.start(dir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("exited with")
+        .hasMessageContaining(dir.resolve("node.log").toString())
+        .hasMessageContaining(dir.resolve("data").toString());
+  }
+
   @Test
   void theSharedNodeAnswersCqlAndIsStartedOncePerJvm() {
     CassandraServer server = CassandraServer.shared();

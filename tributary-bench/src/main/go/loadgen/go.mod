@@ -1,0 +1,3 @@
+module tributary.dev/bench/loadgen
+
+go 1.18
