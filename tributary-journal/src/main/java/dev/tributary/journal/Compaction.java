@@ -17,8 +17,9 @@ import java.util.Map;
 record Compaction(JournalKey key, boolean purge, List<StoredEvent> events, long lastSeqNr, ActionRecord lastAppend,
                   long deleteTo, int partition, long lastOffset) {
 
-  /** An event with what the store keeps beside it: where and when its Append was written. */
-  record StoredEvent(Event event, long offset, Instant timestamp, AppendMetadata metadata, Map<String, String> headers) {}
+  /** An event with what the store keeps beside it: its Append, where and when that was written. */
+  record StoredEvent(Event event, Action.Append append, long offset, Instant timestamp, AppendMetadata metadata,
+                     Map<String, String> headers) {}
 
   /** {@code actions}: one journal's records in offset order, at least one. */
   static Compaction of(List<ActionRecord> actions) {
@@ -33,7 +34,7 @@ record Compaction(JournalKey key, boolean purge, List<StoredEvent> events, long 
       switch (r.action()) {
         case Action.Append a -> {
           for (Event e : r.events().events()) {
-            events.add(new StoredEvent(e, r.offset(), r.timestamp(), r.events().metadata(), r.headers()));
+            events.add(new StoredEvent(e, a, r.offset(), r.timestamp(), r.events().metadata(), r.headers()));
           }
           lastSeqNr = Math.max(lastSeqNr, a.to());
           lastAppend = r;

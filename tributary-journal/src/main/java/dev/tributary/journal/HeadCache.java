@@ -36,21 +36,21 @@ final class HeadCache implements AutoCloseable {
   private static final int MAX_JOURNALS_PER_PARTITION = 10_000;
 
   private final String bootstrapServers;
-  private final PostgresStore store;
+  private final JournalStore store;
   private final int maxJournalsPerPartition;
   private final Map<String, String> kafkaProperties;
   private final Map<String, TopicTail> topics = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  HeadCache(String bootstrapServers, Map<String, String> kafkaProperties, PostgresStore store) {
+  HeadCache(String bootstrapServers, Map<String, String> kafkaProperties, JournalStore store) {
     this(bootstrapServers, kafkaProperties, store, MAX_JOURNALS_PER_PARTITION);
   }
 
-  HeadCache(String bootstrapServers, PostgresStore store, int maxJournalsPerPartition) {
+  HeadCache(String bootstrapServers, JournalStore store, int maxJournalsPerPartition) {
     this(bootstrapServers, Map.of(), store, maxJournalsPerPartition);
   }
 
-  private HeadCache(String bootstrapServers, Map<String, String> kafkaProperties, PostgresStore store, int maxJournalsPerPartition) {
+  private HeadCache(String bootstrapServers, Map<String, String> kafkaProperties, JournalStore store, int maxJournalsPerPartition) {
     this.bootstrapServers = bootstrapServers;
     this.kafkaProperties = kafkaProperties;
     this.store = store;
@@ -144,7 +144,7 @@ final class HeadCache implements AutoCloseable {
       List<TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(tps);
-      Map<Integer, Long> pointers = store.pointers(topic);
+      Map<Integer, Long> pointers = store.pointers(topic, tps.size());
       for (TopicPartition tp : tps) {
         Long p = pointers.get(tp.partition());
         if (p != null && p >= 0) consumer.seek(tp, p + 1);
@@ -166,7 +166,7 @@ final class HeadCache implements AutoCloseable {
           }
         }
         if (System.nanoTime() - refreshed > POINTER_REFRESH.toNanos()) {
-          evictReplicated();
+          evictReplicated(tps.size());
           refreshed = System.nanoTime();
         }
       }
@@ -192,8 +192,8 @@ final class HeadCache implements AutoCloseable {
       }
     }
 
-    private void evictReplicated() {
-      Map<Integer, Long> pointers = store.pointers(topic);
+    private void evictReplicated(int partitionCount) {
+      Map<Integer, Long> pointers = store.pointers(topic, partitionCount);
       pointers.forEach((partition, pointer) -> {
         PartitionHeads heads = partitions.get(partition);
         if (heads == null) return;

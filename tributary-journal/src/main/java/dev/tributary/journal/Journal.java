@@ -15,7 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * One journal. Writes are Kafka records (one per call, so a batch of events is atomic); reads merge
- * what the replicator put in PostgreSQL with the head of the partition it has not replicated yet.
+ * what the replicator put in the store with the head of the partition it has not replicated yet.
  * One writer per journal is assumed (as in kafka-journal): sequence numbers are the caller's.
  */
 public final class Journal {
@@ -75,11 +75,11 @@ public final class Journal {
       case HeadInfo.Purge p -> OptionalLong.empty();
       case HeadInfo.Append a -> OptionalLong.of(a.seqNr());
       case HeadInfo.Delete d -> {
-        PostgresStore.Meta meta = journals.store().meta(key);
+        JournalStore.Meta meta = journals.store().meta(key);
         yield OptionalLong.of(meta == null ? d.to() : Math.max(meta.seqNr(), d.to()));
       }
       case HeadInfo.Empty e -> {
-        PostgresStore.Meta meta = journals.store().meta(key);
+        JournalStore.Meta meta = journals.store().meta(key);
         yield meta == null ? OptionalLong.empty() : OptionalLong.of(meta.seqNr());
       }
     };

@@ -1,6 +1,6 @@
 package dev.tributary.journal;
 
-/** PostgreSQL failed or refused a journal operation; the message says what it said. */
+/** The store (PostgreSQL or Cassandra) failed or refused a journal operation; the message says what it said. */
 public final class JournalStoreException extends RuntimeException {
   JournalStoreException(String message, Throwable cause) {
     super(message, cause);

@@ -10,9 +10,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The journals of one Kafka cluster and one PostgreSQL read store: {@code journal(id)} gives one
+ * The journals of one Kafka cluster and one eventual store (PostgreSQL or Cassandra): {@code journal(id)} gives one
  * journal to append to, read, delete from or purge. Thread-safe; share one per process and close it
- * at the end. The tables are created or upgraded on start.
+ * at the end. The tables are created (or, in PostgreSQL, upgraded) on start.
  *
  * <pre>{@code
  * try (Journals journals = Journals.start(JournalsConfig.of("localhost:9092", "jdbc:postgresql://localhost/app?user=app"))) {
@@ -27,14 +27,13 @@ public final class Journals implements AutoCloseable {
 
   private final JournalsConfig config;
   private final KafkaProducer<byte[], byte[]> producer;
-  private final PostgresStore store;
+  private final JournalStore store;
   private final ConsumerPool consumers;
   private final HeadCache headCache;
 
   private Journals(JournalsConfig config) {
     this.config = config;
-    JournalSchema.migrate(config.jdbcUrl());
-    this.store = new PostgresStore(config.jdbcUrl(), config.connections());
+    this.store = JournalStore.open(config.store(), config.connections(), "journal", null);
     this.producer = new KafkaProducer<>(KafkaClientProperties.of(config.kafkaProperties(), Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all",
@@ -75,7 +74,7 @@ public final class Journals implements AutoCloseable {
     return config;
   }
 
-  PostgresStore store() {
+  JournalStore store() {
     return store;
   }
 

@@ -25,11 +25,8 @@ import org.apache.kafka.common.TopicPartition;
  * The journal's eventual store in PostgreSQL (tables in db/V1__journal.sql): the replicator's
  * writes, one transaction per poll, and the reads a {@link Journal} merges with the Kafka head.
  */
-final class PostgresStore implements AutoCloseable {
+final class PostgresStore implements JournalStore {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** What the store knows of one journal; {@code deleteTo} 0 when nothing was deleted. */
-  record Meta(long seqNr, long deleteTo) {}
 
   private final Connections connections;
 
@@ -45,8 +42,8 @@ final class PostgresStore implements AutoCloseable {
 
   // ---- reads
 
-  /** The offset of the last record of {@code partition} whose effect is in the store, if any. */
-  OptionalLong pointer(String topic, int partition) {
+  @Override
+  public OptionalLong pointer(String topic, int partition) {
     return connections.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT kafka_offset FROM pointer WHERE topic = ? AND partition = ?")) {
         s.setString(1, topic);
@@ -58,8 +55,8 @@ final class PostgresStore implements AutoCloseable {
     });
   }
 
-  /** Per partition of {@code topic}, the replicated offset. */
-  Map<Integer, Long> pointers(String topic) {
+  @Override
+  public Map<Integer, Long> pointers(String topic, int partitions) {
     return connections.withConnection(c -> {
       Map<Integer, Long> out = new LinkedHashMap<>();
       try (PreparedStatement s = c.prepareStatement("SELECT partition, kafka_offset FROM pointer WHERE topic = ?")) {
@@ -72,8 +69,8 @@ final class PostgresStore implements AutoCloseable {
     });
   }
 
-  /** The journal's metadata, or null when the store has none (never appended, or purged). */
-  Meta meta(JournalKey key) {
+  @Override
+  public Meta meta(JournalKey key) {
     return connections.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT seq_nr, delete_to FROM metajournal WHERE topic = ? AND id = ?")) {
         s.setString(1, key.topic());
@@ -85,8 +82,8 @@ final class PostgresStore implements AutoCloseable {
     });
   }
 
-  /** Up to {@code limit} events from {@code from} on, in order. */
-  List<Event> events(JournalKey key, long from, int limit) {
+  @Override
+  public List<Event> events(JournalKey key, long from, int limit) {
     return connections.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT seq_nr, tags, payload_type, payload_txt, payload_bin FROM journal"
           + " WHERE topic = ? AND id = ? AND seq_nr >= ? ORDER BY seq_nr LIMIT ?")) {
@@ -115,8 +112,9 @@ final class PostgresStore implements AutoCloseable {
     return new Event(r.getLong(1), tags, payload);
   }
 
-  /** Journals whose expiry has come, oldest first. */
-  List<JournalKey> expired(Instant now, int limit) {
+  /** Oldest first. */
+  @Override
+  public List<JournalKey> expired(Instant now, int limit) {
     return connections.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement(
           "SELECT topic, id FROM metajournal WHERE expire_on <= ? ORDER BY expire_on LIMIT ?")) {
@@ -134,13 +132,11 @@ final class PostgresStore implements AutoCloseable {
   // ---- the replicator's writes
 
   /**
-   * Applies one poll's records (per partition, in offset order) and moves each partition's pointer,
-   * all in one transaction. Records at or below a partition's pointer were applied before and are
-   * skipped: the pointer row is locked first, so two replicators never apply the same record twice.
-   *
-   * @return how many records were applied (not skipped)
+   * All in one transaction: the pointer row is locked first, so two replicators never apply the same
+   * record twice.
    */
-  int apply(Map<TopicPartition, List<ActionRecord>> polled) {
+  @Override
+  public int apply(Map<TopicPartition, List<ActionRecord>> polled) {
     List<TopicPartition> order = new ArrayList<>(polled.keySet());
     order.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
     return connections.inTransaction(c -> {

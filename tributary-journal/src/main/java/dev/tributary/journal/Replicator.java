@@ -28,11 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Copies the journal topics into PostgreSQL. Consumes every topic with the configured prefix as a
+ * Copies the journal topics into the eventual store (PostgreSQL or Cassandra). Consumes every topic with the configured prefix as a
  * consumer group (cooperative rebalancing: run several for more throughput or for standby). Per poll,
- * each journal's actions are compacted ({@link Compaction}) and applied, with every partition's new
- * pointer, in one database transaction; only then is the offset committed to Kafka. The database's
- * pointer is the truth: an assigned partition resumes after it, and records at or below it (delivered
+ * each journal's actions are compacted ({@link Compaction}) and applied, then every partition's new
+ * pointer (in PostgreSQL all in one transaction; in Cassandra each write idempotent, see
+ * {@link CassandraStore}); only then is the offset committed to Kafka. The store's pointer is the truth: an assigned partition resumes after it, and records at or below it (delivered
  * again after a crash or a rebalance) are skipped, so nothing is lost or applied twice.
  *
  * <p>A record it cannot decode stops its partition (paused, logged as an error, counted in
@@ -45,7 +45,7 @@ public final class Replicator implements AutoCloseable {
   private static final Duration RETRY = Duration.ofSeconds(1);
 
   private final ReplicatorConfig config;
-  private final PostgresStore store;
+  private final JournalStore store;
   private final MeterRegistry registry;
   private final Runnable afterStoreCommit;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -63,8 +63,7 @@ public final class Replicator implements AutoCloseable {
     this.config = config;
     this.registry = registry;
     this.afterStoreCommit = afterStoreCommit;
-    JournalSchema.migrate(config.jdbcUrl());
-    this.store = new PostgresStore(config.jdbcUrl(), 1, "journal-replicator", registry);
+    this.store = JournalStore.open(config.store(), 1, "journal-replicator", registry);
     this.consumer = new KafkaConsumer<>(KafkaClientProperties.of(config.kafkaProperties(), Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
@@ -78,10 +77,10 @@ public final class Replicator implements AutoCloseable {
         ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3000)), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.consumerMetrics = new KafkaClientMetrics(consumer); // kafka_consumer_*, the lag of each partition among them
     consumerMetrics.bindTo(registry);
-    this.applied = Counter.builder("tributary.journal.replicator.records").description("journal records written to PostgreSQL")
+    this.applied = Counter.builder("tributary.journal.replicator.records").description("journal records written to the store")
         .register(registry);
     this.redelivered = Counter.builder("tributary.journal.replicator.redelivered")
-        .description("journal records read again that PostgreSQL already had, skipped").register(registry);
+        .description("journal records read again that the store already had, skipped").register(registry);
     Gauge.builder("tributary.journal.replicator.stopped.partitions", stopped, Map::size)
         .description("partitions stopped on a record that cannot be decoded").register(registry);
     this.thread = Thread.ofPlatform().name("journal-replicator").start(this::run);
@@ -92,7 +91,7 @@ public final class Replicator implements AutoCloseable {
     return new Replicator(config, registry, () -> {});
   }
 
-  /** For crash tests: {@code afterStoreCommit} runs between the database commit and the Kafka commit. */
+  /** For crash tests: {@code afterStoreCommit} runs between the store's writes and the Kafka commit. */
   static Replicator start(ReplicatorConfig config, MeterRegistry registry, Runnable afterStoreCommit) {
     return new Replicator(config, registry, afterStoreCommit);
   }
@@ -132,14 +131,14 @@ public final class Replicator implements AutoCloseable {
           committed = "committed to Kafka " + offsets(processed);
         }
       } catch (RuntimeException e) {
-        committed = "not committed to Kafka (PostgreSQL has them)";
-        log.warn("journal replicator could not commit its last offsets to Kafka (the database has them): {}", e.toString());
+        committed = "not committed to Kafka (the store has them)";
+        log.warn("journal replicator could not commit its last offsets to Kafka (the store has them): {}", e.toString());
       }
       consumerMetrics.close();
       consumer.close(Duration.ofSeconds(5));
       store.close();
-      log.info("journal replicator stopped: {} records applied to PostgreSQL, {} delivered again and skipped; offsets {}",
-          (long) applied.count(), (long) redelivered.count(), committed);
+      log.info("journal replicator stopped: {} records applied to {}, {} delivered again and skipped; offsets {}",
+          (long) applied.count(), config.store(), (long) redelivered.count(), committed);
     }
   }
 
@@ -170,7 +169,7 @@ public final class Replicator implements AutoCloseable {
     try {
       done = store.apply(decoded);
     } catch (JournalStoreException e) {
-      log.warn("journal replicator could not write to PostgreSQL, retrying the poll in {} s: {}", RETRY.toSeconds(), e.getMessage());
+      log.warn("journal replicator could not write to the store, retrying the poll in {} s: {}", RETRY.toSeconds(), e.getMessage());
       decoded.forEach((tp, list) -> consumer.seek(tp, list.getFirst().offset()));
       sleep(RETRY);
       return;
@@ -182,7 +181,7 @@ public final class Replicator implements AutoCloseable {
     decoded.forEach((tp, list) -> commit.put(tp, new OffsetAndMetadata(list.getLast().offset() + 1)));
     processed.putAll(commit);
     consumer.commitAsync(commit, (offsets, e) -> {
-      if (e != null) log.debug("journal replicator: Kafka commit failed (the database has the offsets): {}", e.toString());
+      if (e != null) log.debug("journal replicator: Kafka commit failed (the store has the offsets): {}", e.toString());
     });
   }
 
@@ -227,7 +226,7 @@ public final class Replicator implements AutoCloseable {
         try {
           consumer.commitSync(commit);
         } catch (RuntimeException e) {
-          log.warn("journal replicator could not commit revoked partitions (the database has their offsets): {}", e.toString());
+          log.warn("journal replicator could not commit revoked partitions (the store has their offsets): {}", e.toString());
         }
       }
     }

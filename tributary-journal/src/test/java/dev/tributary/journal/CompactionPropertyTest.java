@@ -12,47 +12,108 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Compaction changes no outcome: random action sequences, as writers produce them (a Delete never past
- * the journal's last sequence number), applied to a real PostgreSQL after a random prefix, one action
+ * the journal's last sequence number), applied to each real store after a random prefix, one action
  * at a time for one journal and compacted for another, leave the same events and metadata.
  * Seed: printed; replay with -Djournal.compaction.seed=N.
  */
 class CompactionPropertyTest {
   private static final int CASES = 200;
 
-  @Test
-  void applyingACompactedBatchEqualsApplyingEachAction() throws Exception {
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void applyingACompactedBatchEqualsApplyingEachAction(StoreKind kind) throws Exception {
     long seed = Long.getLong("journal.compaction.seed", System.nanoTime());
-    System.out.println("CompactionPropertyTest seed: " + seed + " (replay with -Djournal.compaction.seed=" + seed + ")");
+    System.out.println("CompactionPropertyTest on " + kind + " seed: " + seed + " (replay with -Djournal.compaction.seed=" + seed + ")");
     Random random = new Random(seed);
-    String url = SharedServers.createDatabase();
-    JournalSchema.migrate(url);
-    try (PostgresStore store = new PostgresStore(url, 1); Connection c = DriverManager.getConnection(url)) {
+    JournalStoreConfig config = kind.fresh();
+    String topic = "compaction-" + seed; // the Cassandra keyspace is shared with other tests
+    try (JournalStore store = JournalStore.open(config, 1, "compaction-test", null); Table table = Table.of(config, store)) {
       for (int i = 0; i < CASES; i++) {
-        JournalKey each = new JournalKey("t", "each-" + i);
-        JournalKey compacted = new JournalKey("t", "compacted-" + i);
+        JournalKey each = new JournalKey(topic, "each-" + i);
+        JournalKey compacted = new JournalKey(topic, "compacted-" + i);
         Writer writer = new Writer(random);
         List<Action> prefix = writer.actions(random.nextInt(6));
         List<Action> batch = writer.actions(1 + random.nextInt(10));
         long offset = 0;
         for (Action a : prefix) {
-          store.apply(c, Compaction.of(List.of(record(each, a, offset))));
-          store.apply(c, Compaction.of(List.of(record(compacted, a, offset))));
+          table.apply(List.of(record(each, a, offset)));
+          table.apply(List.of(record(compacted, a, offset)));
           offset++;
         }
         List<ActionRecord> records = new ArrayList<>();
         for (Action a : batch) {
-          store.apply(c, Compaction.of(List.of(record(each, a, offset))));
+          table.apply(List.of(record(each, a, offset)));
           records.add(record(compacted, a, offset++));
         }
-        store.apply(c, Compaction.of(records));
-        assertThat(state(c, compacted)).as("case %d of seed %d: prefix %s, batch %s", i, seed, prefix, batch)
-            .isEqualTo(state(c, each));
+        table.apply(records);
+        assertThat(table.state(compacted)).as("case %d of seed %d: prefix %s, batch %s", i, seed, prefix, batch)
+            .isEqualTo(table.state(each));
       }
     }
+  }
+
+  /** One journal's actions applied as the replicator applies them, and what a reader of the tables sees. */
+  private interface Table extends AutoCloseable {
+    void apply(List<ActionRecord> actions) throws Exception;
+
+    List<String> state(JournalKey key) throws Exception;
+
+    static Table of(JournalStoreConfig config, JournalStore store) throws Exception {
+      return switch (store) {
+        case PostgresStore pg -> {
+          Connection c = DriverManager.getConnection(((JournalStoreConfig.Postgres) config).jdbcUrl());
+          yield new Table() {
+            public void apply(List<ActionRecord> actions) throws Exception {
+              pg.apply(c, Compaction.of(actions));
+            }
+
+            public List<String> state(JournalKey key) throws Exception {
+              return CompactionPropertyTest.state(c, key);
+            }
+
+            public void close() throws Exception {
+              c.close();
+            }
+          };
+        }
+        case CassandraStore cs -> new Table() {
+          public void apply(List<ActionRecord> actions) {
+            cs.apply(actions);
+          }
+
+          public List<String> state(JournalKey key) {
+            return cassandraState(cs, ((JournalStoreConfig.Cassandra) config).keyspace(), key);
+          }
+
+          public void close() {}
+        };
+        default -> throw new IllegalArgumentException(store.toString());
+      };
+    }
+  }
+
+  /** As {@link #state(Connection, JournalKey)}, in Cassandra's tables. */
+  private static List<String> cassandraState(CassandraStore store, String keyspace, JournalKey key) {
+    List<String> out = new ArrayList<>();
+    CassandraStore.Head h = store.head(key);
+    if (h == null) return out;
+    var meta = store.session().execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+        "SELECT seq_nr, delete_to, expire_after, expire_on FROM " + keyspace + ".metajournal WHERE topic = ? AND segment = ? AND id = ?",
+        key.topic(), h.segment(), key.id())).one();
+    out.add("meta " + meta.getLong(0) + " " + meta.getLong(1) + " " + meta.getCqlDuration(2) + " " + meta.getLocalDate(3));
+    for (long segment = 0; segment <= CassandraStore.segment(Math.max(1, h.seqNr()), h.segmentSize()) + 1; segment++) {
+      for (var r : store.session().execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+          "SELECT seq_nr, payload_txt, offset FROM " + keyspace + ".journal WHERE id = ? AND topic = ? AND segment = ?",
+          key.id(), key.topic(), segment))) {
+        out.add(r.getLong(0) + " " + r.getString(1) + " " + r.getLong(2));
+      }
+    }
+    return out;
   }
 
   private static ActionRecord record(JournalKey key, Action action, long offset) {

@@ -9,11 +9,12 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Model-based: random appends, deletes, purges, marks, replicator progress, stops and restarts on the
- * real broker and a real PostgreSQL; after every step, every journal's {@code read(from)} and
+ * real broker and each store; after every step, every journal's {@code read(from)} and
  * {@code pointer()} equal the model's, through Journals with the head cache and without.
  * Seed: printed; replay with -Djournal.model.seed=N.
  */
@@ -21,12 +22,13 @@ class JournalModelTest {
   private static final int STEPS = 40;
   private static final List<String> IDS = List.of("alpha", "beta", "gamma", "delta");
 
-  @Test
-  void readsAndPointersFollowTheModelThroughEveryStep() throws Exception {
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void readsAndPointersFollowTheModelThroughEveryStep(StoreKind store) throws Exception {
     long seed = Long.getLong("journal.model.seed", System.nanoTime());
-    System.out.println("JournalModelTest seed: " + seed + " (replay with -Djournal.model.seed=" + seed + ")");
+    System.out.println("JournalModelTest on " + store + " seed: " + seed + " (replay with -Djournal.model.seed=" + seed + ")");
     Random random = new Random(seed);
-    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), 2)) {
+    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), store, 2)) {
       Journals plain = w.journals(false);
       Journals cached = w.journals(true);
       Map<String, Model> model = new HashMap<>();

@@ -29,16 +29,17 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The cases that matter most, each on the real broker and a real PostgreSQL. */
+/** The cases that matter most, each on the real broker and each store. */
 class JournalTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private JournalWorld world;
 
-  private JournalWorld world(int partitions) {
-    world = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), partitions);
+  private JournalWorld world(StoreKind store, int partitions) {
+    world = new JournalWorld(SharedServers.bootstrapServers(), store, partitions);
     return world;
   }
 
@@ -47,9 +48,10 @@ class JournalTest {
     if (world != null) world.close();
   }
 
-  @Test
-  void appendsAreReadBackInOrderWithTheirPayloadsBeforeAndAfterReplication() throws Exception {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void appendsAreReadBackInOrderWithTheirPayloadsBeforeAndAfterReplication(StoreKind store) throws Exception {
+    JournalWorld w = world(store, 1);
     Journal j = w.journals(false).journal("cart-1");
     assertThat(j.pointer()).isEmpty();
     assertThat(events(j, 1)).isEmpty();
@@ -72,9 +74,10 @@ class JournalTest {
     assertThat(j.pointer()).hasValue(4);
   }
 
-  @Test
-  void aDeleteInTheHeadHidesReplicatedEvents() {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void aDeleteInTheHeadHidesReplicatedEvents(StoreKind store) {
+    JournalWorld w = world(store, 1);
     Journal j = w.journals(false).journal("order-7");
     j.append(texts(1, 10));
     Replicator replicator = w.replicator();
@@ -93,9 +96,10 @@ class JournalTest {
     assertThat(seqNrs(j, 1)).isEqualTo(range(6, 12));
   }
 
-  @Test
-  void aPurgeInTheHeadHidesTheJournalAndANewJournalMayReuseTheId() {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void aPurgeInTheHeadHidesTheJournalAndANewJournalMayReuseTheId(StoreKind store) {
+    JournalWorld w = world(store, 1);
     Journals journals = w.journals(false);
     Journal j = journals.journal("session-3");
     j.append(texts(1, 5));
@@ -118,9 +122,10 @@ class JournalTest {
     assertThat(j.pointer()).hasValue(2);
   }
 
-  @Test
-  void tenThousandUnreplicatedEventsAreReadFromKafkaAndThenFromTheStore() {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void tenThousandUnreplicatedEventsAreReadFromKafkaAndThenFromTheStore(StoreKind store) {
+    JournalWorld w = world(store, 1);
     Journal j = w.journals(false).journal("big");
     Journal other = w.journals(false).journal("neighbour");
     for (int batch = 0; batch < 100; batch++) {
@@ -137,9 +142,10 @@ class JournalTest {
     assertThat(seqNrs(other, 1)).isEqualTo(range(1, 100));
   }
 
-  @Test
-  void whenKafkaNoLongerHoldsTheRecordsReadsComeFromTheStore() throws Exception {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void whenKafkaNoLongerHoldsTheRecordsReadsComeFromTheStore(StoreKind store) throws Exception {
+    JournalWorld w = world(store, 1);
     Journal j = w.journals(false).journal("old");
     j.append(texts(1, 50));
     j.delete(10);
@@ -154,9 +160,10 @@ class JournalTest {
     assertThat(j.pointer()).hasValue(50);
   }
 
-  @Test
-  void aRecordThatCannotBeDecodedStopsItsPartitionWithAnErrorAndAMetric() throws Exception {
-    JournalWorld w = world(2);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void aRecordThatCannotBeDecodedStopsItsPartitionWithAnErrorAndAMetric(StoreKind store) throws Exception {
+    JournalWorld w = world(store, 2);
     Journals journals = w.journals(false);
     Journal before = journals.journal("a");
     before.append(texts(1, 3));
@@ -184,11 +191,10 @@ class JournalTest {
 
     assertThatThrownBy(() -> seqNrs(journals.journal("a"), 1)).as("a read meets the record too, and says where it is")
         .hasMessageContaining("record " + w.topic + "-" + poisoned + "@").hasMessageContaining("json payload is not JSON");
-    try (PostgresStore store = new PostgresStore(w.jdbcUrl, 1)) {
-      assertThat(store.meta(new JournalKey(w.topic, "a")).seqNr()).isEqualTo(4);
-      await().atMost(Duration.ofSeconds(30)).until(() -> store.meta(new JournalKey(w.topic, healthyId)) != null);
-      assertThat(store.events(new JournalKey(w.topic, "a"), 1, 100)).extracting(Event::seqNr).containsExactly(1L, 2L, 3L, 4L);
-    }
+    JournalStore stored = w.store();
+    assertThat(stored.meta(new JournalKey(w.topic, "a")).seqNr()).isEqualTo(4);
+    await().atMost(Duration.ofSeconds(30)).until(() -> stored.meta(new JournalKey(w.topic, healthyId)) != null);
+    assertThat(stored.events(new JournalKey(w.topic, "a"), 1, 100)).extracting(Event::seqNr).containsExactly(1L, 2L, 3L, 4L);
   }
 
   private static String idOnOtherPartition(Journals journals, int partition) {
@@ -198,9 +204,10 @@ class JournalTest {
     }
   }
 
-  @Test
-  void expireAfterBecomesAPurge() {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void expireAfterBecomesAPurge(StoreKind store) {
+    JournalWorld w = world(store, 1);
     Journals journals = w.journals(false);
     Journal j = journals.journal("temp");
     Journal kept = journals.journal("kept");
@@ -216,9 +223,10 @@ class JournalTest {
     assertThat(seqNrs(kept, 1)).isEqualTo(range(1, 3));
   }
 
-  @Test
-  void concurrentAppendsToManyJournalsAreReadBackCompleteAndInOrder() throws Exception {
-    JournalWorld w = world(3);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void concurrentAppendsToManyJournalsAreReadBackCompleteAndInOrder(StoreKind store) throws Exception {
+    JournalWorld w = world(store, 3);
     Journals journals = w.journals(true);
     w.replicator();
     int ids = 24;
@@ -251,13 +259,14 @@ class JournalTest {
     assertThat(w.endOffsets().values()).allMatch(end -> end > 0);
   }
 
-  @Test
-  void aHeadCacheOverItsBoundAnswersNothingUntilTheStoreCatchesUp() {
-    JournalWorld w = world(1);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void aHeadCacheOverItsBoundAnswersNothingUntilTheStoreCatchesUp(StoreKind store) {
+    JournalWorld w = world(store, 1);
     Journals journals = w.journals(false);
     for (int i = 0; i < 5; i++) journals.journal("o-" + i).append(texts(1, 2));
     Journal j = journals.journal("o-0");
-    try (PostgresStore store = new PostgresStore(w.jdbcUrl, 2); HeadCache cache = new HeadCache(w.bootstrap, store, 3)) {
+    try (HeadCache cache = new HeadCache(w.bootstrap, w.store(), 3)) {
       assertThat(cache.get(j.key(), j.mark())).as("5 journals in the head, 3 allowed").isEmpty();
       Replicator replicator = w.replicator();
       w.awaitReplicated();
@@ -270,9 +279,10 @@ class JournalTest {
     }
   }
 
-  @Test
-  void readsWithTheHeadCacheSeeTheHeadAndTheStore() {
-    JournalWorld w = world(2);
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void readsWithTheHeadCacheSeeTheHeadAndTheStore(StoreKind store) {
+    JournalWorld w = world(store, 2);
     Journals journals = w.journals(true);
     Journal j = journals.journal("cached");
     j.append(texts(1, 5));

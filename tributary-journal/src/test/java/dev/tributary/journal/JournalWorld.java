@@ -20,20 +20,27 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One test's journal world on the class's real broker and real PostgreSQL: a fresh topic and a fresh
- * database, and what the tests do with them (journals, replicators, waiting for replication).
+ * One test's journal world on the real broker and a real store: a fresh topic and a fresh database or
+ * keyspace, and what the tests do with them (journals, replicators, waiting for replication).
  */
 final class JournalWorld implements AutoCloseable {
   private static final AtomicInteger topics = new AtomicInteger();
 
   final String bootstrap;
-  final String jdbcUrl;
+  final JournalStoreConfig storeConfig;
   final String topic;
+  private final int partitions;
   private final List<AutoCloseable> open = new ArrayList<>();
+  private JournalStore store;
 
-  JournalWorld(String bootstrap, String jdbcUrl, int partitions) {
+  JournalWorld(String bootstrap, StoreKind kind, int partitions) {
+    this(bootstrap, kind.fresh(), partitions);
+  }
+
+  JournalWorld(String bootstrap, JournalStoreConfig storeConfig, int partitions) {
     this.bootstrap = bootstrap;
-    this.jdbcUrl = jdbcUrl;
+    this.storeConfig = storeConfig;
+    this.partitions = partitions;
     this.topic = "journal-t" + topics.incrementAndGet() + "-" + ProcessHandle.current().pid();
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
@@ -49,7 +56,7 @@ final class JournalWorld implements AutoCloseable {
   }
 
   Journals journals(boolean headCache) {
-    return track(Journals.start(JournalsConfig.of(bootstrap, jdbcUrl).withTopic(topic).withHeadCache(headCache)));
+    return track(Journals.start(JournalsConfig.of(bootstrap, storeConfig).withTopic(topic).withHeadCache(headCache)));
   }
 
   Replicator replicator() {
@@ -61,7 +68,7 @@ final class JournalWorld implements AutoCloseable {
   }
 
   ReplicatorConfig config() {
-    return ReplicatorConfig.of(bootstrap, jdbcUrl).withTopicPrefix(topic).withGroupId("replicator-" + topic);
+    return ReplicatorConfig.of(bootstrap, storeConfig).withTopicPrefix(topic).withGroupId("replicator-" + topic);
   }
 
   private <T extends AutoCloseable> T track(T t) {
@@ -84,9 +91,13 @@ final class JournalWorld implements AutoCloseable {
 
   /** Per partition, the offset of the last record the store has applied. */
   Map<Integer, Long> pointers() {
-    try (PostgresStore store = new PostgresStore(jdbcUrl, 1)) {
-      return store.pointers(topic);
-    }
+    return store().pointers(topic, partitions);
+  }
+
+  /** The world's store, opened on first use, for looking into it. */
+  synchronized JournalStore store() {
+    if (store == null) store = track(JournalStore.open(storeConfig, 2, "journal-test", null));
+    return store;
   }
 
   Map<Integer, Long> endOffsets() throws Exception {

@@ -11,17 +11,17 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A replicator in a child JVM for the crash test, to be killed with SIGKILL. Launched ahead of its
- * round, it warms up (a schema check and a metadata request load Flyway, the driver and the Kafka
+ * round, it warms up (a schema check and a metadata request load the store's driver and the Kafka
  * client), says "READY", and starts the replicator when a line comes on standard input. It prints
- * "STORED n" after its n-th database commit; with a positive {@code blockAfter} it then blocks, after
+ * "STORED n" after its n-th store write; with a positive {@code blockAfter} it then blocks, after
  * that commit and before its Kafka commit.
- * Arguments: bootstrap servers, JDBC URL, topic prefix, group id, blockAfter (0: never block).
+ * Arguments: bootstrap servers, the store ({@link StoreKind#format}), topic prefix, group id, blockAfter (0: never block).
  */
 public final class ReplicatorChild {
   public static void main(String[] args) throws Exception {
-    ReplicatorConfig config = ReplicatorConfig.of(args[0], args[1]).withTopicPrefix(args[2]).withGroupId(args[3]);
+    ReplicatorConfig config = ReplicatorConfig.of(args[0], StoreKind.parse(args[1])).withTopicPrefix(args[2]).withGroupId(args[3]);
     int blockAfter = Integer.parseInt(args[4]);
-    JournalSchema.migrate(config.jdbcUrl());
+    JournalStore.open(config.store(), 1, "journal-warm-up", null).close();
     try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()),
         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.listTopics();

@@ -29,7 +29,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Crashes and rebalances of the replicator, with real processes, broker and PostgreSQL. */
 class ReplicatorCrashTest {
@@ -48,14 +49,15 @@ class ReplicatorCrashTest {
    * final replicator joins the first child's group, whose committed offsets lag the database.
    * Seed printed; replay with -Djournal.crash.seed=N.
    */
-  @Test
-  void aReplicatorKilledAtRandomPointsWhileJournalsAreWrittenLosesAndDuplicatesNothing() throws Exception {
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void aReplicatorKilledAtRandomPointsWhileJournalsAreWrittenLosesAndDuplicatesNothing(StoreKind store) throws Exception {
     long seed = Long.getLong("journal.crash.seed", System.nanoTime());
-    System.out.println("ReplicatorCrashTest seed " + seed + " (replay with -Djournal.crash.seed=" + seed + ")");
+    System.out.println("ReplicatorCrashTest on " + store + " seed " + seed + " (replay with -Djournal.crash.seed=" + seed + ")");
     Random random = new Random(seed);
     Path logs = Files.createTempDirectory("tributary-replicator-crash-");
     System.out.println("child replicator logs in " + logs);
-    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), 3)) {
+    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), store, 3)) {
       Journals journals = w.journals(false);
       Appended appended = new Appended();
       AtomicBoolean running = new AtomicBoolean(true);
@@ -253,9 +255,20 @@ class ReplicatorCrashTest {
     return id + " #" + seqNr + " " + payload + " @" + at;
   }
 
-  /** The whole journal table of the world's topic, read with SQL rather than through the library. */
+  /** The whole journal table of the world's topic, read with SQL or CQL rather than through the library. */
   private static List<String> storedRows(JournalWorld w) throws Exception {
-    try (Connection c = DriverManager.getConnection(w.jdbcUrl); PreparedStatement s = c.prepareStatement(
+    if (w.store() instanceof CassandraStore cassandra) {
+      List<String> out = new ArrayList<>();
+      List<com.datastax.oss.driver.api.core.cql.Row> rows = cassandra.session().execute("SELECT id, topic, seq_nr, payload_txt, partition, offset FROM "
+          + ((JournalStoreConfig.Cassandra) w.storeConfig).keyspace() + ".journal").all();
+      rows.stream().filter(r -> r.getString("topic").equals(w.topic))
+          .sorted(Comparator.comparing((com.datastax.oss.driver.api.core.cql.Row r) -> r.getString("id")).thenComparingLong(r -> r.getLong("seq_nr")))
+          .forEach(r -> out.add(row(r.getString("id"), r.getLong("seq_nr"), r.getString("payload_txt"),
+              new PartitionOffset(r.getInt("partition"), r.getLong("offset")))));
+      return out;
+    }
+    String jdbcUrl = ((JournalStoreConfig.Postgres) w.storeConfig).jdbcUrl();
+    try (Connection c = DriverManager.getConnection(jdbcUrl); PreparedStatement s = c.prepareStatement(
         "SELECT id, seq_nr, payload_txt, partition, kafka_offset FROM journal WHERE topic = ? ORDER BY id COLLATE \"C\", seq_nr")) {
       s.setString(1, w.topic);
       List<String> out = new ArrayList<>();
@@ -287,7 +300,7 @@ class ReplicatorCrashTest {
       // C1 only and the serial collector: a child that starts fast on a busy machine gives more rounds per second.
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
           "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-          ReplicatorChild.class.getName(), config.bootstrapServers(), config.jdbcUrl(), config.topicPrefix(), config.groupId(),
+          ReplicatorChild.class.getName(), config.bootstrapServers(), StoreKind.format(config.store()), config.topicPrefix(), config.groupId(),
           String.valueOf(blockAfter)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       return new Child(p, config, blockAfter, log);
     }
@@ -323,9 +336,10 @@ class ReplicatorCrashTest {
     }
   }
 
-  @Test
-  void twoReplicatorsThroughARebalanceApplyEverythingOnceAndPointersOnlyGrow() throws Exception {
-    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), SharedServers.createDatabase(), 4)) {
+  @ParameterizedTest
+  @EnumSource(StoreKind.class)
+  void twoReplicatorsThroughARebalanceApplyEverythingOnceAndPointersOnlyGrow(StoreKind store) throws Exception {
+    try (JournalWorld w = new JournalWorld(SharedServers.bootstrapServers(), store, 4)) {
       Journals journals = w.journals(false);
       int ids = 16;
       int batches = 30;
@@ -333,9 +347,9 @@ class ReplicatorCrashTest {
       AtomicBoolean writing = new AtomicBoolean(true);
       Thread watcher = Thread.ofPlatform().start(() -> {
         Map<Integer, Long> last = Map.of();
-        try (PostgresStore store = new PostgresStore(w.jdbcUrl, 1)) {
+        try {
           while (writing.get()) {
-            Map<Integer, Long> now = store.pointers(w.topic);
+            Map<Integer, Long> now = w.pointers();
             for (var e : last.entrySet()) if (now.getOrDefault(e.getKey(), -1L) < e.getValue()) shrank.set(true);
             last = now;
             Thread.sleep(20);
@@ -358,14 +372,12 @@ class ReplicatorCrashTest {
       watcher.join();
       assertThat(shrank).as("a partition's pointer went backwards").isFalse();
       assertThat(second.failure()).isNull();
-      try (PostgresStore store = new PostgresStore(w.jdbcUrl, 1)) {
-        for (int id = 0; id < ids; id++) {
-          JournalKey key = new JournalKey(w.topic, "r-" + id);
-          List<Long> seqNrs = new ArrayList<>();
-          for (Event e : store.events(key, 1, 10_000)) seqNrs.add(e.seqNr());
-          assertThat(seqNrs).isEqualTo(range(1, batches * 3L));
-          assertThat(store.meta(key).seqNr()).isEqualTo(batches * 3L);
-        }
+      for (int id = 0; id < ids; id++) {
+        JournalKey key = new JournalKey(w.topic, "r-" + id);
+        List<Long> seqNrs = new ArrayList<>();
+        for (Event e : w.store().events(key, 1, 10_000)) seqNrs.add(e.seqNr());
+        assertThat(seqNrs).isEqualTo(range(1, batches * 3L));
+        assertThat(w.store().meta(key).seqNr()).isEqualTo(batches * 3L);
       }
       assertThat(second.stoppedPartitions()).isEmpty();
     }

@@ -39,12 +39,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tributary journal ...}: the event-sourcing journal on Kafka with its PostgreSQL read store. */
+/** {@code tributary journal ...}: the event-sourcing journal on Kafka with its read store in PostgreSQL or Cassandra. */
 @Command(name = "journal", mixinStandardHelpOptions = true,
-    description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a PostgreSQL read store.",
-        "Run 'journal replicate' somewhere to copy the topics into PostgreSQL; the other commands work without it (reads merge PostgreSQL with the unreplicated Kafka head). See docs/journal.md.",
+    description = {"Event-sourcing journals on Kafka (kafka-journal's wire format) with a read store in PostgreSQL (--postgres) or Cassandra (--cassandra, kafka-journal's tables).",
+        "Run 'journal replicate' somewhere to copy the topics into the store; the other commands work without it (reads merge the store with the unreplicated Kafka head). See docs/journal.md.",
         "Settings (connections, --topic, --topics, --group, --purge-expired-every): defaults < --config file < TRIBUTARY_* environment < flags; see --print-config. Per-call arguments (--id, --from, --to, --expire-after, --head-cache, standard input) are flags only.",
-        "The PostgreSQL password: --postgres-password-file or TRIBUTARY_POSTGRES_PASSWORD."},
+        "Passwords: --postgres-password-file or TRIBUTARY_POSTGRES_PASSWORD; --cassandra-password-file or TRIBUTARY_CASSANDRA_PASSWORD."},
     subcommands = {JournalCommand.Replicate.class, JournalCommand.Append.class, JournalCommand.Read.class,
         JournalCommand.Pointer.class, JournalCommand.Delete.class, JournalCommand.Purge.class})
 final class JournalCommand implements Runnable {
@@ -64,9 +64,29 @@ final class JournalCommand implements Runnable {
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers, host:port[,...] (required)")
     String kafka;
 
-    @Option(names = "--postgres", paramLabel = "JDBC_URL", description = {"the read store (required), e.g.",
+    @Option(names = "--postgres", paramLabel = "JDBC_URL", description = {"the read store in PostgreSQL (this or --cassandra), e.g.",
         "jdbc:postgresql://localhost:5432/app?user=app"})
     String postgres;
+
+    @Option(names = "--cassandra", paramLabel = "HOST:PORT[,...]",
+        description = "the read store in Cassandra, in kafka-journal's tables (this or --postgres)")
+    String cassandra;
+
+    @Option(names = "--keyspace", description = "Cassandra: the keyspace (default journal)")
+    String keyspace;
+
+    @Option(names = "--local-dc", paramLabel = "DC", description = "Cassandra: the local datacenter (default datacenter1)")
+    String localDc;
+
+    @Option(names = "--cassandra-username", paramLabel = "USER", description = "Cassandra: the user, with --cassandra-password-file")
+    String cassandraUsername;
+
+    @Option(names = "--cassandra-password-file", paramLabel = "FILE",
+        description = "a file holding the Cassandra password (or TRIBUTARY_CASSANDRA_PASSWORD)")
+    String cassandraPasswordFile;
+
+    @Option(names = "--cassandra-migrate", description = "Cassandra: upgrade tables of an older kafka-journal schema version")
+    boolean cassandraMigrate;
 
     @Option(names = "--postgres-password-file", paramLabel = "FILE",
         description = "a file holding the PostgreSQL password (or TRIBUTARY_POSTGRES_PASSWORD)")
@@ -95,6 +115,12 @@ final class JournalCommand implements Runnable {
       if (kafka != null) flags.put("kafka", kafka);
       if (postgres != null) flags.put("postgres", postgres);
       if (postgresPasswordFile != null) flags.put("postgres_password_file", postgresPasswordFile);
+      if (cassandra != null) flags.put("cassandra", cassandra);
+      if (keyspace != null) flags.put("keyspace", keyspace);
+      if (localDc != null) flags.put("local_dc", localDc);
+      if (cassandraUsername != null) flags.put("cassandra_username", cassandraUsername);
+      if (cassandraPasswordFile != null) flags.put("cassandra_password_file", cassandraPasswordFile);
+      if (cassandraMigrate) flags.put("cassandra_migrate", "true");
       if (kafkaPropertiesFile != null) flags.put("kafka_properties_file", kafkaPropertiesFile);
       JournalSettings settings;
       try {
@@ -131,13 +157,13 @@ final class JournalCommand implements Runnable {
     }
 
     Journals journals(JournalSettings settings) {
-      return Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl()).withTopic(settings.topic()).withHeadCache(headCache)
+      return Journals.start(JournalsConfig.of(settings.kafka(), settings.store()).withTopic(settings.topic()).withHeadCache(headCache)
           .withKafkaProperties(settings.kafkaProperties()));
     }
   }
 
   @Command(name = "replicate", mixinStandardHelpOptions = true,
-      description = {"Copy the journal topics into PostgreSQL until SIGTERM or Ctrl-C.",
+      description = {"Copy the journal topics into the store until SIGTERM or Ctrl-C.",
           "Creates its tables and runs as a consumer group: run several for standby or throughput. Also purges journals whose expireAfter has passed.",
           "A record that cannot be decoded stops its partition with an error; nothing is skipped.",
           "SIGTERM or Ctrl-C: finishes the poll in hand, commits it, and exits 0."})
@@ -177,22 +203,22 @@ final class JournalCommand implements Runnable {
       if (settings == null) return connection.exit;
       String prefix = settings.topicPrefix(), group = settings.group();
       Duration purgeEvery = settings.purgeExpiredEvery();
-      ReplicatorConfig config = ReplicatorConfig.of(settings.kafka(), settings.jdbcUrl()).withTopicPrefix(prefix).withGroupId(group)
+      ReplicatorConfig config = ReplicatorConfig.of(settings.kafka(), settings.store()).withTopicPrefix(prefix).withGroupId(group)
           .withKafkaProperties(settings.kafkaProperties());
-      // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, commits it to
-      // PostgreSQL and Kafka, and logs what it applied.
+      // Closing (in reverse order) stops the purge, then the replicator: it finishes the poll in hand, writes it to
+      // the store, commits it to Kafka, and logs what it applied.
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       try (CommandMeters commandMeters = CommandMeters.bind(registry, "journal replicate", Tributary.VERSION);
            Replicator replicator = Replicator.start(config, registry);
            StatusServer status = StatusServer.start("journal replicate", settings.bind(), settings.port(), registry, routes -> routes
                .liveness("replicator", () -> liveness(replicator)).readiness("replicator", () -> readiness(replicator)));
-           Journals journals = Journals.start(JournalsConfig.of(settings.kafka(), settings.jdbcUrl())
+           Journals journals = Journals.start(JournalsConfig.of(settings.kafka(), settings.store())
                .withKafkaProperties(settings.kafkaProperties()));
            PurgeExpired purge = purgeEvery.isZero() ? null : PurgeExpired.schedule(journals, purgeEvery)) {
-        spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into PostgreSQL as group " + group
+        spec.commandLine().getErr().println("tributary journal replicate: replicating topics " + prefix + "* into " + settings.store() + " as group " + group
             + "; status on http://" + settings.bind() + ":" + status.port() + "/health/ready, metrics on /metrics");
         ShutdownSignals.install(this::stop, "stopping: the replicator commits what it has (send it again to stop at once)",
-            "stopping now; the next start resumes from what PostgreSQL has");
+            "stopping now; the next start resumes from what the store has");
         while (!stop.await(500, TimeUnit.MILLISECONDS) && replicator.failure() == null) {
           // replicate until a signal, or until the replicator fails on its own
         }

@@ -3,6 +3,11 @@ package dev.tributary.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.Row;
+import dev.tributary.testkit.CassandraServer;
 import dev.tributary.testkit.KafkaExtension;
 import dev.tributary.testkit.PostgresExtension;
 import dev.tributary.testkit.PostgresServer;
@@ -28,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code tributary journal ...} against a real broker and a real PostgreSQL. */
+/** {@code tributary journal ...} against a real broker and a real PostgreSQL (and, once, Cassandra). */
 class JournalCommandTest {
   @RegisterExtension static final KafkaExtension kafka = KafkaExtension.broker();
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
@@ -213,6 +218,42 @@ class JournalCommandTest {
   }
 
   @Test
+  void theCommandsWorkTheSameOnCassandraWithItsRowsInKafkaJournalsTables() throws Exception {
+    CassandraServer cassandra = CassandraServer.shared();
+    String contactPoint = cassandra.contactPoint().getHostString() + ":" + cassandra.contactPoint().getPort();
+    String[] store = {"--kafka", kafka.bootstrapServers(), "--cassandra", contactPoint, "--keyspace", "journal_cli",
+        "--local-dc", cassandra.localDatacenter()};
+    String[] target = concat(store, "--id", "cart-1", "--topic", "journal-cassandra");
+    Result appended = append("{\"payload\":1}\n{\"payload\":2}\n{\"payload\":3}\n", target);
+    assertThat(appended.exit()).as(appended.err()).isZero();
+    assertThat(run(new JournalCommand(), concat("delete", concat("--to", concat("1", target)))).exit()).isZero();
+
+    JournalCommand.Replicate replicate = new JournalCommand.Replicate();
+    CompletableFuture<Result> replicating = CompletableFuture.supplyAsync(() -> run(replicate,
+        concat(store, "--topics", "journal-cassandra", "--purge-expired-every", "0s")));
+    try (CqlSession cql = CqlSession.builder().addContactPoint(cassandra.contactPoint()).withLocalDatacenter(cassandra.localDatacenter())
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder().withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+            .build()).build()) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        Row meta = cql.getMetadata().getKeyspace("journal_cli").isEmpty() ? null
+            : cql.execute("SELECT seq_nr, delete_to FROM journal_cli.metajournal WHERE topic = 'journal-cassandra' AND segment = "
+                + Math.abs((long) "cart-1".hashCode() % 10_000) + " AND id = 'cart-1'").one();
+        return meta != null && meta.getLong("delete_to") == 1;
+      });
+      assertThat(cql.execute("SELECT seq_nr FROM journal_cli.journal WHERE id = 'cart-1' AND topic = 'journal-cassandra'"
+          + " AND segment = 0").all()).extracting(r -> r.getLong(0)).containsExactly(2L, 3L);
+    } finally {
+      replicate.stop();
+    }
+    Result replicated = replicating.get();
+    assertThat(replicated.exit()).as(replicated.err()).isZero();
+    assertThat(replicated.err()).contains("into Cassandra at " + contactPoint + " keyspace journal_cli");
+    assertThat(run(new JournalCommand(), concat("read", target)).lines()).containsExactly(
+        "{\"seqNr\":2,\"tags\":[],\"payload\":2}", "{\"seqNr\":3,\"tags\":[],\"payload\":3}");
+    assertThat(run(new JournalCommand(), concat("pointer", target)).out().trim()).isEqualTo("3");
+  }
+
+  @Test
   void sigtermStopsReplicationCleanlyWithExitZeroAndSaysWhatItDid(@TempDir Path dir) throws Exception {
     String db = postgres.createDatabase();
     String topic = "journal-sigterm";
@@ -241,6 +282,12 @@ class JournalCommandTest {
       r.next();
       return r.getLong(1);
     }
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] out = java.util.Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, out, first.length, rest.length);
+    return out;
   }
 
   private static String[] concat(String first, String... rest) {

@@ -115,7 +115,7 @@ class JournalSecretsTest {
     Files.writeString(config, "postgres_password: ${APP_PG_PASSWORD}\nkafka_properties:\n  sasl.jaas.config: x password=\"${KAFKA_PW}\";\n");
     JournalSettings s = JournalSettings.resolve(config, Map.of("TRIBUTARY_KAFKA", "k:9092", "TRIBUTARY_POSTGRES", url,
         "APP_PG_PASSWORD", PASSWORD, "KAFKA_PW", "kpw"), Map.of(), Map.of());
-    assertThat(s.jdbcUrl()).isEqualTo(url + "&password=" + java.net.URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8));
+    assertThat(((dev.tributary.journal.JournalStoreConfig.Postgres) s.store()).jdbcUrl()).isEqualTo(url + "&password=" + java.net.URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8));
     assertThat(s.kafkaProperties()).containsEntry("sasl.jaas.config", "x password=\"kpw\";");
     assertThat(s.describe()).doesNotContain(PASSWORD).doesNotContain("kpw");
     assertThatThrownBy(() -> JournalSettings.resolve(config, connection, Map.of(), Map.of()))

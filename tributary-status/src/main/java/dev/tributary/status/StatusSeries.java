@@ -48,7 +48,7 @@ record StatusSeries(String key, String chart, String label, String unit, Reading
       new StatusSeries("lake_out", "Events per second", "written to the lake", "/s", Reading.RATE, "tributary.lake.events.written"),
       new StatusSeries("refine_in", "Events per second", "read by refine", "/s", Reading.RATE, "tributary.refine.events.in"),
       new StatusSeries("refine_out", "Events per second", "refined", "/s", Reading.RATE, "tributary.refine.events.out"),
-      new StatusSeries("replicated", "Events per second", "written to PostgreSQL", "/s", Reading.RATE, "tributary.journal.replicator.records"),
+      new StatusSeries("replicated", "Events per second", "written to the journal store", "/s", Reading.RATE, "tributary.journal.replicator.records"),
       new StatusSeries("ack_p50", "Ack latency", "p50", "ms", Reading.P50, "tributary.capture.ack"),
       new StatusSeries("ack_p99", "Ack latency", "p99", "ms", Reading.P99, "tributary.capture.ack"),
       new StatusSeries("spool_used", "Spool", "used", "bytes", Reading.SUM, "tributary.spool.size"),
