@@ -36,6 +36,7 @@ final class StageProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Writer toStage;
+  private Sample first;
   private Sample latest;
   private Integer port;
   private boolean stopped;
@@ -65,7 +66,11 @@ final class StageProcess implements AutoCloseable {
         if (line.startsWith("count ")) {
           // CPU is read here, beside the count it goes with.
           Sample s = new Sample(Long.parseLong(line.substring(6)), cpu(), System.nanoTime());
-          synchronized (this) { latest = s; notifyAll(); }
+          synchronized (this) {
+            if (first == null) first = s;
+            latest = s;
+            notifyAll();
+          }
         } else if (line.startsWith("port ")) {
           synchronized (this) { port = Integer.parseInt(line.substring(5)); notifyAll(); }
         } else if (line.equals("stopped")) {
@@ -88,6 +93,12 @@ final class StageProcess implements AutoCloseable {
   synchronized int port(Duration timeout) throws InterruptedException {
     await(() -> port != null, timeout, "its port");
     return port;
+  }
+
+  /** The stage's first report, taken as soon as it was started (its count then 0 or little more). */
+  synchronized Sample first(Duration timeout) throws InterruptedException {
+    await(() -> first != null, timeout, "a first count");
+    return first;
   }
 
   /** The first report after this call: everything done before it is counted, in events and in CPU. */

@@ -4,12 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The kit's cluster (CassandraCluster) is proven by tributary-journal's CassandraReplicationTest. */
 class CassandraServerTest {
+  /** DDL on a busy machine outlasts the driver's default 2 s. */
+  private static final DriverConfigLoader PATIENT = DriverConfigLoader.programmaticBuilder()
+      .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+      .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30))
+      .build();
+
   @TempDir Path dir;
 
   @Test
@@ -29,7 +39,7 @@ class CassandraServerTest {
         server.startupTime().toMillis(), server.residentBytes() >> 20);
     assertThat(CassandraServer.shared()).isSameAs(server);
     try (CqlSession session = CqlSession.builder().addContactPoint(server.contactPoint())
-        .withLocalDatacenter(server.localDatacenter()).withConfigLoader(CassandraClusterTest.PATIENT).build()) {
+        .withLocalDatacenter(server.localDatacenter()).withConfigLoader(PATIENT).build()) {
       String version = session.execute("SELECT release_version FROM system.local").one().getString("release_version");
       assertThat(version).startsWith("5.0.");
       session.execute("CREATE KEYSPACE shared_node_test WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
