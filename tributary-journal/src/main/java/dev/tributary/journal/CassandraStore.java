@@ -291,7 +291,8 @@ final class CassandraStore implements JournalStore {
     int size = h == null ? segmentSize : h.segmentSize();
     UUID recordId = h == null ? UUID.randomUUID() : h.recordId();
     long seqNr = h == null ? 0 : h.seqNr();
-    long deleteTo = h == null ? 0 : h.deleteTo();
+    long removedTo = h == null ? 0 : h.deleteTo();
+    long deleteTo = removedTo;
     if (k.lastSeqNr() > 0) {
       insertEvents(key, k, size, recordId);
       // As kafka-journal: a journal first stored from n > 1 on has its events before n deleted.
@@ -304,12 +305,12 @@ final class CassandraStore implements JournalStore {
         seqNr = k.deleteTo();
         deleteTo = k.deleteTo();
       } else {
-        long to = Math.min(k.deleteTo(), seqNr);
-        if (to > deleteTo) {
-          deleteEvents(key, size, deleteTo + 1, to);
-          deleteTo = to;
-        }
+        deleteTo = Math.max(deleteTo, Math.min(k.deleteTo(), seqNr));
       }
+      // Rows at or below deleteTo may be there though no metajournal row says so: an attempt at these
+      // actions that was killed before its metajournal write, whose poll ended before this delete,
+      // wrote them (ReplicatorCrashTest found such rows of a journal first stored here).
+      if (deleteTo > removedTo) deleteEvents(key, size, removedTo + 1, deleteTo);
     }
     writeHead(key, h, k, fresh, size, recordId, seqNr, deleteTo);
   }
