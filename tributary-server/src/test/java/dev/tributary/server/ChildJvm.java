@@ -23,7 +23,7 @@ final class ChildJvm implements AutoCloseable {
 
   static ChildJvm start(Path log, Class<?> main, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), main.getName()));
+        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName())); // as ./tributary does
     command.addAll(List.of(args));
     return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start(), log);

@@ -42,6 +42,7 @@ final class ServeProcess implements AutoCloseable {
     command.add("--default-signal=INT");
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx256m");
+    command.add("--enable-native-access=ALL-UNNAMED"); // as ./tributary and the jar's manifest do
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Tributary.class.getName());
