@@ -130,8 +130,9 @@ class ClusterPipelineTest {
 
       for (Instance i : all) {
         long stopAt = System.nanoTime();
-        int code = running.remove(i).terminate(Duration.ofSeconds(90));
-        assertThat(code).as("%s exit status after SIGTERM", i.name()).isZero();
+        ServeProcess p = running.remove(i);
+        int code = p.terminate(Duration.ofSeconds(90));
+        assertThat(code).as("%s exit status after SIGTERM; its warnings and last lines:%n%s", i.name(), problems(p)).isZero();
         double stopSeconds = seconds(stopAt);
         restart(i);
         log("rolling deploy: %s stopped by SIGTERM in %.1f s, ready again %.1f s after the signal", i.name(), stopSeconds, seconds(stopAt));
@@ -283,7 +284,17 @@ class ClusterPipelineTest {
   private void stopGracefully(Instance i) throws InterruptedException {
     ServeProcess p = running.remove(i);
     int code = p.terminate(Duration.ofSeconds(90));
-    assertThat(code).as("%s exit status after SIGTERM", i.name()).isZero();
+    assertThat(code).as("%s exit status after SIGTERM; its warnings and last lines:%n%s", i.name(), problems(p)).isZero();
+  }
+
+  /** What CI's console keeps of a failure is its message: so the message carries the cause. */
+  private static String problems(ServeProcess p) {
+    List<String> lines = p.output().lines().filter(l -> !l.startsWith("\tat ")).toList();
+    List<String> shown = new ArrayList<>(lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList());
+    shown = new ArrayList<>(shown.subList(Math.max(0, shown.size() - 30), shown.size()));
+    shown.add("...");
+    shown.addAll(lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    return String.join("\n", shown);
   }
 
   private void log(String format, Object... args) {
