@@ -16,7 +16,7 @@ RUN groupadd --system --gid 10001 tributary \
  && mkdir -p /var/lib/tributary \
  && chown tributary:tributary /var/lib/tributary
 COPY --from=build /src/tributary-server/target/tributary.jar /opt/tributary/tributary.jar
-COPY LICENSE THIRD-PARTY.txt /opt/tributary/
+COPY LICENSE THIRD-PARTY.txt tributary-server/src/main/jvm/serve.options /opt/tributary/
 USER 10001:10001
 WORKDIR /var/lib/tributary
 # The spool (serve's data dir): keep it on a volume, or a restart loses what Kafka does not have yet.
@@ -25,6 +25,9 @@ VOLUME ["/var/lib/tributary"]
 EXPOSE 8080 8081 8082
 # Exec form: the JVM is PID 1 and gets SIGTERM itself, which starts serve's drain (exit 0, or 75
 # with the spool kept). Only `dev` starts a child process (its Kafka broker); run it with --init.
-# The heap follows the container's memory limit.
+# The heap follows the container's memory limit: one image runs every command, and a container is
+# sized by its limit. serve needs far less than 75% of a large limit, and more than 25% of a 512 MiB
+# one for the rest of the JVM: run it with JDK_JAVA_OPTIONS=@/opt/tributary/serve.options for the
+# heap ./tributary gives it (320 MiB; docs/deploy.md), whose -Xmx wins over the percentage.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/tributary/tributary.jar"]
 CMD ["--help"]

@@ -1,5 +1,7 @@
 package dev.tributary.bench;
 
+import dev.tributary.broker.BrokerJars;
+import dev.tributary.broker.KafkaBroker;
 import dev.tributary.spool.ProgressLine;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tributary bench", mixinStandardHelpOptions = true,
     description = "Measure Tributary: open-loop load with HdrHistogram latency (coordinated omission corrected).",
-    subcommands = BenchCommand.Capture.class)
+    subcommands = {BenchCommand.Capture.class, BenchCommand.Broker.class})
 public final class BenchCommand implements Runnable {
   private static final int OK = 0;
   private static final int FAILURE = 1;
@@ -34,6 +36,24 @@ public final class BenchCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "broker", mixinStandardHelpOptions = true,
+      description = {"A single-node Kafka broker (a child JVM) on a given port until this process is stopped:",
+          "for benchmarks that start a server against a Kafka that is down and bring it up later (scripts/bench-vs-chukcha --only outage).",
+          "Prints 'broker ready on HOST:PORT' when it takes clients."})
+  static final class Broker implements Callable<Integer> {
+    @Option(names = "--port", required = true, description = "port for clients") int port;
+    @Option(names = "--dir", required = true, description = "the broker's storage directory") java.nio.file.Path dir;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      KafkaBroker broker = KafkaBroker.startOrResume(dir, port, BrokerJars.central());
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(broker::close));
+      System.out.println("broker ready on " + broker.bootstrapServers());
+      Thread.currentThread().join();
+      return OK;
+    }
   }
 
   @Command(name = "capture", mixinStandardHelpOptions = true, sortOptions = false,

@@ -14,6 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class IngestContext {
 
   static final long BODIES_HELD_AT_ONCE = 64;
+  /**
+   * Held bodies may take at most this fraction of the heap: parsing a body copies it twice more,
+   * and the lake's event_id window and the rest of the process live beside them. With serve's
+   * default heap (320 MiB) this, not {@link #BODIES_HELD_AT_ONCE}, is the budget.
+   */
+  static final long HEAP_SHARE_DIVISOR = 8;
 
   final CaptureConfig config;
   final DurableLog log;
@@ -31,14 +37,16 @@ final class IngestContext {
     this.vertx = vertx;
     this.metrics = new CaptureMetrics(registry);
     this.cors = Cors.of(config.corsOrigins());
-    this.heldBytesBudget = BODIES_HELD_AT_ONCE * config.maxRequestBytes();
+    this.heldBytesBudget = Math.max(config.maxRequestBytes(),
+        Math.min(BODIES_HELD_AT_ONCE * config.maxRequestBytes(), Runtime.getRuntime().maxMemory() / HEAP_SHARE_DIVISOR));
     Gauge.builder("tributary.capture.held", heldBytes, AtomicLong::get).baseUnit("bytes")
         .description("Bytes of request bodies held in memory by requests not yet answered").register(registry);
   }
 
   /**
    * Reserves room for request bytes held in memory, false when all requests together would hold
-   * more than {@value #BODIES_HELD_AT_ONCE} largest requests: many slow clients sending large
+   * more than {@value #BODIES_HELD_AT_ONCE} largest requests or an eighth of the heap (but always
+   * room for one largest request): many slow clients sending large
    * bodies at once get 503 instead of exhausting the heap.
    */
   boolean hold(long bytes) {

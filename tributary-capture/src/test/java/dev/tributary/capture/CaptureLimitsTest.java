@@ -2,8 +2,10 @@ package dev.tributary.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tributary.spool.SpoolCursor;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.tributary.spool.SpoolRecord;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -167,6 +169,20 @@ class CaptureLimitsTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(refused.statusCode()).isEqualTo(415);
     }
+  }
+
+  @Test
+  void heldBodiesTakeAtMostAnEighthOfTheHeapButAlwaysRoomForOneLargestRequest() {
+    long eighth = Runtime.getRuntime().maxMemory() / IngestContext.HEAP_SHARE_DIVISOR;
+    assumeTrue(eighth + 1024 <= CaptureConfig.LARGEST_REQUEST_BYTES, "this JVM's heap is over 8 GiB");
+    long third = eighth / 3;
+    IngestContext small = new IngestContext(CaptureConfig.defaults().withMaxRequestBytes(third), null, new SimpleMeterRegistry(), null);
+    assertThat(List.of(small.hold(third), small.hold(third), small.hold(third), small.hold(third)))
+        .as("64 requests of %d bytes would pass an eighth of the heap (%d)", third, eighth).containsExactly(true, true, true, false);
+
+    long overEighth = eighth + 1024;
+    IngestContext large = new IngestContext(CaptureConfig.defaults().withMaxRequestBytes(overEighth), null, new SimpleMeterRegistry(), null);
+    assertThat(List.of(large.hold(overEighth), large.hold(1))).containsExactly(true, false);
   }
 
   @Test
