@@ -2,7 +2,9 @@ package dev.tributary.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.testkit.KafkaExtension;
+import dev.tributary.testkit.TopicReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -15,6 +17,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,13 +25,21 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +80,7 @@ class ClusterPipelineTest {
   private static final String RAW = "events";
   private static final String REFINED = "events.refined";
   private static final int PARTITIONS = 6;
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** Ten JVMs on two cores, shared with other builds: a start can take well over the usual minute. */
   private static final Duration STARTUP = Duration.ofMinutes(3);
   @TempDir Path dir;
@@ -163,8 +175,12 @@ class ClusterPipelineTest {
       for (Instance i : capture) {
         if (i != lost) stopGracefully(i);
       }
-      Awaitility.await("every acknowledged event in the lake").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-          .until(() -> LakeFiles.eventIdCounts(lake).keySet().containsAll(acknowledged));
+      try {
+        Awaitility.await("every acknowledged event in the lake").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> LakeFiles.eventIdCounts(lake).keySet().containsAll(acknowledged));
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError(whereTheMissingAre(lake, admin, bootstrap), e);
+      }
       log("every acknowledged event is in the lake");
       progress.close();
       for (Instance i : refine) stopGracefully(i);
@@ -303,6 +319,42 @@ class ClusterPipelineTest {
 
   private static double seconds(long since) {
     return (System.nanoTime() - since) / 1e9;
+  }
+
+  /** Which stage holds back the acknowledged events missing from the lake: what a failure must say. */
+  private String whereTheMissingAre(Path lake, Admin admin, String bootstrap) throws Exception {
+    Set<String> missing = new HashSet<>(acknowledged);
+    missing.removeAll(LakeFiles.eventIdCounts(lake).keySet());
+    return String.format("%,d acknowledged events are not in the lake, e.g. %s%n", missing.size(), missing.stream().limit(5).toList())
+        + found(missing, TopicReader.readAll(bootstrap, RAW), "the raw topic")
+        + found(missing, TopicReader.readAll(bootstrap, REFINED), "the refined topic, read_uncommitted")
+        + found(missing, TopicReader.readCommitted(bootstrap, REFINED), "the refined topic, read_committed")
+        + progress(admin, RAW, "tributary-refine") + progress(admin, REFINED, "tributary-sink");
+  }
+
+  private static String found(Set<String> ids, List<ConsumerRecord<byte[], byte[]>> records, String where) throws IOException {
+    Map<String, String> at = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      String id = JSON.readTree(r.value()).path("event_id").asText();
+      if (ids.contains(id)) at.merge(id, r.partition() + "@" + r.offset(), (a, b) -> a + " " + b);
+    }
+    return String.format("in %s: %,d of them, e.g. %s%n", where, at.size(), at.entrySet().stream().limit(5).toList());
+  }
+
+  /** Per partition: the group's committed offset, the last stable offset (an open transaction holds it back) and the end. */
+  private static String progress(Admin admin, String topic, String group) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+        .get(10, TimeUnit.SECONDS);
+    Map<TopicPartition, OffsetSpec> latest = new TreeMap<>(Comparator.comparingInt(TopicPartition::partition));
+    for (int p = 0; p < PARTITIONS; p++) latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    var end = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+    var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS);
+    StringBuilder s = new StringBuilder(String.format("%s, group %s (partition: committed / stable / end):", topic, group));
+    for (TopicPartition tp : latest.keySet()) {
+      OffsetAndMetadata c = committed.get(tp);
+      s.append(String.format(" %d: %s / %d / %d;", tp.partition(), c == null ? "-" : c.offset(), stable.get(tp).offset(), end.get(tp).offset()));
+    }
+    return s.append('\n').toString();
   }
 
   private void printLogTails() {
