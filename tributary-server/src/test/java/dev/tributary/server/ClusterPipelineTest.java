@@ -2,7 +2,6 @@ package dev.tributary.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.testkit.KafkaExtension;
 import dev.tributary.testkit.TopicReader;
 import java.io.IOException;
@@ -80,7 +79,6 @@ class ClusterPipelineTest {
   private static final String RAW = "events";
   private static final String REFINED = "events.refined";
   private static final int PARTITIONS = 6;
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Ten JVMs on two cores, shared with other builds: a start can take well over the usual minute. */
   private static final Duration STARTUP = Duration.ofMinutes(3);
   @TempDir Path dir;
@@ -179,7 +177,13 @@ class ClusterPipelineTest {
         Awaitility.await("every acknowledged event in the lake").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
             .until(() -> LakeFiles.eventIdCounts(lake).keySet().containsAll(acknowledged));
       } catch (ConditionTimeoutException e) {
-        throw new AssertionError(whereTheMissingAre(lake, admin, bootstrap), e);
+        String where;
+        try {
+          where = whereTheMissingAre(lake, admin, bootstrap);
+        } catch (Exception unknown) {
+          where = "(cannot tell where the missing events are: " + unknown + ")";
+        }
+        throw new AssertionError(where, e);
       }
       log("every acknowledged event is in the lake");
       progress.close();
@@ -332,10 +336,10 @@ class ClusterPipelineTest {
         + progress(admin, RAW, "tributary-refine") + progress(admin, REFINED, "tributary-sink");
   }
 
-  private static String found(Set<String> ids, List<ConsumerRecord<byte[], byte[]>> records, String where) throws IOException {
+  private static String found(Set<String> ids, List<ConsumerRecord<byte[], byte[]>> records, String where) {
     Map<String, String> at = new TreeMap<>();
     for (ConsumerRecord<byte[], byte[]> r : records) {
-      String id = JSON.readTree(r.value()).path("event_id").asText();
+      String id = TopicReader.header(r, "event_id");
       if (ids.contains(id)) at.merge(id, r.partition() + "@" + r.offset(), (a, b) -> a + " " + b);
     }
     return String.format("in %s: %,d of them, e.g. %s%n", where, at.size(), at.entrySet().stream().limit(5).toList());
