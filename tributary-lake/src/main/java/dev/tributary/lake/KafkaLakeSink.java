@@ -284,7 +284,13 @@ public final class KafkaLakeSink implements AutoCloseable {
 
   private void shutdown() {
     try {
-      cut(List.copyOf(assigned.values()));
+      try {
+        cut(List.copyOf(assigned.values()));
+      } catch (WakeupException e) {
+        // stop()'s wakeup came while the loop was outside poll, and fired at the cut's first commit
+        // instead, which it kept from being sent: the cut is taken again at the same offsets.
+        cut(List.copyOf(assigned.values()));
+      }
       log.info("sink stopped: open files published and offsets committed");
     } catch (IOException | KafkaException e) {
       log.error("sink could not publish its open files at shutdown; their records will be read again", e);

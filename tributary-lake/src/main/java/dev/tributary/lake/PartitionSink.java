@@ -108,7 +108,13 @@ final class PartitionSink {
     return new PartitionSink(tp, table, token, committed, horizon, Math.max(recordedCut, replayCut));
   }
 
+  /**
+   * Drops the open files. Their records are then in no file, so nothing past the committed offset
+   * is safe to commit any more: a commit after this (the revoke as the consumer closes) must not
+   * skip them for the next owner.
+   */
   void abandon() {
     writer.abandonAll();
+    next = committed;
   }
 }

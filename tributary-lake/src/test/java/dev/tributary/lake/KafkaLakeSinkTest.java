@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tributary.testkit.KafkaExtension;
 import dev.tributary.testkit.S3Extension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -147,6 +150,37 @@ class KafkaLakeSinkTest {
       assertThat(row.get(4)).isEqualTo("2026-11-23");
     }
     assertThat(actual).isEqualTo(expected);
+  }
+
+  @Test
+  void openFilesThatCannotBePublishedAtShutdownAreReadAgainNotCommittedPast() throws Exception {
+    String topic = "unpublished-" + names.incrementAndGet();
+    KafkaTopics.create(kafka.bootstrapServers(), topic, 1);
+    try (KafkaProducer<byte[], byte[]> producer = KafkaTopics.producer(kafka.bootstrapServers())) {
+      for (int i = 0; i < 100; i++) producer.send(new ProducerRecord<>(topic, 0, null, Events.bytes("page_view", "id-" + i, T0.plusSeconds(i), i)));
+    }
+    SinkTarget.Lake lake = SinkTarget.FILESYSTEM.lake(tmp, s3, "lake-" + names.incrementAndGet());
+    KafkaSinkConfig config = KafkaSinkConfig.of(kafka.bootstrapServers(), topic, lake.uri()).withGroup("g-" + topic)
+        .withRolls(Duration.ofMinutes(5), 128L << 20, 1_000_000);
+    try (KafkaLakeSink sink = KafkaLakeSink.start(config, new SimpleMeterRegistry())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.status().stream().anyMatch(p -> p.position() == 100));
+      deleteTree(lake.files()); // the open file's directory is gone: it cannot be published
+      sink.stop(Duration.ofSeconds(30));
+    }
+    assertThat(KafkaTopics.committedSum(kafka.bootstrapServers(), "g-" + topic)).as("offsets committed past records in no file").isZero();
+
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (KafkaLakeSink sink = KafkaLakeSink.start(config, registry)) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> registry.counter("tributary.lake.events.written").count() >= 100);
+      assertThat(sink.stop(Duration.ofSeconds(30))).isTrue();
+    }
+    assertThat(LakeFiles.completedLines(lake.files())).as("the records a sink started again lands").hasSize(100);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
   }
 
   @ParameterizedTest
