@@ -98,10 +98,17 @@ public final class Refiner implements AutoCloseable {
       log.info("refine: Kafka Streams {} -> {}", before, now);
       if (now == KafkaStreams.State.ERROR) failure.complete(new IllegalStateException("Kafka Streams stopped in ERROR"));
     });
+    StreamThreadFailures failures = new StreamThreadFailures(registry, System::nanoTime);
     s.setUncaughtExceptionHandler(e -> {
+      StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = failures.respond(e);
+      if (response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
+        log.warn("refine: a stream thread's transaction was lost (a broker failed over); its tasks are redone from the last commit"
+            + " by a new thread", e);
+        return response;
+      }
       log.error("refine: stream thread failed; stopping (a restart resumes from the last commit)", e);
       failure.complete(e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      return response;
     });
     s.start();
     streams = s;
