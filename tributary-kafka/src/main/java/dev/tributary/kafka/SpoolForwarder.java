@@ -316,7 +316,8 @@ public final class SpoolForwarder implements Closeable {
   private void setAside(ContiguousAckTracker t, long ticket, SpoolRecord r, String topic, Throwable reason) {
     synchronized (t) {
       if (t.isAbandoned()) return;
-      deadLetters.add(r.offset(), topic, reason, r.payload()).whenComplete((offset, error) -> {
+      // not on the spool's writer thread, which completes the append: it would wait for this lock
+      deadLetters.add(r.offset(), topic, reason, r.payload()).whenCompleteAsync((offset, error) -> {
         if (error != null) {
           t.fail(error);
         } else if (t.confirm(ticket)) {

@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -18,9 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The spool's only writer. Appenders hand it batches; it takes everything waiting, writes it
- * with as few system calls as it can, makes it durable with one {@code force}, then hands the
- * appenders' futures to a completer thread so that the next write starts at once. Under load
- * the batches grow, so one fsync serves many appends.
+ * with as few system calls as it can, makes it durable with one {@code force}, then completes
+ * the appenders' futures itself. Under load the batches grow, so one fsync serves many appends.
+ *
+ * <p>Completing on this thread costs a microsecond or two per append; handing the futures to a
+ * thread of their own cost a wake-up of that thread per commit, which measured more (docs/
+ * benchmarks.md, "Capture and the bus against Chukcha"). So whatever an appender chains on its
+ * future runs here and must not block: capture's answer moves to its event loop at once.
  *
  * <p>The segment being written is preallocated with zeros ahead of the write position, in
  * steps of {@value #PREALLOCATE_BYTES} bytes, so that most commits' fdatasync flushes data
@@ -62,8 +64,6 @@ final class GroupCommitWriter implements Runnable {
 
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Pending> batch = new ArrayList<>();
-  private final ExecutorService completer =
-      Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("tributary-spool-completer").daemon().unstarted(r));
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private final Path dir;
   private final SpoolConfig config;
@@ -124,8 +124,6 @@ final class GroupCommitWriter implements Runnable {
       }
       seal();
       out.close();
-      completer.shutdown();
-      completer.awaitTermination(1, TimeUnit.MINUTES);
     } catch (IOException e) {
       fail(e);
     } catch (InterruptedException e) {
@@ -154,8 +152,7 @@ final class GroupCommitWriter implements Runnable {
       forceIfDue();
     }
     publish();
-    List<Pending> done = List.copyOf(batch);
-    completer.execute(() -> done.forEach(p -> p.done.complete(p.firstOffset)));
+    for (Pending p : batch) p.done.complete(p.firstOffset);
   }
 
   /** Makes sure the file has zeros up to at least {@code end}, within the segment's size where possible. */
@@ -254,6 +251,5 @@ final class GroupCommitWriter implements Runnable {
     for (Pending p : batch) p.done.completeExceptionally(e);
     Pending p;
     while ((p = queue.poll()) != null) p.done.completeExceptionally(e);
-    completer.shutdown();
   }
 }
