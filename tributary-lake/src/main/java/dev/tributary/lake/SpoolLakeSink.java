@@ -38,6 +38,13 @@ public final class SpoolLakeSink implements AutoCloseable {
   static final int MAX_POLL_RECORDS = 10_000;
   static final long MAX_POLL_BYTES = 16L << 20;
   static final long MAX_POLL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /**
+   * After a poll that did not fill a batch the sink waits this long before the next one, so that
+   * it wakes some 40 times a second rather than at every spool commit (thousands under load, each
+   * a context switch taken from capture's threads on a small machine). Events reach completed
+   * lake files no sooner than the roll age anyway.
+   */
+  static final long LINGER_MILLIS = 25;
   /** Slack for clocks and for events received slightly before the spool stamped them. */
   static final Duration DEDUP_REBUILD_SLACK = Duration.ofMinutes(1);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
@@ -166,6 +173,7 @@ public final class SpoolLakeSink implements AutoCloseable {
       landing.writer.completeDue(System.nanoTime());
       serveDrain();
       acknowledge();
+      if (batch.size() < MAX_POLL_RECORDS && drain.get() == null) stop.await(LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
