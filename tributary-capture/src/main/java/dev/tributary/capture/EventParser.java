@@ -11,17 +11,23 @@ import dev.tributary.event.Envelope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Turns a request body into the enriched events to store, or refuses the whole body. Each event
- * is copied token by token (numbers exactly as sent, fields in the order sent); capture's own
- * fields {@code received_at} and {@code app} replace any the client sent, a client's
- * {@code late} (refine's flag) is dropped, and {@code event_id} is added only where the client
- * sent none.
+ * is spliced, not re-serialised: Jackson walks and validates every token (a string it skips
+ * without decoding is still checked to be well-formed UTF-8, overlong forms and surrogates
+ * refused), and the client's fields are then copied as sent, byte for byte but for whitespace
+ * between tokens, in the order sent. Capture's own fields
+ * {@code received_at} and {@code app} replace any the client sent, a client's {@code late}
+ * (refine's flag) is dropped, and {@code event_id} is added only where the client sent none.
+ * Decoding every string to UTF-16 and encoding it back, as a copy through a generator does, was
+ * half of the parse's time (docs/benchmarks.md).
  */
 final class EventParser {
 
@@ -31,15 +37,7 @@ final class EventParser {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
       .build();
-
-  /**
-   * Each thread's generator, kept from one request to the next: creating a generator (and its
-   * buffers and contexts) costs more than copying a 1 KiB event through it. A parse that fails
-   * leaves it mid-object, so it is then dropped; one that held a large event drops it too, so
-   * a thread keeps at most {@value #KEPT_BUFFER_BYTES} bytes.
-   */
-  private static final ThreadLocal<EventWriter> WRITERS = new ThreadLocal<>();
-  private static final int KEPT_BUFFER_BYTES = 64 * 1024;
+  private static final byte[] EVENT_ID_FIELD = (",\"" + Envelope.EVENT_ID + "\":\"").getBytes(StandardCharsets.US_ASCII);
 
   private final long maxEventBytes;
   private final UuidV7 ids;
@@ -55,11 +53,8 @@ final class EventParser {
    */
   List<byte[]> parse(byte[] body, int length, Format format, String receivedAt, String app, String ip) throws Rejection {
     MalformedJson.requireUtf8(body, length);
-    EventWriter writer = WRITERS.get();
-    WRITERS.remove(); // given back below only when this parse leaves it clean
     try (JsonParser p = JSON.createParser(body, 0, length)) {
-      if (writer == null) writer = new EventWriter();
-      Batch batch = new Batch(receivedAt, app, ip, writer);
+      Batch batch = new Batch(body, captureFields(receivedAt, app, ip), ip != null);
       if (format == Format.NDJSON) {
         readLines(p, batch);
       } else {
@@ -68,7 +63,6 @@ final class EventParser {
       if (batch.events.isEmpty()) {
         throw new Rejection(400, "empty body: send one event object, a JSON array of event objects, or NDJSON");
       }
-      if (writer.out.size() == 0 && batch.largest <= KEPT_BUFFER_BYTES) WRITERS.set(writer);
       return batch.events;
     } catch (JsonProcessingException e) {
       throw MalformedJson.rejection(e);
@@ -114,28 +108,27 @@ final class EventParser {
     }
   }
 
-  /** Reads the object whose START_OBJECT is the current token and adds it, enriched, to the batch. */
+  /**
+   * Reads the object whose START_OBJECT is the current token and adds it, enriched, to the batch.
+   * A top-level field is copied once the next field's name (or the closing brace) shows where it ends.
+   */
   private void readEvent(JsonParser p, Batch batch) throws IOException, Rejection {
     int index = batch.events.size();
     JsonLocation start = p.currentTokenLocation();
-    JsonGenerator g = batch.generator;
-    g.writeStartObject();
     boolean hasEvent = false;
     boolean hasEventId = false;
+    int fieldStart = -1;
+    boolean keep = false;
+    boolean compact = true;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
+      if (keep) batch.copyField(fieldStart, offset(p), compact);
+      fieldStart = offset(p);
       String name = p.currentName();
       JsonToken value = p.nextToken();
+      keep = true;
       switch (name) {
-        case Envelope.RECEIVED_AT, Envelope.APP, Envelope.LATE -> {
-          p.skipChildren();
-          continue;
-        }
-        case Envelope.IP -> {
-          if (batch.ip != null) {
-            p.skipChildren();
-            continue;
-          }
-        }
+        case Envelope.RECEIVED_AT, Envelope.APP, Envelope.LATE -> keep = false;
+        case Envelope.IP -> keep = !batch.replacesIp;
         case Envelope.EVENT -> {
           if (value != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
             String got = value == JsonToken.VALUE_STRING ? "an empty string" : describe(value);
@@ -153,27 +146,74 @@ final class EventParser {
         }
         default -> { }
       }
-      g.writeFieldName(name);
-      try {
-        g.copyCurrentStructureExact(p);
-      } catch (NumberFormatException e) {
-        throw at(p, 400, "event " + index + ": " + MalformedJson.numberOutOfRange(p.getText()) + " (in " + quoted(name) + ")", index);
-      }
+      compact = readValue(p, value, index, name, batch.body);
     }
+    int end = offset(p); // the closing brace
+    if (keep) batch.copyField(fieldStart, end, compact);
     if (!hasEvent) {
       throw inEvent(start, 400, index, "missing required field " + quoted(Envelope.EVENT) + " (the event type, a non-empty string)");
     }
-    Envelope.writeCaptureFields(g, batch.receivedAt, batch.app, null, batch.ip);
-    if (!hasEventId) g.writeStringField(Envelope.EVENT_ID, ids.next().toString());
-    g.writeEndObject();
-    g.flush();
-    if (batch.out.size() > maxEventBytes) {
-      throw at(start, 413, "event " + index + " is " + batch.out.size() + " bytes once enriched, over the limit of "
+    int size = batch.finishEvent(hasEventId ? null : ids.next().toString());
+    if (size > maxEventBytes) {
+      throw at(start, 413, "event " + index + " is " + size + " bytes once enriched, over the limit of "
           + maxEventBytes + " bytes per event", index);
     }
-    batch.largest = Math.max(batch.largest, batch.out.size());
-    batch.events.add(batch.out.toByteArray());
-    batch.out.reset();
+  }
+
+  /**
+   * Walks the value whose first token is current, to its last token: Jackson checks every token
+   * on the way without decoding a string. A number it reads but cannot hold exactly is refused.
+   * Returns whether the field is compact: no whitespace before any of its tokens (and so none
+   * between its name and its end), which the copy then need not look for.
+   */
+  private static boolean readValue(JsonParser p, JsonToken first, int index, String field, byte[] body) throws IOException, Rejection {
+    boolean compact = true;
+    int depth = 0;
+    JsonToken t = first;
+    while (true) {
+      compact = compact && nothingSpaceBefore(body, offset(p));
+      if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+        depth++;
+      } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+        depth--;
+      } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+        requireExact(p, index, field);
+      }
+      if (depth == 0) return compact;
+      t = p.nextToken();
+    }
+  }
+
+  /** Whether the gap before the token at {@code start} (a separator at most) holds no whitespace. */
+  private static boolean nothingSpaceBefore(byte[] body, int start) {
+    int before = start - 1;
+    if (body[before] == ',' || body[before] == ':') before--;
+    return !Batch.isSpace(body[before]);
+  }
+
+  private static void requireExact(JsonParser p, int index, String field) throws IOException, Rejection {
+    try {
+      p.getDecimalValue();
+    } catch (NumberFormatException e) {
+      throw at(p, 400, "event " + index + ": " + MalformedJson.numberOutOfRange(p.getText()) + " (in " + quoted(field) + ")", index);
+    }
+  }
+
+  private static int offset(JsonParser p) {
+    return (int) p.currentTokenLocation().getByteOffset();
+  }
+
+  /** {@code ,"received_at":"…","app":"…"} and, when set, {@code ,"ip":"…"}: the same for every event of a request. */
+  private static byte[] captureFields(String receivedAt, String app, String ip) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      Envelope.writeCaptureFields(g, receivedAt, app, null, ip);
+      g.writeEndObject();
+    }
+    byte[] object = out.toByteArray();
+    object[0] = ',';
+    return Arrays.copyOf(object, object.length - 1);
   }
 
   private static Rejection at(JsonParser p, int status, String message, int index) {
@@ -217,37 +257,80 @@ final class EventParser {
     };
   }
 
-  /** The events of one request so far, and the buffer the next one is written into. */
+  /** The events of one request so far, and the one being spliced. */
   private static final class Batch {
-    final String receivedAt;
-    final String app;
-    final String ip;
+    final byte[] body;
+    final byte[] captureFields;
+    final boolean replacesIp;
     final List<byte[]> events = new ArrayList<>();
-    final ByteArrayOutputStream out;
-    final JsonGenerator generator;
-    int largest;
-
-    Batch(String receivedAt, String app, String ip, EventWriter writer) {
-      this.receivedAt = receivedAt;
-      this.app = app;
-      this.ip = ip;
-      this.out = writer.out;
-      this.generator = writer.generator;
-    }
-  }
-
-  /** A generator and the buffer it writes each event into, between events empty and at the root. */
-  private static final class EventWriter {
     final ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-    final JsonGenerator generator;
 
-    EventWriter() {
-      try {
-        generator = JSON.createGenerator(out);
-      } catch (IOException e) {
-        throw new UncheckedIOException("a generator over memory cannot fail to open", e);
+    Batch(byte[] body, byte[] captureFields, boolean replacesIp) {
+      this.body = body;
+      this.captureFields = captureFields;
+      this.replacesIp = replacesIp;
+      out.write('{');
+    }
+
+    /**
+     * Copies the field from {@code start} (its name's quote) up to the separator before {@code
+     * next}; one known {@code compact} in one piece.
+     */
+    void copyField(int start, int next, boolean compact) {
+      int end = next;
+      while (isSpace(body[end - 1])) end--;
+      if (body[end - 1] == ',') {
+        end--;
+        while (isSpace(body[end - 1])) end--;
       }
-      generator.setRootValueSeparator(null); // each event is cut out of the buffer on its own
+      if (out.size() > 1) out.write(',');
+      if (compact) {
+        out.write(body, start, end - start);
+      } else {
+        copyCompact(start, end);
+      }
+    }
+
+    /** Copies {@code body[from, to)} without the whitespace outside strings. */
+    private void copyCompact(int from, int to) {
+      int run = from;
+      boolean inString = false;
+      for (int i = from; i < to; i++) {
+        byte b = body[i];
+        if (inString) {
+          if (b == '\\') {
+            i++;
+          } else if (b == '"') {
+            inString = false;
+          }
+        } else if (b == '"') {
+          inString = true;
+        } else if (isSpace(b)) {
+          out.write(body, run, i - run);
+          run = i + 1;
+        }
+      }
+      out.write(body, run, to - run);
+    }
+
+    /** Adds capture's fields (and {@code eventId} unless null), closes the event and returns its size. */
+    int finishEvent(String eventId) {
+      out.writeBytes(captureFields);
+      if (eventId != null) {
+        out.writeBytes(EVENT_ID_FIELD);
+        out.writeBytes(eventId.getBytes(StandardCharsets.US_ASCII));
+        out.write('"');
+      }
+      out.write('}');
+      byte[] event = out.toByteArray();
+      events.add(event);
+      out.reset();
+      out.write('{');
+      return event.length;
+    }
+
+    static boolean isSpace(byte b) {
+      return b == ' ' || b == '\n' || b == '\r' || b == '\t';
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.tributary.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,10 +38,11 @@ class EventParserTest {
       int events = 1 + random.nextInt(5);
       for (int i = 0; i < events; i++) sent.add(randomEvent(random));
       boolean ndjson = random.nextBoolean();
+      boolean pretty = !ndjson && random.nextBoolean(); // whitespace between tokens, line breaks among them
       StringBuilder body = new StringBuilder(ndjson ? "" : "[");
       for (int i = 0; i < events; i++) {
         if (i > 0) body.append(ndjson ? "\n" : ",");
-        body.append(EXACT.writeValueAsString(sent.get(i)));
+        body.append(pretty ? EXACT.writerWithDefaultPrettyPrinter().writeValueAsString(sent.get(i)) : EXACT.writeValueAsString(sent.get(i)));
       }
       if (!ndjson) body.append("]");
       byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
@@ -50,6 +52,8 @@ class EventParserTest {
 
       assertThat(stored).as("seed %d round %d", seed, round).hasSize(events);
       for (int i = 0; i < events; i++) {
+        assertThat(stored.get(i)).as("seed %d round %d event %d: one line, as the lake's NDJSON needs", seed, round, i)
+            .doesNotContain((byte) '\n', (byte) '\r');
         ObjectNode out = (ObjectNode) EXACT.readTree(stored.get(i));
         assertThat(out.get("received_at").asText()).isEqualTo("2026-11-23T15:04:05.123Z");
         assertThat(out.get("app").asText()).isEqualTo("web");
@@ -61,6 +65,41 @@ class EventParserTest {
         assertThat(names(out)).isEqualTo(names(expected));
         assertThat(id).isNotEmpty();
       }
+    }
+  }
+
+  @Test
+  void fieldsAreStoredAsSentButForWhitespaceBetweenTokens() throws Exception {
+    String sent = "{ \"event\" : \"caf\\u00e9\",\n  \"n\": 1.50E+2, \"props\": { \"a b\" : [ 1 , \"x  y\" ] } ,\"app\":\"spoofed\" }";
+    byte[] body = sent.getBytes(StandardCharsets.UTF_8);
+
+    List<byte[]> stored = new EventParser(1 << 20, new UuidV7()).parse(body, body.length, EventParser.Format.JSON,
+        "2026-11-23T15:04:05.123Z", "web", "10.0.0.1");
+
+    assertThat(new String(stored.getFirst(), StandardCharsets.UTF_8))
+        .startsWith("{\"event\":\"caf\\u00e9\",\"n\":1.50E+2,\"props\":{\"a b\":[1,\"x  y\"]},"
+            + "\"received_at\":\"2026-11-23T15:04:05.123Z\",\"app\":\"web\",\"ip\":\"10.0.0.1\",\"event_id\":\"")
+        .endsWith("\"}");
+  }
+
+  @Test
+  void textThatIsNotWellFormedUtf8IsRefusedThoughItIsCopiedUndecoded() {
+    EventParser parser = new EventParser(1 << 20, new UuidV7());
+    for (byte[] bad : List.of(new byte[] {(byte) 0xC0, (byte) 0x80}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+        new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80})) {
+      byte[] body = new byte[13 + bad.length];
+      byte[] head = "{\"event\":\"a".getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(head, 0, body, 0, head.length);
+      System.arraycopy(bad, 0, body, head.length, bad.length);
+      body[head.length + bad.length] = '"';
+      body[head.length + bad.length + 1] = '}';
+      byte[] exact = java.util.Arrays.copyOf(body, head.length + bad.length + 2);
+
+      assertThatThrownBy(() -> parser.parse(exact, exact.length, EventParser.Format.JSON, "2026-11-23T15:04:05.123Z", "web", null))
+          .isInstanceOfSatisfying(Rejection.class, r -> {
+            assertThat(r.status).isEqualTo(400);
+            assertThat(r.getMessage()).contains("Invalid UTF-8"); // Jackson checks the strings it skips too
+          });
     }
   }
 
