@@ -23,11 +23,11 @@ import java.util.Map;
  * is spliced, not re-serialised: Jackson walks and validates every token (a string it skips
  * without decoding is still checked to be well-formed UTF-8, overlong forms and surrogates
  * refused), and the client's fields are then copied as sent, byte for byte but for whitespace
- * between tokens, in the order sent. Capture's own fields
- * {@code received_at} and {@code app} replace any the client sent, a client's {@code late}
- * (refine's flag) is dropped, and {@code event_id} is added only where the client sent none.
- * Decoding every string to UTF-16 and encoding it back, as a copy through a generator does, was
- * half of the parse's time (docs/benchmarks.md).
+ * between tokens, in the order sent. Capture's own fields {@code received_at} and {@code app}
+ * replace any the client sent, a client's {@code late} (refine's flag) is dropped, and
+ * {@code event_id} is added only where the client sent none. Decoding every string to UTF-16 and
+ * encoding it back, as a copy through a generator does, was half of the parse's time
+ * (docs/benchmarks.md).
  */
 final class EventParser {
 
