@@ -15,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,8 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * requests on another node on purpose). While it sends:
  * <ol>
  *   <li>a broker is SIGKILLed and restarted, then the controller quorum's leader is;
- *   <li>every instance is restarted with SIGTERM, one at a time (a rolling deploy), then one instance
- *       of each stage is SIGKILLed and restarted;
+ *   <li>every instance is restarted with SIGTERM, one at a time in each stage, the stages side by side
+ *       (a rolling deploy), then one instance of each stage is SIGKILLed and restarted, side by side;
  *   <li>a capture node is SIGKILLed for good and its spool handed to {@code tributary drain}, as the
  *       orphan-volume runbook (docs/deploy.md) says.
  * </ol>
@@ -138,27 +137,25 @@ class ClusterPipelineTest {
       int leader = admin.describeMetadataQuorum().quorumInfo().get(10, TimeUnit.SECONDS).leaderId();
       killAndRestartBroker(leader, "the controller leader, broker " + leader, random);
 
-      for (Instance i : all) {
-        long stopAt = System.nanoTime();
-        ServeProcess p = running.remove(i);
-        int code = p.terminate(Duration.ofSeconds(90));
-        assertThat(code).as("%s exit status after SIGTERM; its warnings and last lines:%n%s", i.name(), problems(p)).isZero();
-        double stopSeconds = seconds(stopAt);
-        restart(i);
-        log("rolling deploy: %s stopped by SIGTERM in %.1f s, ready again %.1f s after the signal", i.name(), stopSeconds, seconds(stopAt));
+      // Each stage rolls one instance at a time; the stages roll side by side, as independent deployments do.
+      for (int round = 0; round < capture.size(); round++) {
+        List<Instance> wave = new ArrayList<>();
+        for (List<Instance> stage : List.of(capture, refine, sink)) {
+          if (round < stage.size()) wave.add(stage.get(round));
+        }
+        sideBySide(wave, this::rollingRestart);
         awaitFlow(random);
       }
 
-      List<List<Instance>> stages = new ArrayList<>(List.of(capture, refine, sink));
-      Collections.shuffle(stages, random);
-      for (List<Instance> stage : stages) {
-        Instance i = stage.get(random.nextInt(stage.size()));
+      List<Instance> victims = new ArrayList<>();
+      for (List<Instance> stage : List.of(capture, refine, sink)) victims.add(stage.get(random.nextInt(stage.size())));
+      sideBySide(victims, i -> {
         long killedAt = System.nanoTime();
         running.remove(i).kill();
         restart(i);
         log("%s SIGKILLed and ready again %.1f s later", i.name(), seconds(killedAt));
-        awaitFlow(random);
-      }
+      });
+      awaitFlow(random);
 
       Instance lost = capture.get(random.nextInt(capture.size()));
       running.remove(lost).kill();
@@ -293,6 +290,41 @@ class ClusterPipelineTest {
 
   private ServeProcess launch(Instance i) throws IOException {
     return ServeProcess.start(dir.resolve(i.name() + ".log"), Map.of(), i.args());
+  }
+
+  private void rollingRestart(Instance i) throws Exception {
+    long stopAt = System.nanoTime();
+    ServeProcess p = running.remove(i);
+    int code = p.terminate(Duration.ofSeconds(90));
+    assertThat(code).as("%s exit status after SIGTERM; its warnings and last lines:%n%s", i.name(), problems(p)).isZero();
+    double stopSeconds = seconds(stopAt);
+    restart(i);
+    log("rolling deploy: %s stopped by SIGTERM in %.1f s, ready again %.1f s after the signal", i.name(), stopSeconds, seconds(stopAt));
+  }
+
+  private interface InstanceStep {
+    void run(Instance i) throws Exception;
+  }
+
+  /** Runs {@code step} on every instance at once, each in a thread of its own; the first failure is thrown once all are done. */
+  private static void sideBySide(List<Instance> instances, InstanceStep step) throws Exception {
+    Map<Instance, Thread> threads = new HashMap<>();
+    Map<Instance, Throwable> failures = new ConcurrentHashMap<>();
+    for (Instance i : instances) {
+      threads.put(i, Thread.ofPlatform().name("step-" + i.name()).start(() -> {
+        try {
+          step.run(i);
+        } catch (Throwable e) {
+          failures.put(i, e);
+        }
+      }));
+    }
+    for (Thread t : threads.values()) t.join();
+    for (Instance i : instances) {
+      Throwable e = failures.get(i);
+      if (e instanceof Exception x) throw x;
+      if (e instanceof Error x) throw x;
+    }
   }
 
   private void restart(Instance i) throws IOException {
