@@ -58,6 +58,12 @@ public final class CapacityBenchmark {
   private static final int EVENT_BYTES = 1024;
 
   /** {@code jitWarmup}: unmeasured single-event load before capture's measured loads, then half as long in 100-event requests. */
+  /**
+   * The shortest span measured as a warm rate: ten of the stages' 100 ms reports, and CPU read from
+   * {@code /proc} in 10 ms ticks, so a shorter one can show no CPU at all.
+   */
+  private static final Duration MIN_WARM_SPAN = Duration.ofSeconds(1);
+
   record Settings(double rate, Duration duration, double batchRate, int events, int partitions, int ids, Duration jitWarmup) {
     static Settings defaults() {
       return new Settings(2_000, Duration.ofSeconds(20), 150, 200_000, 4, 500_000, Duration.ofSeconds(10));
@@ -184,16 +190,21 @@ public final class CapacityBenchmark {
       StageProcess.Sample end = untilStopped ? stopped : b;
       StageProcess.Span early = StageProcess.Span.between(a, m);
       String until = untilStopped ? "until its files were published; " : "";
-      if (m.count() < end.count()) {
+      if (longEnough(a, m) && longEnough(m, end)) {
         record(label, StageProcess.Span.between(m, end), String.format("%s20-60%%: %,.0f per CPU-s, %,.0f/s wall",
             until, early.perCpuSecond(), early.perWallSecond()), before);
       } else {
-        // The backlog went from under 60% to all of it between two 100 ms reports: too small to
-        // measure warm, so the whole run stands in, set-up and JIT included.
-        record(label, StageProcess.Span.between(first, end), until + "backlog drained within one report: measured from the stage's"
+        // A backlog drained in a few 100 ms reports is too small to measure warm: its CPU is a
+        // tick or two of 10 ms, or none. The whole run stands in, set-up and JIT included.
+        record(label, StageProcess.Span.between(first, end), until + "backlog too small to measure warm (under "
+            + MIN_WARM_SPAN.toMillis() + " ms from 20% to 60% or from 60% to the end): measured from the stage's"
             + " first report, set-up and JIT included", before);
       }
     }
+  }
+
+  private static boolean longEnough(StageProcess.Sample from, StageProcess.Sample to) {
+    return to.nanoTime() - from.nanoTime() >= MIN_WARM_SPAN.toNanos();
   }
 
   private void record(String stage, StageProcess.Span span, String note, String loadBefore) {
