@@ -160,7 +160,11 @@ final class CassandraNode {
         "-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
         // A test cluster is born complete: nothing to wait for before serving.
         "-Dcassandra.skip_wait_for_gossip_to_settle=0",
-        "-Dcassandra.ring_delay_ms=1000",
+        // Also how long a joining node waits for the seed's answer to its first gossip (the shadow
+        // round) before it gives up with "Unable to gossip with any peers": 1 s was too short for a
+        // seed on two loaded cores. The answer ends the wait, and without bootstrap nothing else
+        // waits the ring delay, so Cassandra's default costs no time.
+        "-Dcassandra.ring_delay_ms=30000",
         "-Dcassandra.superuser_setup_delay_ms=0",
         // system_distributed on every node lets one read at ALL show that a node sees all the others up.
         "-Dcassandra.system_distributed.default_rf=" + replicationFactor,
