@@ -15,6 +15,11 @@ import java.security.NoSuchAlgorithmException;
  * rebuild at start reads files of several partitions) while lookups follow the spool. Memory grows with use up to 48–80 bytes per entry of {@code maxEntries}
  * (a FIFO of fingerprint and time, and a linear-probing table at most half full): about
  * 100 MB for two million. Used by one thread.
+ *
+ * <p>Such a table is far larger than the CPU's caches, so each probe of a new id is a cache miss:
+ * a slot keeps its fingerprint and time side by side ({@code slots[2i]}, {@code slots[2i+1]}) to
+ * make that one miss, not two, and a caller that both looks an id up and adds it computes its
+ * {@link #fingerprint} once.
  */
 final class EventIdWindow {
 
@@ -30,9 +35,8 @@ final class EventIdWindow {
   private int head;
   private int size;
 
-  // fingerprint -> received_at; 0 marks an empty slot (a fingerprint of 0 is stored as 1)
-  private long[] keys;
-  private long[] times;
+  // slot i: fingerprint at 2i (0 marks an empty slot; a fingerprint of 0 is stored as 1), received_at at 2i+1
+  private long[] slots;
 
   EventIdWindow(long windowMillis, int maxEntries) {
     this.windowMillis = windowMillis;
@@ -47,15 +51,24 @@ final class EventIdWindow {
 
   /** True when {@code eventId} landed with a {@code received_at} within the window of this one. */
   boolean contains(String eventId, long receivedAtMillis) {
+    return contains(fingerprint(eventId), receivedAtMillis);
+  }
+
+  /** As {@link #contains(String, long)}, for the id of this {@link #fingerprint}. */
+  boolean contains(long fingerprint, long receivedAtMillis) {
     while (size > 0 && ringTime[head] < receivedAtMillis - windowMillis) evictHead();
-    int slot = find(fingerprint(eventId));
-    return slot >= 0 && Math.abs(receivedAtMillis - times[slot]) <= windowMillis;
+    int slot = find(fingerprint);
+    return slot >= 0 && Math.abs(receivedAtMillis - slots[slot + 1]) <= windowMillis;
   }
 
   void add(String eventId, long receivedAtMillis) {
+    add(fingerprint(eventId), receivedAtMillis);
+  }
+
+  /** As {@link #add(String, long)}, for the id of this {@link #fingerprint}. */
+  void add(long fp, long receivedAtMillis) {
     if (size == maxEntries) evictHead();
     if (size == ringFp.length) grow();
-    long fp = fingerprint(eventId);
     int tail = (head + size) % ringFp.length;
     ringFp[tail] = fp;
     ringTime[tail] = receivedAtMillis;
@@ -71,47 +84,53 @@ final class EventIdWindow {
     long fp = ringFp[head];
     int slot = find(fp);
     // a later add of the same id replaced the time; that entry belongs to a later ring element
-    if (slot >= 0 && times[slot] == ringTime[head]) removeSlot(slot);
+    if (slot >= 0 && slots[slot + 1] == ringTime[head]) removeSlot(slot);
     head = (head + 1) % ringFp.length;
     size--;
   }
 
-  private long fingerprint(String eventId) {
+  /** The key the window keeps for {@code eventId}. */
+  long fingerprint(String eventId) {
     long fp = ByteBuffer.wrap(sha256.digest(eventId.getBytes(StandardCharsets.UTF_8))).getLong();
     return fp == 0 ? 1 : fp;
   }
 
+  /** The index in {@code slots} of the slot {@code fp} hashes to. */
   private int home(long fp) {
-    return (int) fp & (keys.length - 1);
+    return (int) fp << 1 & (slots.length - 1);
   }
 
+  private int next(int i) {
+    return i + 2 & (slots.length - 1);
+  }
+
+  /** The index in {@code slots} of {@code fp}'s slot, or -1. */
   private int find(long fp) {
-    for (int i = home(fp); keys[i] != 0; i = (i + 1) & (keys.length - 1)) {
-      if (keys[i] == fp) return i;
+    for (int i = home(fp); slots[i] != 0; i = next(i)) {
+      if (slots[i] == fp) return i;
     }
     return -1;
   }
 
   private void put(long fp, long time) {
     int i = home(fp);
-    while (keys[i] != 0 && keys[i] != fp) i = (i + 1) & (keys.length - 1);
-    keys[i] = fp;
-    times[i] = time;
+    while (slots[i] != 0 && slots[i] != fp) i = next(i);
+    slots[i] = fp;
+    slots[i + 1] = time;
   }
 
   /** Backward-shift deletion: keeps every remaining key reachable from its home slot without tombstones. */
   private void removeSlot(int hole) {
-    int mask = keys.length - 1;
-    for (int j = (hole + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
-      int k = home(keys[j]);
+    for (int j = next(hole); slots[j] != 0; j = next(j)) {
+      int k = home(slots[j]);
       boolean reachableWithoutHole = hole <= j ? (k > hole && k <= j) : (k > hole || k <= j);
       if (!reachableWithoutHole) {
-        keys[hole] = keys[j];
-        times[hole] = times[j];
+        slots[hole] = slots[j];
+        slots[hole + 1] = slots[j + 1];
         hole = j;
       }
     }
-    keys[hole] = 0;
+    slots[hole] = 0;
   }
 
   private void grow() {
@@ -132,7 +151,6 @@ final class EventIdWindow {
     ringTime = new long[ringCapacity];
     head = 0;
     size = 0;
-    keys = new long[Integer.highestOneBit(Math.max(2, ringCapacity) * 2 - 1) * 2];
-    times = new long[keys.length];
+    slots = new long[Integer.highestOneBit(Math.max(2, ringCapacity) * 2 - 1) * 4];
   }
 }

@@ -24,18 +24,6 @@ sealed interface Placement {
     }
     String problem = f.problem();
     if (problem != null) return new Unplaceable(problem);
-    return new Event(f.event(), f.eventId(), Instant.ofEpochMilli(f.receivedAtMillis()), withoutLineBreaks(payload));
-  }
-
-  /** Valid JSON holds raw CR/LF only as whitespace between tokens, so they can become spaces. */
-  private static byte[] withoutLineBreaks(byte[] payload) {
-    byte[] line = payload;
-    for (int i = 0; i < line.length; i++) {
-      if (line[i] == '\n' || line[i] == '\r') {
-        if (line == payload) line = payload.clone();
-        line[i] = ' ';
-      }
-    }
-    return line;
+    return new Event(f.event(), f.eventId(), Instant.ofEpochMilli(f.receivedAtMillis()), LineBreaks.toSpaces(payload));
   }
 }

@@ -182,12 +182,13 @@ public final class SpoolLakeSink implements AutoCloseable {
     if (placed == null) return;
     String eventId = placed.placement() instanceof Placement.Event e ? e.eventId() : null;
     long receivedAt = placed.placement() instanceof Placement.Event e ? e.receivedAt().toEpochMilli() : 0;
-    if (eventId != null && landed.contains(eventId, receivedAt)) {
+    long fingerprint = eventId == null ? 0 : landed.fingerprint(eventId);
+    if (eventId != null && landed.contains(fingerprint, receivedAt)) {
       duplicatesDropped.increment();
       return;
     }
     landing.land(placed, r.offset(), r.payload(), r.appendedAtMillis(), System.nanoTime());
-    if (eventId != null) landed.add(eventId, receivedAt);
+    if (eventId != null) landed.add(fingerprint, receivedAt);
   }
 
   private EventIdWindow rebuildDedup(SpoolRecord first) throws IOException {
