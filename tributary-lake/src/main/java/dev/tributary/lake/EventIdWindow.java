@@ -49,12 +49,10 @@ final class EventIdWindow {
     allocate(Math.min(INITIAL, maxEntries));
   }
 
-  /** True when {@code eventId} landed with a {@code received_at} within the window of this one. */
-  boolean contains(String eventId, long receivedAtMillis) {
-    return contains(fingerprint(eventId), receivedAtMillis);
-  }
-
-  /** As {@link #contains(String, long)}, for the id of this {@link #fingerprint}. */
+  /**
+   * True when the id of this {@link #fingerprint} landed with a {@code received_at} within the
+   * window of this one.
+   */
   boolean contains(long fingerprint, long receivedAtMillis) {
     while (size > 0 && ringTime[head] < receivedAtMillis - windowMillis) evictHead();
     int slot = find(fingerprint);

@@ -17,8 +17,8 @@ class EventIdWindowTest {
   void anIdLandedWithinTheWindowIsSeen() {
     EventIdWindow w = new EventIdWindow(10 * MINUTE, 1000);
     w.add("e1", 0);
-    assertThat(w.contains("e1", 5 * MINUTE)).isTrue();
-    assertThat(w.contains("e2", 5 * MINUTE)).isFalse();
+    assertThat(w.contains(w.fingerprint("e1"), 5 * MINUTE)).isTrue();
+    assertThat(w.contains(w.fingerprint("e2"), 5 * MINUTE)).isFalse();
   }
 
   @Test
@@ -26,7 +26,7 @@ class EventIdWindowTest {
     EventIdWindow w = new EventIdWindow(10 * MINUTE, 1000);
     w.add("e1", 0);
     w.add("e2", 11 * MINUTE);
-    assertThat(w.contains("e1", 11 * MINUTE)).isFalse();
+    assertThat(w.contains(w.fingerprint("e1"), 11 * MINUTE)).isFalse();
     assertThat(w.size()).isEqualTo(1);
   }
 
@@ -36,8 +36,8 @@ class EventIdWindowTest {
     EventIdWindow w = new EventIdWindow(10 * MINUTE, 1000);
     w.add("early", 0);
     w.add("late", 30 * MINUTE);
-    assertThat(w.contains("early", 5 * MINUTE)).isTrue();
-    assertThat(w.contains("late", 35 * MINUTE)).isTrue();
+    assertThat(w.contains(w.fingerprint("early"), 5 * MINUTE)).isTrue();
+    assertThat(w.contains(w.fingerprint("late"), 35 * MINUTE)).isTrue();
   }
 
   @Test
@@ -45,10 +45,10 @@ class EventIdWindowTest {
     EventIdWindow w = new EventIdWindow(10 * MINUTE, 3);
     for (int i = 0; i < 5; i++) w.add("e" + i, i);
     assertThat(w.size()).isEqualTo(3);
-    assertThat(w.contains("e0", 5)).isFalse();
-    assertThat(w.contains("e1", 5)).isFalse();
-    assertThat(w.contains("e2", 5)).isTrue();
-    assertThat(w.contains("e4", 5)).isTrue();
+    assertThat(w.contains(w.fingerprint("e0"), 5)).isFalse();
+    assertThat(w.contains(w.fingerprint("e1"), 5)).isFalse();
+    assertThat(w.contains(w.fingerprint("e2"), 5)).isTrue();
+    assertThat(w.contains(w.fingerprint("e4"), 5)).isTrue();
   }
 
   @Test
@@ -67,7 +67,7 @@ class EventIdWindowTest {
       String id = "id" + random.nextInt(20_000);
       boolean expected = model.containsKey(id) && Math.abs(now - model.get(id)) <= window;
       expireModel(fifo, model, now - window);
-      assertThat(w.contains(id, now)).as("step %d id %s", i, id).isEqualTo(expected);
+      assertThat(w.contains(w.fingerprint(id), now)).as("step %d id %s", i, id).isEqualTo(expected);
       if (!expected) {
         if (fifo.size() == max) model.remove(fifo.removeFirst());
         fifo.addLast(id);

@@ -47,11 +47,11 @@ class LandedEventsTest {
         Instant.parse("2026-11-23T14:50:00Z"), WINDOW, 100);
 
     long t = Instant.parse("2026-11-23T15:02:00Z").toEpochMilli();
-    assertThat(ids.contains("in", t)).isTrue();
-    assertThat(ids.contains("later", t)).isTrue();
-    assertThat(ids.contains("old", t)).isFalse();
-    assertThat(ids.contains("edge", t)).isFalse();
-    assertThat(ids.contains("open", t)).isFalse();
+    assertThat(ids.contains(ids.fingerprint("in"), t)).isTrue();
+    assertThat(ids.contains(ids.fingerprint("later"), t)).isTrue();
+    assertThat(ids.contains(ids.fingerprint("old"), t)).isFalse();
+    assertThat(ids.contains(ids.fingerprint("edge"), t)).isFalse();
+    assertThat(ids.contains(ids.fingerprint("open"), t)).isFalse();
     w.abandonAll();
   }
 
