@@ -21,6 +21,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -178,7 +180,30 @@ public final class KafkaBus implements Bus {
     } catch (InterruptedException | TimeoutException e) {
       throw new IllegalStateException("cannot create topic " + topic, e);
     }
+    awaitLeaders(topic);
     knownTopics.add(topic);
+  }
+
+  /**
+   * Returns once the leader of every partition of {@code topic} answers for it. Just after a topic
+   * is created, metadata names a partition's leader a moment before that leader takes writes; a
+   * write sent then spans several produce requests, the first may be refused while a later one
+   * lands, and brokers before Kafka 4.5 then refuse every retry of the first as out of sequence
+   * (KAFKA-15591): the write would hang, and its later messages would be in the log without it.
+   * Listing offsets is served by the same leader check as producing, and is retried until it passes.
+   */
+  private void awaitLeaders(String topic) {
+    try {
+      TopicDescription described = admin.describeTopics(List.of(topic)).allTopicNames()
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (var p : described.partitions()) latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+      admin.listOffsets(latest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("topic " + topic + " has a partition without a leader that answers", e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException("topic " + topic + " has a partition without a leader that answers", e);
+    }
   }
 
   @Override
