@@ -308,6 +308,12 @@ public final class KafkaBroker implements AutoCloseable {
     log.info("Kafka broker {} stopped {} ms after SIGTERM", nodeId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 
+  /** SIGTERM without waiting; {@link #stopGracefully} then waits. */
+  void signalStop() {
+    Process p = process;
+    if (p != null) p.destroy();
+  }
+
   /** SIGKILL: the broker dies at once, as in a crash; what it wrote to its files stays. */
   public synchronized void kill() {
     Process p = process;
