@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,14 +90,13 @@ public final class BrokerJars {
   }
 
   /**
-   * The broker's class path: the cached jars, fetching the missing ones first, then this module's
-   * own classes (for {@link WatchedBrokerMain}). Progress goes to {@code progress}.
+   * The broker's class path: the cached jars, fetching the missing ones first, then the jar of
+   * {@link WatchedBrokerMain} ({@link #mainJar}). Progress goes to {@code progress}.
    */
-  String classPath(PrintStream progress) {
-    List<String> jars = new ArrayList<>();
-    resolve(listed(), progress).forEach(jar -> jars.add(jar.toString()));
-    ownLocation().ifPresent(jars::add);
-    return String.join(File.pathSeparator, jars);
+  List<Path> classPath(PrintStream progress) {
+    List<Path> jars = new ArrayList<>(resolve(listed(), progress));
+    jars.add(mainJar());
+    return jars;
   }
 
   /** The cached files of these repository-relative {@code paths}, fetching the missing ones first. */
@@ -195,13 +192,45 @@ public final class BrokerJars {
     return connection.getInputStream();
   }
 
-  /** Where this module's classes are (a directory in a build, the executable jar when packaged). */
-  private static Optional<String> ownLocation() {
+  /**
+   * {@link WatchedBrokerMain} in a jar of its own in the cache, named by a hash of its classes. The
+   * broker needs no other class of Tributary, and a class path of unchanging jars alone can have a
+   * class-data archive ({@link BrokerClassArchive}): a build's class directory cannot, and a rebuilt
+   * executable jar would make the archive stale.
+   */
+  private Path mainJar() {
     try {
-      var source = BrokerJars.class.getProtectionDomain().getCodeSource();
-      return source == null ? Optional.empty() : Optional.of(Path.of(source.getLocation().toURI()).toString());
-    } catch (URISyntaxException | RuntimeException e) {
-      return Optional.empty();
+      Map<String, byte[]> classes = new java.util.LinkedHashMap<>();
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      for (Class<?> c : List.of(WatchedBrokerMain.class, WatchedBrokerMain.ToolExit.class)) {
+        String name = c.getName().replace('.', '/') + ".class";
+        try (InputStream in = BrokerJars.class.getClassLoader().getResourceAsStream(name)) {
+          if (in == null) throw new IOException(name + " is not on the class path");
+          classes.put(name, in.readAllBytes());
+          sha256.update(classes.get(name));
+        }
+      }
+      Path jar = cache.resolve("tributary-broker-main-" + HexFormat.of().formatHex(sha256.digest(), 0, 8) + ".jar");
+      if (Files.isRegularFile(jar)) return jar;
+      Files.createDirectories(cache);
+      Path partial = Files.createTempFile(cache, jar.getFileName().toString(), ".part");
+      try {
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(partial))) {
+          for (var e : classes.entrySet()) {
+            out.putNextEntry(new java.util.jar.JarEntry(e.getKey()));
+            out.write(e.getValue());
+            out.closeEntry();
+          }
+        }
+        Files.move(partial, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(partial);
+      }
+      return jar;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write the broker's main class into " + cache + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -49,6 +49,7 @@ public final class KafkaBroker implements AutoCloseable {
   /** A second client listener, SASL_PLAINTEXT with SCRAM-SHA-512; 0 when there is none. */
   private int saslPort;
   private volatile Process process;
+  private volatile BrokerClassArchive classArchive;
 
   private KafkaBroker(int nodeId, Path dir, int brokerPort, int controllerPort, BrokerJars jars) {
     this.nodeId = nodeId;
@@ -222,11 +223,21 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   private List<String> java(String mainClass) {
+    List<Path> classPath = jars.classPath(System.err);
+    classArchive = BrokerClassArchive.of(jars.cache(), classPath);
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-        "-Dlogback.configurationFile=" + dir.resolve("logback.xml"), "-cp", jars.classPath(System.err), mainClass));
+    cmd.addAll(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"));
+    cmd.addAll(classArchive.jvmOptions());
+    cmd.addAll(List.of("-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
+        "-cp", classPath.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator)), mainClass));
     return cmd;
+  }
+
+  /** Keeps the class archive the broker wrote at a clean exit, or drops what it left. */
+  private void ended(boolean clean) {
+    BrokerClassArchive a = classArchive;
+    if (a != null) a.exited(clean);
   }
 
   /** Waits until the cluster this node belongs to reports {@code brokers} live brokers to a client of this node. */
@@ -289,23 +300,38 @@ public final class KafkaBroker implements AutoCloseable {
     return dir;
   }
 
+  /** The running broker JVM's command line, as the operating system reports it; empty when it does not run. */
+  String commandLine() {
+    Process p = process;
+    return p == null || !p.isAlive() ? "" : p.info().commandLine().orElse("");
+  }
+
   public boolean isRunning() {
     Process p = process;
     return p != null && p.isAlive();
   }
 
   /** SIGTERM, letting Kafka shut down cleanly; SIGKILL if it has not exited after 30 s. */
-  public synchronized void stopGracefully() {
+  public void stopGracefully() {
+    stopGracefully(STOP_TIMEOUT);
+  }
+
+  /** As {@link #stopGracefully()}, killing it after {@code timeout}. */
+  synchronized void stopGracefully(Duration timeout) {
     Process p = process;
-    if (p == null || !p.isAlive()) return;
+    if (p == null || !p.isAlive()) {
+      ended(false);
+      return;
+    }
     long started = System.nanoTime();
     p.destroy();
-    if (!waitFor(p, STOP_TIMEOUT)) {
-      log.warn("Kafka broker {} did not stop within {} s of SIGTERM; killing it", nodeId, STOP_TIMEOUT.toSeconds());
+    if (!waitFor(p, timeout)) {
+      log.warn("Kafka broker {} did not stop within {} s of SIGTERM; killing it", nodeId, timeout.toSeconds());
       kill();
       return;
     }
     log.info("Kafka broker {} stopped {} ms after SIGTERM", nodeId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    ended(p.exitValue() == 0 || p.exitValue() == 143);
   }
 
   /** SIGTERM without waiting; {@link #stopGracefully} then waits. */
@@ -320,6 +346,7 @@ public final class KafkaBroker implements AutoCloseable {
     if (p == null) return;
     p.destroyForcibly();
     waitFor(p, STOP_TIMEOUT);
+    ended(false);
   }
 
   /** Stops the broker if it runs, then starts it again on the same data and ports and waits until it serves. */

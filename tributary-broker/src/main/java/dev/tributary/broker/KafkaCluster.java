@@ -1,6 +1,7 @@
 package dev.tributary.broker;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.Uuid;
  * for tests that need replication. Topics default to a replication factor of min(n, 3).
  */
 public final class KafkaCluster implements AutoCloseable {
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
   private final List<KafkaBroker> brokers;
 
   private KafkaCluster(List<KafkaBroker> brokers) {
@@ -64,12 +66,14 @@ public final class KafkaCluster implements AutoCloseable {
   }
 
   /**
-   * SIGTERMs every node at once, then waits for each. Stopped one after another, the last node has
-   * lost its controller quorum, cannot finish a clean shutdown and is killed after 30 s.
+   * SIGTERMs every node at once and kills those still running 10 s later. The last nodes to stop
+   * have lost their controller quorum and cannot finish a clean shutdown: stopped one after another,
+   * the last one waited out the 30 s of {@link KafkaBroker#stopGracefully()} every time.
    */
   @Override
   public void close() {
     brokers.forEach(KafkaBroker::signalStop);
-    brokers.forEach(KafkaBroker::stopGracefully);
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+    for (KafkaBroker b : brokers) b.stopGracefully(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
 }

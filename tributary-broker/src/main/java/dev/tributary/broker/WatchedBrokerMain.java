@@ -37,7 +37,7 @@ final class WatchedBrokerMain {
     }
   }
 
-  private static final class ToolExit extends RuntimeException {
+  static final class ToolExit extends RuntimeException {
     final int status;
 
     ToolExit(int status) {

@@ -2,6 +2,7 @@ package dev.tributary.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,6 +53,37 @@ class KafkaBrokerTest {
       try (KafkaConsumer<String, String> c = consumer(broker.bootstrapServers())) {
         assertThat(c.partitionsFor("wide")).hasSize(4);
       }
+    }
+  }
+
+  /** The broker's classes archived at a clean stop (the start it speeds up is measured, not asserted: docs/testing.md). */
+  @Test
+  void aCleanStopArchivesTheClassesTheNextStartMapsAndAKillLeavesNoArchive() throws Exception {
+    Path cache = dir.resolve("cache");
+    BrokerJars jars = BrokerJars.from(BrokerJars.CENTRAL, cache, BrokerJars.localMavenRepository(System.getenv()));
+    try (KafkaBroker broker = KafkaBroker.startOrResume(dir.resolve("broker"), LoopbackPorts.unused(), jars)) {
+      broker.kill();
+      assertThat(archives(cache)).as("after SIGKILL").isEmpty();
+      broker.restart();
+      broker.stopGracefully();
+      assertThat(archives(cache)).as("after a clean stop").singleElement().asString().matches(".*/broker-classes-[0-9a-f]{16}\\.jsa");
+      Path archive = archives(cache).get(0);
+
+      long logBefore = Files.size(broker.directory().resolve("broker.log"));
+      broker.restart();
+      assertThat(broker.commandLine()).contains("-XX:SharedArchiveFile=" + archive);
+      produce(broker.bootstrapServers(), "greetings", "k", "hello");
+      assertThat(consumeAll(broker.bootstrapServers(), "greetings")).containsExactly("hello");
+      broker.stopGracefully();
+      assertThat(archives(cache)).containsExactly(archive);
+      assertThat(Files.readString(broker.directory().resolve("broker.log")).substring((int) logBefore))
+          .as("the JVM's complaints about the archive it maps").doesNotContain("[cds]");
+    }
+  }
+
+  private static List<Path> archives(Path cache) throws java.io.IOException {
+    try (var files = Files.list(cache)) {
+      return files.filter(f -> f.getFileName().toString().matches(".*\\.(jsa|part)")).toList();
     }
   }
 
