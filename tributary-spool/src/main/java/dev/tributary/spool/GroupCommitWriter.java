@@ -56,6 +56,12 @@ final class GroupCommitWriter implements Runnable {
 
     void published(long nextOffset);
 
+    /** A commit of {@code appends} appends was written, and forced if the policy forces each. */
+    void committed(int appends);
+
+    /** A force of the segment took {@code nanos}. */
+    void forced(long nanos);
+
     void failed(IOException cause);
   }
 
@@ -152,6 +158,7 @@ final class GroupCommitWriter implements Runnable {
       forceIfDue();
     }
     publish();
+    listener.committed(batch.size());
     for (Pending p : batch) p.done.complete(p.firstOffset);
   }
 
@@ -220,9 +227,11 @@ final class GroupCommitWriter implements Runnable {
   }
 
   private void force() throws IOException {
+    long started = System.nanoTime();
     out.force(false);
     lastForceNanos = System.nanoTime();
     unforced = false;
+    listener.forced(lastForceNanos - started);
   }
 
   private void forceIfDue() throws IOException {

@@ -43,6 +43,19 @@ public final class Spool implements Closeable {
   private final Thread writerThread;
   private volatile long readableEnd;
   private volatile boolean closed;
+  private volatile CommitObserver commits = CommitObserver.NONE;
+
+  /** Told of each commit and fsync, on the writer thread: it must be quick. */
+  interface CommitObserver {
+    CommitObserver NONE = new CommitObserver() {
+      @Override public void committed(int appends) {}
+      @Override public void forced(long nanos) {}
+    };
+
+    void committed(int appends);
+
+    void forced(long nanos);
+  }
 
   private Spool(SpoolConfig config, SpoolLock lock, ConcurrentSkipListMap<Long, Segment> segments, long nextOffset,
       Map<String, Long> positions) throws IOException {
@@ -225,6 +238,10 @@ public final class Spool implements Closeable {
     }
   }
 
+  void observeCommits(CommitObserver observer) {
+    commits = observer;
+  }
+
   public SpoolConfig config() {
     return config;
   }
@@ -343,6 +360,14 @@ public final class Spool implements Closeable {
       synchronized (appended) {
         appended.notifyAll();
       }
+    }
+
+    @Override public void committed(int appends) {
+      commits.committed(appends);
+    }
+
+    @Override public void forced(long nanos) {
+      commits.forced(nanos);
     }
 
     @Override public void failed(IOException cause) {

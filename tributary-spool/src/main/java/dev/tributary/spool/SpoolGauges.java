@@ -1,9 +1,12 @@
 package dev.tributary.spool;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,6 +16,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
 
 /**
  * The spool's size and every cursor's lag as gauges. One {@link Spool#usage()} snapshot serves
@@ -25,6 +29,8 @@ import java.util.function.ToDoubleFunction;
 public final class SpoolGauges {
 
   private static final long SNAPSHOT_MILLIS = 500;
+  private static final Duration[] FSYNC_BUCKETS = LongStream.of(50, 100, 250, 500, 1000, 2500, 5000, 10_000,
+      25_000, 50_000, 100_000, 250_000, 1_000_000).mapToObj(us -> Duration.ofNanos(us * 1000)).toArray(Duration[]::new);
   private static final Map<MeterRegistry, List<SpoolGauges>> BOUND = Collections.synchronizedMap(new WeakHashMap<>());
 
   private final Spool spool;
@@ -49,6 +55,28 @@ public final class SpoolGauges {
     gauges.spoolGauge(registry, "tributary.spool.next.offset", "Offset the next append gets", null, SpoolUsage::nextOffset);
     gauges.registerNewCursors();
     BOUND.computeIfAbsent(registry, r -> new ArrayList<>()).add(gauges);
+    bindCommits(spool, registry);
+  }
+
+  /**
+   * The writer's fsyncs and how many appends each commit carried: beside capture's durable-append
+   * time they tell a slow disk (the fsync) from a saturated writer (appends waiting for the next commit).
+   */
+  private static void bindCommits(Spool spool, MeterRegistry registry) {
+    Timer fsync = Timer.builder("tributary.spool.fsync").description("Each fsync (fdatasync) of the segment being written")
+        .serviceLevelObjectives(FSYNC_BUCKETS).register(registry);
+    DistributionSummary appends = DistributionSummary.builder("tributary.spool.commit.appends")
+        .description("Appends (capture requests) made durable by one commit, one fsync with fsync always")
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 8192).register(registry);
+    spool.observeCommits(new Spool.CommitObserver() {
+      @Override public void committed(int count) {
+        appends.record(count);
+      }
+
+      @Override public void forced(long nanos) {
+        fsync.record(nanos, TimeUnit.NANOSECONDS);
+      }
+    });
   }
 
   /** Registers gauges for cursors that appeared since the last scrape of {@code registry}; call it before each scrape. */

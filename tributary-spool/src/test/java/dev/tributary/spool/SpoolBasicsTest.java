@@ -3,6 +3,9 @@ package dev.tributary.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +46,25 @@ class SpoolBasicsTest {
       assertThat(cursor.committed()).isEqualTo(1);
       assertThat(texts(cursor.poll(10, 1 << 20, Duration.ZERO))).containsExactly("b", "c");
       assertThat(spool.append(bytes("d")).get()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void theMetricsCountEachFsyncAndTheAppendsEachCommitMadeDurable() throws Exception {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
+      SpoolGauges.bind(spool, registry);
+      for (int i = 0; i < 3; i++) spool.append(bytes("one at a time " + i)).get();
+      assertThat(registry.get("tributary.spool.fsync").timer().count()).isEqualTo(3);
+      DistributionSummary appends = registry.get("tributary.spool.commit.appends").summary();
+      assertThat(appends.count()).isEqualTo(3);
+      assertThat(appends.totalAmount()).isEqualTo(3);
+
+      List<CompletableFuture<Long>> together = IntStream.range(0, 200).mapToObj(i -> spool.append(bytes("together " + i))).toList();
+      CompletableFuture.allOf(together.toArray(CompletableFuture[]::new)).get();
+      assertThat(appends.totalAmount()).isEqualTo(203);
+      assertThat(registry.get("tributary.spool.fsync").timer().count()).as("one fsync per commit").isEqualTo(appends.count());
+      assertThat(registry.get("tributary.spool.fsync").timer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
     }
   }
 
