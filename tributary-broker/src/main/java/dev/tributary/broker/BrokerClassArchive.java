@@ -61,15 +61,6 @@ final class BrokerClassArchive {
     return List.of("-XX:ArchiveClassesAtExit=" + writing, "-Xlog:cds=off");
   }
 
-  /** Archives of an earlier JDK or jar are never mapped again (a broker mapping one now keeps its mapping). */
-  private void deleteOtherArchives() throws IOException {
-    try (var files = Files.newDirectoryStream(archive.getParent(), "broker-classes-*.jsa")) {
-      for (Path f : files) {
-        if (!f.equals(archive)) Files.deleteIfExists(f);
-      }
-    }
-  }
-
   /** After the broker JVM ended: moves an archive it wrote into place if it exited cleanly, else drops it. */
   synchronized void exited(boolean clean) {
     Path written = writing;
@@ -84,6 +75,15 @@ final class BrokerClassArchive {
       Files.deleteIfExists(written);
     } catch (IOException e) {
       log.warn("could not keep the Kafka broker's class archive {} ({}); brokers start without one", archive, e.toString());
+    }
+  }
+
+  /** Archives of an earlier JDK or jar are never mapped again (a broker mapping one now keeps its mapping). */
+  private void deleteOtherArchives() throws IOException {
+    try (var files = Files.newDirectoryStream(archive.getParent(), "broker-classes-*.jsa")) {
+      for (Path f : files) {
+        if (!f.equals(archive)) Files.deleteIfExists(f);
+      }
     }
   }
 }

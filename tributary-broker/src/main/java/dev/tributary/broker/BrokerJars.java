@@ -18,10 +18,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,7 +203,7 @@ public final class BrokerJars {
    */
   private Path mainJar() {
     try {
-      Map<String, byte[]> classes = new java.util.LinkedHashMap<>();
+      Map<String, byte[]> classes = new LinkedHashMap<>();
       MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
       for (Class<?> c : List.of(WatchedBrokerMain.class, WatchedBrokerMain.ToolExit.class)) {
         String name = c.getName().replace('.', '/') + ".class";
@@ -211,26 +214,30 @@ public final class BrokerJars {
         }
       }
       Path jar = cache.resolve("tributary-broker-main-" + HexFormat.of().formatHex(sha256.digest(), 0, 8) + ".jar");
-      if (Files.isRegularFile(jar)) return jar;
-      Files.createDirectories(cache);
-      Path partial = Files.createTempFile(cache, jar.getFileName().toString(), ".part");
-      try {
-        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(partial))) {
-          for (var e : classes.entrySet()) {
-            out.putNextEntry(new java.util.jar.JarEntry(e.getKey()));
-            out.write(e.getValue());
-            out.closeEntry();
-          }
-        }
-        Files.move(partial, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(partial);
-      }
+      if (!Files.isRegularFile(jar)) writeJar(jar, classes);
       return jar;
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the broker's main class into " + cache + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes beside {@code jar} and moves it in: a broker started at the same time never sees half a jar. */
+  private void writeJar(Path jar, Map<String, byte[]> classes) throws IOException {
+    Files.createDirectories(cache);
+    Path partial = Files.createTempFile(cache, jar.getFileName().toString(), ".part");
+    try {
+      try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(partial))) {
+        for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+          out.putNextEntry(new JarEntry(e.getKey()));
+          out.write(e.getValue());
+          out.closeEntry();
+        }
+      }
+      Files.move(partial, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(partial);
     }
   }
 }

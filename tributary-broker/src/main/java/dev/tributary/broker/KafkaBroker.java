@@ -1,5 +1,6 @@
 package dev.tributary.broker;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -230,7 +231,7 @@ public final class KafkaBroker implements AutoCloseable {
     cmd.addAll(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"));
     cmd.addAll(classArchive.jvmOptions());
     cmd.addAll(List.of("-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
-        "-cp", classPath.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator)), mainClass));
+        "-cp", classPath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)), mainClass));
     return cmd;
   }
 

@@ -2,6 +2,7 @@ package dev.tributary.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +57,7 @@ class KafkaBrokerTest {
     }
   }
 
-  /** The broker's classes archived at a clean stop (the start it speeds up is measured, not asserted: docs/testing.md). */
+  /** The broker's classes archived at a clean stop (the faster start is measured in docs/kafka.md, not asserted). */
   @Test
   void aCleanStopArchivesTheClassesTheNextStartMapsAndAKillLeavesNoArchive() throws Exception {
     Path cache = dir.resolve("cache");
@@ -81,7 +82,7 @@ class KafkaBrokerTest {
     }
   }
 
-  private static List<Path> archives(Path cache) throws java.io.IOException {
+  private static List<Path> archives(Path cache) throws IOException {
     try (var files = Files.list(cache)) {
       return files.filter(f -> f.getFileName().toString().matches(".*\\.(jsa|part)")).toList();
     }
