@@ -177,7 +177,7 @@ public final class Spool implements Closeable {
       return CompletableFuture.failedFuture(new SpoolFullException(used - bytes, bytes, config.maxBytes()));
     }
     GroupCommitWriter.Pending pending = new GroupCommitWriter.Pending(batch, bytes);
-    writer.submit(pending);
+    if (config.fsync() instanceof FsyncPolicy.Never) writer.commitNow(pending); else writer.submit(pending);
     return pending.done;
   }
 

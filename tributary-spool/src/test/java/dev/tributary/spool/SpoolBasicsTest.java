@@ -69,6 +69,15 @@ class SpoolBasicsTest {
   }
 
   @Test
+  void withFsyncNeverAnAppendIsWrittenBeforeAppendReturns() throws Exception {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir).withFsync(FsyncPolicy.NEVER)); SpoolCursor cursor = spool.cursor("lake")) {
+      CompletableFuture<Long> appended = spool.append(List.of(bytes("x"), bytes("y")));
+      assertThat(appended).as("committed on the caller's thread, no hand-off").isCompletedWithValue(0L);
+      assertThat(texts(cursor.poll(10, 1 << 20, Duration.ZERO))).containsExactly("x", "y");
+    }
+  }
+
+  @Test
   void pollWaitsForNewRecords() throws Exception {
     try (Spool spool = Spool.open(SpoolConfig.defaults(dir))) {
       SpoolCursor cursor = spool.cursor("forwarder");

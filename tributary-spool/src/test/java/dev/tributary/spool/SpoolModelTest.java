@@ -27,6 +27,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,13 +148,15 @@ class SpoolModelTest {
     assertThat(f).failsWithin(WAIT).withThrowableThat().havingCause().isInstanceOf(SpoolClosedException.class);
   }
 
-  @Test
-  void concurrentAppendersGetContiguousOffsetsInTheirCallOrder(@TempDir Path dir) throws Exception {
+  /** With {@code never} the appenders commit on their own threads, under the writer's lock; otherwise the writer thread commits. */
+  @ParameterizedTest
+  @ValueSource(strings = {"always", "never"})
+  void concurrentAppendersGetContiguousOffsetsInTheirCallOrder(String fsync, @TempDir Path dir) throws Exception {
     int threads = 8;
     int appendsPerThread = 300;
     Map<Long, byte[]> written = new java.util.concurrent.ConcurrentHashMap<>();
     long first;
-    try (Spool spool = Spool.open(SpoolConfig.defaults(dir).withSegmentBytes(64 << 10))) {
+    try (Spool spool = Spool.open(SpoolConfig.defaults(dir).withSegmentBytes(64 << 10).withFsync(FsyncPolicy.parse(fsync)))) {
       first = spool.nextOffset();
       List<CompletableFuture<Void>> appenders = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
