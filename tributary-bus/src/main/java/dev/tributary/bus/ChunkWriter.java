@@ -15,10 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only writer of chunk files, for every category (group commit). It takes every write
+ * The writer of chunk files, for every category (group commit). It takes every write
  * waiting, appends each body whole to its category's chunk, forces each chunk it touched once,
  * publishes the new sizes, then completes the writes: under load one fsync serves many writes.
- * Between writes it completes chunks past the rotation interval and applies retention.
+ * Between writes it completes chunks past the rotation interval and applies retention. With fsync
+ * {@code never} there is no fsync to share: writers write on their own thread ({@link #writeNow}).
  * The chunk file layout is documented on {@link Category}.
  */
 final class ChunkWriter implements Runnable {
@@ -31,6 +32,12 @@ final class ChunkWriter implements Runnable {
   private static final Append WAKE_UP = new Append("", new byte[0], 0, new CompletableFuture<>());
 
   private final BlockingQueue<Append> queue = new LinkedBlockingQueue<>();
+  /**
+   * Held while chunks are written, forced, rotated or trimmed: by this thread, and by writers that
+   * write on their own thread ({@link #writeNow}). Not this object's monitor, which {@link #submit}
+   * takes: handing over a write must not wait for the fsync under way.
+   */
+  private final Object commitLock = new Object();
   private final List<Append> batch = new ArrayList<>();
   private final Set<Category> touched = new LinkedHashSet<>();
   private final BusConfig config;
@@ -66,6 +73,27 @@ final class ChunkWriter implements Runnable {
     return done;
   }
 
+  /**
+   * Writes on the caller's thread, under the writer's lock, for fsync {@code never}: there is no
+   * fsync to share, and the hand-off to this thread and the completion back cost two wake-ups.
+   */
+  CompletableFuture<Void> writeNow(String category, byte[] body, int length) {
+    Append append = new Append(category, body, length, new CompletableFuture<>());
+    List<Append> one = List.of(append);
+    synchronized (commitLock) {
+      if (failure != null) return CompletableFuture.failedFuture(failure);
+      if (closing) return CompletableFuture.failedFuture(new IOException("the bus is closing"));
+      try {
+        if (!commit(one)) return append.done();
+      } catch (IOException e) { // the roll-back failed: the chunks are in doubt, as on the writer thread
+        fail(e);
+        return append.done();
+      }
+    }
+    append.done().complete(null);
+    return append.done();
+  }
+
   /** Stops taking writes; the thread finishes what is queued, completes the chunks being written and exits. */
   synchronized void close() {
     closing = true;
@@ -77,16 +105,22 @@ final class ChunkWriter implements Runnable {
     try {
       while (!(closing && queue.isEmpty())) {
         Append first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
-        if (first != null && first != WAKE_UP) {
-          batch.add(first);
-          queue.drainTo(batch, MAX_WRITES_PER_COMMIT - 1);
-          batch.remove(WAKE_UP);
-          commit();
-          batch.clear();
+        boolean committed = false;
+        synchronized (commitLock) {
+          if (first != null && first != WAKE_UP) {
+            batch.add(first);
+            queue.drainTo(batch, MAX_WRITES_PER_COMMIT - 1);
+            batch.remove(WAKE_UP);
+            committed = commit(batch);
+          }
+          maintain();
         }
-        maintain();
+        if (committed) for (Append a : batch) a.done().complete(null);
+        batch.clear();
       }
-      for (Category c : all) c.writerClose();
+      synchronized (commitLock) {
+        for (Category c : all) c.writerClose();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       fail(new IOException("bus writer interrupted", e));
@@ -95,10 +129,14 @@ final class ChunkWriter implements Runnable {
     }
   }
 
-  private void commit() throws IOException {
+  /**
+   * Writes {@code appends} and publishes them (forced first with fsync {@code always}); the caller
+   * completes them once it has let go of the lock. A failed batch is failed here, and rolled back.
+   */
+  private boolean commit(List<Append> appends) throws IOException {
     touched.clear();
     try {
-      for (Append a : batch) {
+      for (Append a : appends) {
         Category c = categories.apply(a.category());
         touched.add(c);
         c.writerPrepare(a.length());
@@ -108,13 +146,13 @@ final class ChunkWriter implements Runnable {
       unforced = true;
       if (config.fsync() instanceof FsyncPolicy.Always) forceTouched();
     } catch (IOException | RuntimeException e) {
-      LOG.error("bus write failed; the {} writes of this batch get 500", batch.size(), e);
-      for (Append a : batch) a.done().completeExceptionally(e);
+      LOG.error("bus write failed; the {} writes of this batch get 500", appends.size(), e);
+      for (Append a : appends) a.done().completeExceptionally(e);
       for (Category c : touched) c.writerRollBack(); // a failure here ends the writer: chunks are in doubt
-      return;
+      return false;
     }
     for (Category c : touched) c.writerPublish();
-    for (Append a : batch) a.done().complete(null);
+    return true;
   }
 
   private void forceTouched() throws IOException {

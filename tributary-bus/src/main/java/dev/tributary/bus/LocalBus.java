@@ -1,5 +1,6 @@
 package dev.tributary.bus;
 
+import dev.tributary.spool.FsyncPolicy;
 import dev.tributary.spool.Quantity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,7 +97,7 @@ public final class LocalBus implements Bus {
   public CompletableFuture<Void> write(String category, byte[] body, int length) {
     Names.category(category);
     Messages.check(body, length);
-    return writer.submit(category, body, length);
+    return config.fsync() instanceof FsyncPolicy.Never ? writer.writeNow(category, body, length) : writer.submit(category, body, length);
   }
 
   @Override
