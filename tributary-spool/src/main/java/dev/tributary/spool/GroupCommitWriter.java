@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With fsync {@code never} there is nothing to wait for, and the appender commits on its own
  * thread under the writer's lock ({@link #commitNow}): the hand-off to this thread and the
- * completion back were two wake-ups per request, and took capture at 16 connections from 34,500
- * requests/s to 24,500 (docs/benchmarks.md). {@code always} and {@code interval} keep the thread,
- * whose commit carries every append that arrived during the previous fsync.
+ * completion back were two wake-ups per request; capture at 16 connections answered 24,500
+ * requests/s with them and 34,500 without (docs/benchmarks.md). {@code always} and
+ * {@code interval} keep the thread, whose commit carries every append that arrived during the
+ * previous fsync.
  *
  * <p>The segment being written is preallocated with zeros ahead of the write position, in
  * steps of {@value #PREALLOCATE_BYTES} bytes, so that most commits' fdatasync flushes data
