@@ -45,7 +45,7 @@ public final class Spool implements Closeable {
   private volatile boolean closed;
   private volatile CommitObserver commits = CommitObserver.NONE;
 
-  /** Told of each commit and fsync, on the writer thread: it must be quick. */
+  /** Told of each commit and fsync, on the thread that made it (the writer, or an appender with fsync never): it must be quick. */
   interface CommitObserver {
     CommitObserver NONE = new CommitObserver() {
       @Override public void committed(int appends) {}
