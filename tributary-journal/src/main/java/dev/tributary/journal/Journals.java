@@ -38,6 +38,11 @@ public final class Journals implements AutoCloseable {
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        // With more than one request in flight, a first append refused with NOT_LEADER_OR_FOLLOWER
+        // (a topic just created, a leader moving) while a later one lands is refused on every retry
+        // as out of sequence by brokers before Kafka 4.5 (KAFKA-15591): it hung for the delivery
+        // timeout. Appends that arrive while a request is out go together in the next one.
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
         ProducerConfig.LINGER_MS_CONFIG, 0,
         ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
         ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000)), new ByteArraySerializer(), new ByteArraySerializer());

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The properties of a Kafka client the journal makes: the user's (security.protocol, SASL, TLS,
  * to reach a secured cluster) under the journal's own, which its guarantees rest on (acks,
- * idempotence, offsets committed by hand) and so are not overridden.
+ * idempotence, one request in flight, offsets committed by hand) and so are not overridden.
  */
 final class KafkaClientProperties {
   private KafkaClientProperties() {}

@@ -21,6 +21,9 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -29,6 +32,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -257,6 +261,40 @@ class JournalTest {
     w.awaitReplicated();
     for (int id = 0; id < ids; id++) assertThat(seqNrs(journals.journal("c-" + id), 1)).isEqualTo(range(1, batches * 5L));
     assertThat(w.endOffsets().values()).allMatch(end -> end > 0);
+  }
+
+  /**
+   * Appends sent right after their topic is created, several at once: a broker before Kafka 4.5 that
+   * refuses the first with NOT_LEADER_OR_FOLLOWER and takes a later one refuses every retry of the
+   * first as out of sequence (KAFKA-15591), and the append hung until its delivery timeout.
+   */
+  @Test
+  void concurrentFirstAppendsToJustCreatedTopicsAllLandInOrder() throws Exception {
+    JournalWorld w = world(StoreKind.POSTGRESQL, 1);
+    Journals journals = w.journals(false);
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (Admin admin = w.admin()) {
+      for (int round = 0; round < 10; round++) {
+        String topic = w.topic + "-new-" + round;
+        admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          Journal j = journals.journal(new JournalKey(topic, "j-" + t));
+          done.add(pool.submit(() -> {
+            for (long n = 1; n <= 20; n++) j.append(List.of(new Event(n, Payload.text("e" + n + "-" + "x".repeat(4096)))));
+            return null;
+          }));
+        }
+        for (Future<?> f : done) f.get(60, TimeUnit.SECONDS);
+        for (int t = 0; t < threads; t++) {
+          assertThat(seqNrs(journals.journal(new JournalKey(topic, "j-" + t)), 1)).as("round %d, journal j-%d", round, t)
+              .isEqualTo(range(1, 20));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @ParameterizedTest
