@@ -146,23 +146,30 @@ public final class JournalBenchmark {
 
   private static void appendThroughput(String store, Journals journals) throws Exception {
     int writers = 16;
-    int perWriter = 500;
+    int warmup = 500;
+    int perWriter = 3000;
     ExecutorService pool = Executors.newFixedThreadPool(writers);
+    appendConcurrently(journals, pool, writers, 1, warmup);
     long start = System.nanoTime();
-    List<Future<?>> done = new ArrayList<>();
-    for (int w = 0; w < writers; w++) {
-      Journal j = journals.journal("throughput-" + w);
-      done.add(pool.submit(() -> {
-        for (int n = 1; n <= perWriter; n++) j.append(List.of(new Event(n, Payload.text(BODY))));
-        return null;
-      }));
-    }
-    for (Future<?> f : done) f.get();
+    appendConcurrently(journals, pool, writers, warmup + 1, warmup + perWriter);
     double seconds = (System.nanoTime() - start) / 1e9;
     pool.shutdown();
     System.out.printf("append throughput, %d writers, 1 event each: %,.0f appends/s (%,d in %.1f s)%n",
         writers, writers * perWriter / seconds, writers * perWriter, seconds);
     cell("append throughput, " + writers + " writers each waiting for its ack", store, String.format("%,.0f appends/s", writers * perWriter / seconds));
+  }
+
+  /** Each of {@code writers} journals appends events {@code from..to}, one per append, on a thread of its own. */
+  private static void appendConcurrently(Journals journals, ExecutorService pool, int writers, long from, long to) throws Exception {
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      Journal j = journals.journal("throughput-" + w);
+      done.add(pool.submit(() -> {
+        for (long n = from; n <= to; n++) j.append(List.of(new Event(n, Payload.text(BODY))));
+        return null;
+      }));
+    }
+    for (Future<?> f : done) f.get();
   }
 
   private static void fill(Journal j, long from, long to) {
