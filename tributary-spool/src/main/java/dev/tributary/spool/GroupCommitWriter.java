@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -72,10 +74,12 @@ final class GroupCommitWriter implements Runnable {
     void failed(IOException cause);
   }
 
-  /** Queued by {@link #close} so the writer notices at once; it holds no records. */
+  /** Queued by {@link #close}, and by a roll with fsync {@code never}, so the writer notices at once; it holds no records. */
   private static final Pending WAKE_UP = new Pending(List.of(), 0);
 
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  /** Segments an appender sealed with fsync {@code never}, for this thread to force and close. */
+  private final Queue<FileChannel> sealing = new ConcurrentLinkedQueue<>();
   /**
    * Held while the file is written (and forced): by the writer thread, and by appenders that
    * commit on their own thread. Not this object's monitor, which {@link #submit} takes: an appender
@@ -158,7 +162,10 @@ final class GroupCommitWriter implements Runnable {
     try {
       while (!(closing && queue.isEmpty())) {
         Pending first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
-        if (first == WAKE_UP) continue;
+        if (first == WAKE_UP) {
+          sealHandedOver();
+          continue;
+        }
         synchronized (commitLock) {
           if (first == null) {
             forceIfDue();
@@ -172,6 +179,7 @@ final class GroupCommitWriter implements Runnable {
         batch.clear();
       }
       synchronized (commitLock) {
+        sealHandedOver();
         seal();
         out.close();
       }
@@ -226,11 +234,33 @@ final class GroupCommitWriter implements Runnable {
 
   /** Cuts the preallocated zeros off and forces: the segment now holds exactly its records. */
   private void seal() throws IOException {
-    flushBuffer();
-    out.truncate(writePosition);
+    truncateToData();
     out.force(true);
     unforced = false;
+  }
+
+  private void truncateToData() throws IOException {
+    flushBuffer();
+    out.truncate(writePosition);
     allocatedBytes = writePosition;
+  }
+
+  /**
+   * Forces and closes the segments an appender sealed with fsync {@code never}, and the directory
+   * that now names their successors. On the appender's thread, forcing 64 MiB of data the page
+   * cache had not yet written back held its event loop, and the other behind the lock, for tens of
+   * milliseconds at each roll (docs/benchmarks.md). Nothing waits for it under {@code never}.
+   */
+  private void sealHandedOver() throws IOException {
+    FileChannel sealed;
+    boolean any = false;
+    while ((sealed = sealing.poll()) != null) {
+      try (FileChannel c = sealed) {
+        c.force(true);
+      }
+      any = true;
+    }
+    if (any) Directories.force(dir);
   }
 
   private void encode(Pending p) throws IOException {
@@ -266,12 +296,18 @@ final class GroupCommitWriter implements Runnable {
   }
 
   private void roll() throws IOException {
-    seal();
+    if (config.fsync() instanceof FsyncPolicy.Never) {
+      truncateToData();
+      sealing.add(out);
+      queue.add(WAKE_UP);
+    } else {
+      seal();
+      out.close();
+    }
     publish();
-    out.close();
     Path file = Segment.fileFor(dir, nextOffset);
     out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    Directories.force(dir);
+    if (!(config.fsync() instanceof FsyncPolicy.Never)) Directories.force(dir);
     active = Segment.openScanned(file, 0, nextOffset);
     writePosition = 0;
     allocatedBytes = 0;
