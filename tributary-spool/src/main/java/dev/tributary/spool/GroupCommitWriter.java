@@ -296,18 +296,19 @@ final class GroupCommitWriter implements Runnable {
   }
 
   private void roll() throws IOException {
-    if (config.fsync() instanceof FsyncPolicy.Never) {
-      truncateToData();
-      sealing.add(out);
-      queue.add(WAKE_UP);
-    } else {
-      seal();
-      out.close();
-    }
+    boolean onAppendersThread = config.fsync() instanceof FsyncPolicy.Never;
+    if (onAppendersThread) truncateToData(); else seal();
     publish();
+    FileChannel sealed = out;
     Path file = Segment.fileFor(dir, nextOffset);
     out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    if (!(config.fsync() instanceof FsyncPolicy.Never)) Directories.force(dir);
+    if (onAppendersThread) {
+      sealing.add(sealed);
+      queue.add(WAKE_UP);
+    } else {
+      sealed.close();
+      Directories.force(dir);
+    }
     active = Segment.openScanned(file, 0, nextOffset);
     writePosition = 0;
     allocatedBytes = 0;
