@@ -37,6 +37,7 @@ final class EventIdWindow {
 
   // slot i: fingerprint at 2i (0 marks an empty slot; a fingerprint of 0 is stored as 1), received_at at 2i+1
   private long[] slots;
+  private long prefetched;  // what prefetch read, kept so that the JIT cannot drop the reads
 
   EventIdWindow(long windowMillis, int maxEntries) {
     this.windowMillis = windowMillis;
@@ -76,6 +77,25 @@ final class EventIdWindow {
 
   int size() {
     return size;
+  }
+
+  /**
+   * Reads, and changes nothing, the slots that {@link #contains} and {@link #add} will probe for
+   * these fingerprints (a 0 is skipped), and those of the entries their adds will evict at the
+   * entry bound. Each is a cache miss. Read here, back to back and independent of each other, many
+   * are in flight at once; contains and add would wait for them one after another.
+   */
+  void prefetch(long[] fingerprints, int count) {
+    long read = 0;
+    int adds = 0;
+    for (int i = 0; i < count; i++) {
+      if (fingerprints[i] == 0) continue;
+      read += slots[home(fingerprints[i])];
+      adds++;
+    }
+    int evictions = Math.min(size, size + adds - maxEntries);
+    for (int i = 0; i < evictions; i++) read += slots[home(ringFp[(head + i) % ringFp.length])];
+    prefetched = read;
   }
 
   private void evictHead() {

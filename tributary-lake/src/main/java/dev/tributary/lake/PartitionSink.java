@@ -57,7 +57,7 @@ final class PartitionSink {
     }
     next = r.offset() + 1;
     byte[] value = RecordValue.of(r);
-    SourceLanding.Placed placed = landing.place(r.offset(), value, r.timestamp());
+    SourceLanding.Placed placed = landing.place(r.offset(), Placement.of(value), r.timestamp());
     if (placed == null) return;
     landing.land(placed, r.offset(), value, r.timestamp(), nowNanos);
     if (placed.placement() instanceof Placement.Event e) lastRecordMillis = e.receivedAt().toEpochMilli();

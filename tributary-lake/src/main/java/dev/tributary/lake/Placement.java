@@ -15,7 +15,9 @@ sealed interface Placement {
 
   record Unplaceable(String reason) implements Placement {}
 
+  /** {@code payload} null (a Kafka record without value) is unplaceable. */
   static Placement of(byte[] payload) {
+    if (payload == null) return new Unplaceable("record has no value");
     EnvelopeFields f;
     try {
       f = EnvelopeFields.read(payload);

@@ -51,12 +51,11 @@ final class SourceLanding {
   }
 
   /**
-   * Where the record goes, or null when a completed file already holds it. {@code payload} null
-   * (a Kafka record without value) goes to {@code _errors}; {@code sourceMillis} is the source's
-   * time of the record (spool append, Kafka timestamp), which places error records.
+   * Where the record goes, or null when a completed file already holds it. {@code placement} is
+   * {@link Placement#of} the record's payload; {@code sourceMillis} is the source's time of the
+   * record (spool append, Kafka timestamp), which places error records.
    */
-  Placed place(long offset, byte[] payload, long sourceMillis) throws IOException {
-    Placement placement = payload == null ? new Placement.Unplaceable("record has no value") : Placement.of(payload);
+  Placed place(long offset, Placement placement, long sourceMillis) throws IOException {
     Path dir = switch (placement) {
       case Placement.Event e -> partitions.ofEvent(e.type(), e.receivedAt());
       case Placement.Unplaceable u -> partitions.ofError(sourceMillis);

@@ -52,6 +52,15 @@ class EventIdWindowTest {
   }
 
   @Test
+  void aPrefetchAtTheEntryBoundEvictsNothing() {
+    EventIdWindow w = new EventIdWindow(10 * MINUTE, 3);
+    for (int i = 0; i < 3; i++) w.add("e" + i, i);
+    w.prefetch(new long[] {w.fingerprint("a"), 0, w.fingerprint("b"), w.fingerprint("c"), w.fingerprint("d")}, 5);
+    assertThat(w.size()).isEqualTo(3);
+    for (int i = 0; i < 3; i++) assertThat(w.contains(w.fingerprint("e" + i), 5)).isTrue();
+  }
+
+  @Test
   void agreesWithASimpleModelUnderRandomUse() {
     long seed = Long.getLong("seed", System.nanoTime());
     System.out.println("EventIdWindowTest seed=" + seed + " (replay with -Dseed=" + seed + ")");
@@ -65,6 +74,7 @@ class EventIdWindowTest {
     for (int i = 0; i < 200_000; i++) {
       now += random.nextInt(3);
       String id = "id" + random.nextInt(20_000);
+      if (random.nextInt(8) == 0) prefetchSome(w, random);
       boolean expected = model.containsKey(id) && Math.abs(now - model.get(id)) <= window;
       expireModel(fifo, model, now - window);
       assertThat(w.contains(w.fingerprint(id), now)).as("step %d id %s", i, id).isEqualTo(expected);
@@ -75,6 +85,14 @@ class EventIdWindowTest {
         w.add(id, now);
       }
     }
+  }
+
+  /** As the sink does before a chunk; it must change nothing, which the model checks. */
+  private static void prefetchSome(EventIdWindow w, Random random) {
+    long[] fingerprints = new long[random.nextInt(300)];
+    int count = fingerprints.length == 0 ? 0 : random.nextInt(fingerprints.length + 1);
+    for (int i = 0; i < count; i++) fingerprints[i] = random.nextInt(5) == 0 ? 0 : w.fingerprint("id" + random.nextInt(20_000));
+    w.prefetch(fingerprints, count);
   }
 
   private static void expireModel(Deque<String> fifo, Map<String, Long> model, long oldest) {
