@@ -21,8 +21,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -118,6 +116,14 @@ public final class KafkaBus implements Bus {
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // One produce request in flight: a write spans several, and with more in flight a refused first
+    // one (a partition just created, a leader that moved) could be overtaken by a later one, which
+    // brokers before Kafka 4.5 then hold against the first one's retries for good (KAFKA-15591):
+    // the write hangs, its later messages stored without its first. Batches of 256 KiB carry a
+    // whole 64 x 1 KiB write in one request, so the single request costs no throughput (see
+    // docs/benchmarks.md, "The bus on Kafka").
+    producerProps.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 << 10));
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Messages.MAX_BODY_BYTES + (1 << 20)));
     config.clientProperties().forEach(producerProps::put);
     this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
@@ -180,30 +186,7 @@ public final class KafkaBus implements Bus {
     } catch (InterruptedException | TimeoutException e) {
       throw new IllegalStateException("cannot create topic " + topic, e);
     }
-    awaitLeaders(topic);
     knownTopics.add(topic);
-  }
-
-  /**
-   * Returns once the leader of every partition of {@code topic} answers for it. Just after a topic
-   * is created, metadata names a partition's leader a moment before that leader takes writes; a
-   * write sent then spans several produce requests, the first may be refused while a later one
-   * lands, and brokers before Kafka 4.5 then refuse every retry of the first as out of sequence
-   * (KAFKA-15591): the write would hang, and its later messages would be in the log without it.
-   * Listing offsets is served by the same leader check as producing, and is retried until it passes.
-   */
-  private void awaitLeaders(String topic) {
-    try {
-      TopicDescription described = admin.describeTopics(List.of(topic)).allTopicNames()
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (var p : described.partitions()) latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-      admin.listOffsets(latest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("topic " + topic + " has a partition without a leader that answers", e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new IllegalStateException("topic " + topic + " has a partition without a leader that answers", e);
-    }
   }
 
   @Override

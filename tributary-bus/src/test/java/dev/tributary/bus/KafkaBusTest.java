@@ -79,14 +79,14 @@ class KafkaBusTest {
   }
 
   /**
-   * A write to a category the bus has just created spans several produce requests. Kafka brokers
-   * before 4.5 may refuse the first with NOT_LEADER_OR_FOLLOWER while the partition is being created
-   * and take a later one, and the idempotent producer then retries the first forever
+   * A write of 600 KiB to a category the bus has just created spans three produce batches. Kafka
+   * brokers before 4.5 may refuse the first with NOT_LEADER_OR_FOLLOWER while the partition is
+   * being created and take a later one, and the idempotent producer then retries the first forever
    * (KAFKA-15591): the write hangs, and its later messages land without its first.
    */
   @Test
   void aWriteToANewCategoryLandsWholeAndInOrder() throws Exception {
-    byte[] body = kibMessages(100);
+    byte[] body = kibMessages(600);
     try (KafkaBus fresh = KafkaBus.open(new KafkaBus.Config(kafka.bootstrapServers(), "fresh.", 1000, Map.of()))) {
       for (int c = 0; c < 20; c++) {
         String category = "new" + c;
