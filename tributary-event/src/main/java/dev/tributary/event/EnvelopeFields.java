@@ -15,13 +15,18 @@ import java.io.IOException;
  *
  * @param receivedAtMillis {@code received_at} in epoch milliseconds, {@link CaptureTime#NONE} when
  *     absent or not an ISO-8601 instant
+ * @param oneLine the payload holds no raw CR or LF. Valid JSON has them only as whitespace between
+ *     tokens (in a string they must be escaped), and the parser counts those as it skips them, so
+ *     a lake that needs one line per event need not scan the payload again.
  */
-public record EnvelopeFields(String event, String eventId, String receivedAt, long receivedAtMillis, String distinctId) {
+public record EnvelopeFields(String event, String eventId, String receivedAt, long receivedAtMillis, String distinctId,
+                             boolean oneLine) {
   private static final JsonFactory JSON = new JsonFactory();
 
   /** Throws {@link IllegalArgumentException}, saying why, when {@code payload} is not exactly one JSON object. */
   public static EnvelopeFields read(byte[] payload) {
     String event = null, eventId = null, receivedAt = null, distinctId = null;
+    boolean oneLine;
     try (JsonParser p = JSON.createParser(payload)) {
       if (p.nextToken() != JsonToken.START_OBJECT) throw new IllegalArgumentException("payload is not a JSON object");
       JsonToken t;
@@ -43,6 +48,7 @@ public record EnvelopeFields(String event, String eventId, String receivedAt, lo
         p.skipChildren();
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) throw new IllegalArgumentException("payload is not one JSON object");
+      oneLine = p.currentLocation().getLineNr() == 1;
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
       throw new IllegalArgumentException("malformed JSON" + where + ": " + e.getOriginalMessage(), e);
@@ -50,7 +56,7 @@ public record EnvelopeFields(String event, String eventId, String receivedAt, lo
       throw new IllegalArgumentException("unreadable payload: " + e.getMessage(), e);
     }
     long millis = receivedAt == null ? CaptureTime.NONE : CaptureTime.millis(receivedAt);
-    return new EnvelopeFields(event, eventId, receivedAt, millis, distinctId);
+    return new EnvelopeFields(event, eventId, receivedAt, millis, distinctId, oneLine);
   }
 
   private static String stringOf(JsonParser p, JsonToken value) throws IOException {
@@ -62,6 +68,11 @@ public record EnvelopeFields(String event, String eventId, String receivedAt, lo
    * fields capture always sets, so only events from other producers miss them.
    */
   public String problem() {
+    return problem(event, receivedAt, receivedAtMillis);
+  }
+
+  /** As {@link #problem()}, for fields read by another parser. */
+  public static String problem(String event, String receivedAt, long receivedAtMillis) {
     if (event == null) return "missing or non-string '" + Envelope.EVENT + "'";
     if (receivedAt == null) return "missing or non-string '" + Envelope.RECEIVED_AT + "'";
     if (receivedAtMillis == CaptureTime.NONE) return "'" + Envelope.RECEIVED_AT + "' is not an ISO-8601 instant: " + receivedAt;

@@ -55,7 +55,7 @@ class EnvelopeFieldsTest {
   @Test
   void missingFieldsAreNullAndTheEventCannotBeStored() {
     EnvelopeFields f = read("{\"x\":1}");
-    assertThat(f).isEqualTo(new EnvelopeFields(null, null, null, CaptureTime.NONE, null));
+    assertThat(f).isEqualTo(new EnvelopeFields(null, null, null, CaptureTime.NONE, null, true));
     assertThat(f.problem()).isEqualTo("missing or non-string 'event'");
     assertThat(read("{\"event\":\"a\"}").problem()).isEqualTo("missing or non-string 'received_at'");
     assertThat(read("{\"event\":\"a\",\"received_at\":\"noon\"}").problem())
@@ -85,6 +85,27 @@ class EnvelopeFieldsTest {
     assertThat(read("{\"event\":\"\"}").event()).isNull();
     assertThat(read("{\"distinct_id\":[1]}").distinctId()).isNull();
     assertThat(read("{\"distinct_id\":null}").distinctId()).isNull();
+  }
+
+  @Test
+  void oneLineSaysWhetherThePayloadHoldsARawLineBreak() {
+    long seed = Long.getLong("seed", System.nanoTime());
+    System.out.println("EnvelopeFieldsTest seed=" + seed + " (replay with -Dseed=" + seed + ")");
+    java.util.Random random = new java.util.Random(seed);
+    String[] spaces = {"", " ", "\t", "\n", "\r", "\r\n", " \n "};
+    for (int n = 0; n < 2_000; n++) {
+      StringBuilder json = new StringBuilder(spaces[random.nextInt(spaces.length)]).append('{');
+      for (int i = random.nextInt(4); i >= 0; i--) {
+        json.append(spaces[random.nextInt(spaces.length)]).append("\"k").append(i).append("\"")
+            .append(spaces[random.nextInt(spaces.length)]).append(':').append(spaces[random.nextInt(spaces.length)])
+            .append(random.nextBoolean() ? "\"a\\nb\\r\"" : "[1," + spaces[random.nextInt(spaces.length)] + "{}]")
+            .append(spaces[random.nextInt(spaces.length)]).append(i == 0 ? "" : ",");
+      }
+      json.append('}').append(spaces[random.nextInt(spaces.length)]);
+      String text = json.toString();
+      boolean raw = text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0;
+      assertThat(read(text).oneLine()).as("%s", text).isEqualTo(!raw);
+    }
   }
 
   @Test

@@ -131,7 +131,7 @@ final class ParquetEncoder {
       throw new IllegalArgumentException("the event is not valid JSON: " + e.getOriginalMessage(), e);
     }
     long millis = receivedAt == null ? CaptureTime.NONE : CaptureTime.millis(receivedAt);
-    String problem = new EnvelopeFields(row.event, row.eventId, receivedAt, millis, row.distinctId).problem();
+    String problem = EnvelopeFields.problem(row.event, receivedAt, millis);
     if (problem != null) throw new IllegalArgumentException("the event cannot be stored: " + problem);
     row.receivedAtMillis = millis;
     writer.write(row);

@@ -26,6 +26,16 @@ sealed interface Placement {
     }
     String problem = f.problem();
     if (problem != null) return new Unplaceable(problem);
-    return new Event(f.event(), f.eventId(), Instant.ofEpochMilli(f.receivedAtMillis()), LineBreaks.toSpaces(payload));
+    byte[] line = f.oneLine() ? payload : lineBreaksToSpaces(payload);
+    return new Event(f.event(), f.eventId(), Instant.ofEpochMilli(f.receivedAtMillis()), line);
+  }
+
+  /** Valid JSON holds raw CR/LF only as whitespace between tokens, so they can become spaces; the spool's copy is kept. */
+  private static byte[] lineBreaksToSpaces(byte[] payload) {
+    byte[] line = payload.clone();
+    for (int i = 0; i < line.length; i++) {
+      if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
+    }
+    return line;
   }
 }

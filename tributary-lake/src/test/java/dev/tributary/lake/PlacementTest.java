@@ -41,9 +41,17 @@ class PlacementTest {
 
   @Test
   void rawLineBreaksBetweenTokensBecomeSpacesSoTheLineStaysOneLine() {
-    Placement.Event e = (Placement.Event) of("{\"event\":\"a\",\r\n\"received_at\":\"2026-11-23T15:04:05.123Z\",\"s\":\"x\\ny\"}");
+    byte[] payload = "{\"event\":\"a\",\r\n\"received_at\":\"2026-11-23T15:04:05.123Z\",\n\"s\":\"x\\ny\"}\n".getBytes(StandardCharsets.UTF_8);
+    Placement.Event e = (Placement.Event) Placement.of(payload);
     assertThat(new String(e.line(), StandardCharsets.UTF_8))
-        .isEqualTo("{\"event\":\"a\",  \"received_at\":\"2026-11-23T15:04:05.123Z\",\"s\":\"x\\ny\"}");
+        .isEqualTo("{\"event\":\"a\",  \"received_at\":\"2026-11-23T15:04:05.123Z\", \"s\":\"x\\ny\"} ");
+    assertThat(new String(payload, StandardCharsets.UTF_8)).contains("\r\n"); // the spool's copy is not changed
+  }
+
+  @Test
+  void aPayloadOnOneLineIsLandedAsItIsWithoutACopy() {
+    byte[] payload = "{\"event\":\"a\",\"received_at\":\"2026-11-23T15:04:05.123Z\",\"s\":\"x\\ny\"}".getBytes(StandardCharsets.UTF_8);
+    assertThat(((Placement.Event) Placement.of(payload)).line()).isSameAs(payload);
   }
 
   @Test
