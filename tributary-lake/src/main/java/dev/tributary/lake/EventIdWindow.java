@@ -19,7 +19,8 @@ import java.security.NoSuchAlgorithmException;
  * <p>Such a table is far larger than the CPU's caches, so each probe of a new id is a cache miss:
  * a slot keeps its fingerprint and time side by side ({@code slots[2i]}, {@code slots[2i+1]}) to
  * make that one miss, not two, and a caller that both looks an id up and adds it computes its
- * {@link #fingerprint} once.
+ * {@link #fingerprint} once. A caller with many ids at hand {@link #prefetch}es their slots first,
+ * so that their misses overlap.
  */
 final class EventIdWindow {
 
