@@ -36,7 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p>The segment being written is preallocated with zeros ahead of the write position, in
  * steps of {@value #PREALLOCATE_BYTES} bytes, so that most commits' fdatasync flushes data
  * only and no file-size metadata (on ext4 that halves its latency for 64 KiB commits).
- * Recovery trims the zero tail; a segment is truncated to its data when it is sealed.
+ * Recovery trims the zero tail; a segment is truncated to its data when it is sealed. The zeros
+ * go out {@value #ZERO_WRITE_BYTES} bytes per write: Linux (ext4 since 6.16) caches a write in a
+ * folio as large as the write, and every later small write into a folio walks all its blocks, so
+ * 1 MiB zero writes made each 1 KiB append into them cost 2.0 µs against 0.8 µs
+ * (docs/benchmarks.md, "Preallocation in 64 KiB writes").
  */
 final class GroupCommitWriter implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -44,7 +48,8 @@ final class GroupCommitWriter implements Runnable {
   private static final int MAX_APPENDS_PER_COMMIT = 8192;
   private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final int PREALLOCATE_BYTES = 4 << 20;
-  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
+  static final int ZERO_WRITE_BYTES = 64 << 10;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_WRITE_BYTES);
 
   /** One append call waiting for the writer. */
   static final class Pending {
